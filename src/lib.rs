@@ -1,2 +1,21 @@
 //! Autónomo: a multi-tenant CRM for a mini PC. The library holds everything; `main.rs` only
-//! parses the command line and calls into it.
+//! parses the command line and calls [`cli::run`].
+//!
+//! Levels call downwards only: config/error → db/web → auth → tenants → domains → app/cli.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod customers;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod interactions;
+pub mod logging;
+pub mod orders;
+pub mod products;
+pub mod tenants;
+pub mod time;
+pub mod web;

@@ -1,0 +1,124 @@
+//! The application: shared state, router assembly, middleware, and serving with a graceful
+//! shutdown that finishes in-flight requests and flushes every writer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::api::openapi::ApiDoc;
+use crate::config::Config;
+use crate::error::{AppError, localize_problems};
+use crate::tenants::Registry;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub registry: Arc<Registry>,
+    pub started: Instant,
+    pub openapi: Arc<utoipa::openapi::OpenApi>,
+}
+
+impl AppState {
+    /// Opens the data directory and builds the state the router needs.
+    pub fn open(config: Config) -> Result<AppState, AppError> {
+        let registry = Registry::open(&config.data_dir, config.readers_per_db)?;
+        Ok(AppState {
+            config: Arc::new(config),
+            registry: Arc::new(registry),
+            started: Instant::now(),
+            openapi: Arc::new(api_routes().split_for_parts().1),
+        })
+    }
+}
+
+/// Every `/api` route with its OpenAPI description.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(crate::tenants::api::router())
+        .merge(crate::customers::api::router())
+        .merge(crate::products::api::router())
+        .merge(crate::orders::api::router())
+        .merge(crate::interactions::api::router())
+        .merge(crate::health::router())
+}
+
+/// The complete router with its middleware.
+pub fn router(state: AppState) -> Router {
+    let (api, _) = api_routes().split_for_parts();
+    let timeout = Duration::from_secs(state.config.request_timeout_secs);
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .merge(api)
+        .merge(crate::web::router())
+        .fallback(|| async { AppError::NotFound("ruta") })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(localize_problems))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(CatchPanicLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves until SIGINT/SIGTERM, then drains requests and flushes the databases.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let state = AppState::open(config)?;
+    let registry = state.registry.clone();
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
+    let app = router(state);
+    tracing::info!(address = %listen, "Autónomo escuchando / listening on http://{listen}");
+    println!("Autónomo escuchando en / listening on http://{listen}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("cerrando bases de datos / flushing databases");
+    registry.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

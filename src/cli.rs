@@ -1,0 +1,240 @@
+//! The command line: parse, load the configuration, call the library. Nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::{Access, tokens};
+use crate::config::{CliOverrides, Config};
+use crate::tenants::{BrandInput, BrandPatch, Registry, Slug};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "autonomo",
+    version,
+    about = "Autónomo: CRM multi-marca para tu mini PC / multi-brand CRM for your mini PC"
+)]
+pub struct Cli {
+    /// Data directory (default ./data; env AUTONOMO_DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the CRM (web UI, API, webhooks, scheduler).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8000; env AUTONOMO_LISTEN).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Manage brands (marcas).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a brand and its database.
+    Create(TenantCreate),
+    /// List brands.
+    List {
+        /// Include archived brands.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show one brand.
+    Show { slug: String },
+    /// Change a brand's settings.
+    Update(TenantUpdate),
+    /// Archive a brand: its data stays, read-only.
+    Archive {
+        slug: String,
+        /// Bring an archived brand back.
+        #[arg(long)]
+        undo: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TenantCreate {
+    /// Short id: lowercase letters, digits and hyphens (e.g. gollos).
+    pub slug: String,
+    #[arg(long)]
+    pub name: String,
+    /// ISO 4217 currency.
+    #[arg(long, default_value = "PEN")]
+    pub currency: String,
+    /// IANA time zone.
+    #[arg(long, default_value = "America/Lima")]
+    pub timezone: String,
+    /// Country for phone numbers without prefix (ISO 3166 alpha-2).
+    #[arg(long, default_value = "PE")]
+    pub country: String,
+    /// es or en.
+    #[arg(long, default_value = "es")]
+    pub language: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TenantUpdate {
+    pub slug: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub currency: Option<String>,
+    #[arg(long)]
+    pub timezone: Option<String>,
+    #[arg(long)]
+    pub country: Option<String>,
+    #[arg(long)]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (it is shown only once).
+    Create {
+        /// The brand the token is for.
+        #[arg(
+            long,
+            required_unless_present = "all_tenants",
+            conflicts_with = "all_tenants"
+        )]
+        tenant: Option<String>,
+        /// An owner token that reaches every brand.
+        #[arg(long)]
+        all_tenants: bool,
+        /// read, write or admin.
+        #[arg(long, value_parser = ["read", "write", "admin"])]
+        scope: String,
+        /// A note to recognise the token later.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let config = Config::load(&CliOverrides {
+        listen,
+        data_dir: cli.data_dir.clone(),
+    })?;
+    crate::logging::init(config.log_json);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { .. } => crate::app::serve(config).await,
+            Command::Tenant(cmd) => tenant(config, cmd).await,
+            Command::Token(cmd) => token(config, cmd).await,
+        }
+    })
+}
+
+fn open_registry(config: &Config) -> anyhow::Result<Registry> {
+    Ok(Registry::open(&config.data_dir, 1)?)
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+async fn tenant(config: Config, cmd: TenantCommand) -> anyhow::Result<()> {
+    let registry = open_registry(&config)?;
+    let result = match cmd {
+        TenantCommand::Create(c) => {
+            let brand = registry
+                .create(BrandInput {
+                    slug: c.slug,
+                    nombre: c.name,
+                    moneda: c.currency,
+                    zona_horaria: c.timezone,
+                    pais: c.country,
+                    idioma: c.language,
+                })
+                .await?;
+            println!("Marca creada / brand created: {}", brand.slug);
+            print_json(&brand)
+        }
+        TenantCommand::List { all } => {
+            for b in registry.list(all).await? {
+                let archived = if b.archived_at.is_some() {
+                    " (archivada)"
+                } else {
+                    ""
+                };
+                println!(
+                    "{}\t{}\t{}\t{}{archived}",
+                    b.slug, b.nombre, b.moneda, b.zona_horaria
+                );
+            }
+            Ok(())
+        }
+        TenantCommand::Show { slug } => print_json(&registry.get(&Slug::parse(&slug)?).await?),
+        TenantCommand::Update(u) => {
+            let patch = BrandPatch {
+                nombre: u.name,
+                moneda: u.currency,
+                zona_horaria: u.timezone,
+                pais: u.country,
+                idioma: u.language,
+            };
+            print_json(&registry.update(&Slug::parse(&u.slug)?, patch).await?)
+        }
+        TenantCommand::Archive { slug, undo } => {
+            let brand = registry.set_archived(&Slug::parse(&slug)?, !undo).await?;
+            println!(
+                "{}: {}",
+                brand.slug,
+                if undo {
+                    "activa / active"
+                } else {
+                    "archivada / archived"
+                }
+            );
+            Ok(())
+        }
+    };
+    registry.close().await;
+    result
+}
+
+async fn token(config: Config, cmd: TokenCommand) -> anyhow::Result<()> {
+    let registry = open_registry(&config)?;
+    let result = match cmd {
+        TokenCommand::Create {
+            tenant,
+            all_tenants: _,
+            scope,
+            label,
+        } => {
+            let brand = tenant.map(|t| Slug::parse(&t)).transpose()?;
+            let access =
+                Access::parse(&scope).ok_or_else(|| anyhow::anyhow!("scope: read|write|admin"))?;
+            let token = tokens::create(registry.control(), brand, access, label).await?;
+            println!("{token}");
+            Ok(())
+        }
+        TokenCommand::Revoke { id } => {
+            tokens::revoke(registry.control(), id).await?;
+            println!("Token {id} revocado / revoked");
+            Ok(())
+        }
+    };
+    registry.close().await;
+    result
+}

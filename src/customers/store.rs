@@ -1,0 +1,339 @@
+//! SQL for customers, run on a brand's own database (the file is the tenant scope).
+
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
+
+use super::{Customer, CustomerFields};
+use crate::api::page::Cursor;
+use crate::error::{AppError, msg};
+use crate::tenants::Slug;
+use crate::tenants::ids::CustomerId;
+
+const COLUMNS: &str = "id, nombre, telefono, email, direccion, notas, etiquetas, consentimiento_marketing, \
+    canal_adquisicion, segmento, pedidos_count, total_gastado, primer_pedido_en, ultimo_pedido_en, \
+    creado_en, actualizado_en";
+
+fn from_row(row: &Row) -> rusqlite::Result<Customer> {
+    let tags: String = row.get(6)?;
+    Ok(Customer {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        phone: row.get(2)?,
+        email: row.get(3)?,
+        address: row.get(4)?,
+        notes: row.get(5)?,
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        marketing_consent: row.get(7)?,
+        channel: row.get(8)?,
+        segment: row.get(9)?,
+        orders_count: row.get(10)?,
+        total_spent: row.get(11)?,
+        first_order_at: row.get(12)?,
+        last_order_at: row.get(13)?,
+        created_at: row.get(14)?,
+        updated_at: row.get(15)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Customer>, AppError> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM clientes WHERE id = ?1"))?;
+    Ok(stmt.query_row([id], from_row).optional()?)
+}
+
+pub fn find_by_phone(conn: &Connection, phone: &str) -> Result<Option<Customer>, AppError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM clientes WHERE telefono = ?1"
+    ))?;
+    Ok(stmt.query_row([phone], from_row).optional()?)
+}
+
+pub fn find_by_email(conn: &Connection, email: &str) -> Result<Option<Customer>, AppError> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM clientes WHERE email = ?1"))?;
+    Ok(stmt.query_row([email], from_row).optional()?)
+}
+
+/// Refuses a phone or e-mail already held by another customer, naming that customer.
+fn check_unique(
+    conn: &Connection,
+    slug: &Slug,
+    fields: &CustomerFields,
+    except: Option<i64>,
+) -> Result<(), AppError> {
+    if let Some(phone) = &fields.phone
+        && let Some(other) = find_by_phone(conn, phone)?.filter(|c| Some(c.id) != except)
+    {
+        return Err(duplicate(slug, other.id, "telefono", "phone"));
+    }
+    if let Some(email) = &fields.email
+        && let Some(other) = find_by_email(conn, email)?.filter(|c| Some(c.id) != except)
+    {
+        return Err(duplicate(slug, other.id, "email", "e-mail"));
+    }
+    Ok(())
+}
+
+fn duplicate(slug: &Slug, id: i64, es: &str, en: &str) -> AppError {
+    let existing = CustomerId::new(slug, id).to_string();
+    AppError::Conflict {
+        message: msg(
+            format!("Ya existe un cliente con ese {es}: {existing}."),
+            format!("A customer with that {en} already exists: {existing}."),
+        ),
+        existing_id: Some(existing),
+        allowed: None,
+    }
+}
+
+pub fn insert(
+    conn: &Connection,
+    slug: &Slug,
+    f: &CustomerFields,
+    now: i64,
+) -> Result<Customer, AppError> {
+    check_unique(conn, slug, f, None)?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO clientes (nombre, telefono, email, direccion, notas, etiquetas,
+            consentimiento_marketing, canal_adquisicion, creado_en, actualizado_en)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    )?;
+    stmt.execute(params![
+        f.name,
+        f.phone,
+        f.email,
+        f.address,
+        f.notes,
+        serde_json::to_string(&f.tags).map_err(AppError::internal)?,
+        f.marketing_consent,
+        f.channel,
+        now
+    ])?;
+    let id = conn.last_insert_rowid();
+    get(conn, id)?.ok_or_else(|| AppError::internal("customer vanished after insert"))
+}
+
+pub fn update(
+    conn: &Connection,
+    slug: &Slug,
+    id: i64,
+    f: &CustomerFields,
+    now: i64,
+) -> Result<Customer, AppError> {
+    check_unique(conn, slug, f, Some(id))?;
+    let changed = conn.prepare_cached(
+        "UPDATE clientes SET nombre = ?2, telefono = ?3, email = ?4, direccion = ?5, notas = ?6,
+            etiquetas = ?7, consentimiento_marketing = ?8, actualizado_en = ?9
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        f.name,
+        f.phone,
+        f.email,
+        f.address,
+        f.notes,
+        serde_json::to_string(&f.tags).map_err(AppError::internal)?,
+        f.marketing_consent,
+        now
+    ])?;
+    if changed == 0 {
+        return Err(AppError::NotFound("cliente"));
+    }
+    get(conn, id)?.ok_or(AppError::NotFound("cliente"))
+}
+
+/// Deletes a customer without orders (with their interactions). Customers with orders are
+/// kept for accounting: they can be anonymised instead.
+pub fn delete(conn: &Connection, id: i64) -> Result<(), AppError> {
+    let orders: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM pedidos WHERE cliente_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    if orders > 0 {
+        return Err(AppError::conflict(msg(
+            format!(
+                "El cliente tiene {orders} pedidos y se conserva por contabilidad; usa «olvidar» para anonimizarlo."
+            ),
+            format!(
+                "The customer has {orders} orders and is kept for accounting; use `olvidar` to anonymise them."
+            ),
+        )));
+    }
+    let changed = conn.execute("DELETE FROM clientes WHERE id = ?1", [id])?;
+    if changed == 0 {
+        return Err(AppError::NotFound("cliente"));
+    }
+    Ok(())
+}
+
+/// Sort orders a customer list supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    Name,
+    TopSpenders,
+}
+
+impl SortBy {
+    pub fn parse(s: &str) -> Option<SortBy> {
+        match s {
+            "-creado_en" => Some(SortBy::NewestFirst),
+            "creado_en" => Some(SortBy::OldestFirst),
+            "nombre" => Some(SortBy::Name),
+            "-total_gastado" => Some(SortBy::TopSpenders),
+            _ => None,
+        }
+    }
+
+    /// (column, descending)
+    fn column(self) -> (&'static str, bool) {
+        match self {
+            SortBy::NewestFirst => ("creado_en", true),
+            SortBy::OldestFirst => ("creado_en", false),
+            SortBy::Name => ("nombre", false),
+            SortBy::TopSpenders => ("total_gastado", true),
+        }
+    }
+
+    fn key(self, c: &Customer) -> serde_json::Value {
+        match self {
+            SortBy::NewestFirst | SortBy::OldestFirst => c.created_at.into(),
+            SortBy::Name => c.name.clone().into(),
+            SortBy::TopSpenders => c.total_spent.into(),
+        }
+    }
+}
+
+/// Filters for a customer list; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub search: Option<String>,
+    pub segment: Option<String>,
+    pub tag: Option<String>,
+    pub channel: Option<String>,
+    pub consent: Option<bool>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+}
+
+/// Lists customers matching `filter`, `limit` at a time after `cursor`.
+pub fn list(
+    conn: &Connection,
+    filter: &Filter,
+    sort: SortBy,
+    cursor: Option<&Cursor>,
+    limit: u32,
+) -> Result<(Vec<Customer>, Option<Cursor>), AppError> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    if let Some(q) = filter.search.as_deref().and_then(fts_query) {
+        clauses.push("id IN (SELECT rowid FROM clientes_fts WHERE clientes_fts MATCH ?)".into());
+        args.push(Box::new(q));
+    }
+    if let Some(v) = &filter.segment {
+        clauses.push("segmento = ?".into());
+        args.push(Box::new(v.clone()));
+    }
+    if let Some(v) = &filter.tag {
+        clauses.push("EXISTS (SELECT 1 FROM json_each(etiquetas) WHERE value = ?)".into());
+        args.push(Box::new(v.trim().to_lowercase()));
+    }
+    if let Some(v) = &filter.channel {
+        clauses.push("canal_adquisicion = ?".into());
+        args.push(Box::new(v.clone()));
+    }
+    if let Some(v) = filter.consent {
+        clauses.push("consentimiento_marketing = ?".into());
+        args.push(Box::new(v));
+    }
+    if let Some(v) = filter.created_from {
+        clauses.push("creado_en >= ?".into());
+        args.push(Box::new(v));
+    }
+    if let Some(v) = filter.created_to {
+        clauses.push("creado_en < ?".into());
+        args.push(Box::new(v));
+    }
+    let (column, desc) = sort.column();
+    if let Some(c) = cursor {
+        let op = if desc { "<" } else { ">" };
+        clauses.push(format!("({column}, id) {op} (?, ?)"));
+        args.push(Box::new(json_to_sql(&c.key)?));
+        args.push(Box::new(c.id));
+    }
+    let where_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let dir = if desc { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM clientes {where_sql} ORDER BY {column} {dir}, id {dir} LIMIT {}",
+        limit + 1
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let params: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+    let mut rows: Vec<Customer> = stmt
+        .query_map(params.as_slice(), from_row)?
+        .collect::<Result<_, _>>()?;
+    let next = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|c| Cursor {
+            key: sort.key(c),
+            id: c.id,
+        })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+fn json_to_sql(v: &serde_json::Value) -> Result<rusqlite::types::Value, AppError> {
+    use rusqlite::types::Value;
+    match v {
+        serde_json::Value::Number(n) => n.as_i64().map(Value::Integer).ok_or_else(|| {
+            AppError::validation(
+                "cursor",
+                "invalid_cursor",
+                msg("Cursor inválido.", "Invalid cursor."),
+            )
+        }),
+        serde_json::Value::String(s) => Ok(Value::Text(s.clone())),
+        _ => Err(AppError::validation(
+            "cursor",
+            "invalid_cursor",
+            msg("Cursor inválido.", "Invalid cursor."),
+        )),
+    }
+}
+
+/// Turns free text into a safe FTS5 prefix query: each word quoted, so user input can
+/// never be read as FTS syntax. Returns `None` when nothing searchable remains.
+pub fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '+')
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_every_term() {
+        assert_eq!(fts_query("Ana  pé").as_deref(), Some("\"Ana\"* \"pé\"*"));
+        assert_eq!(
+            fts_query("\" OR 1=1 --").as_deref(),
+            Some("\"OR\"* \"1\"* \"1\"*")
+        );
+        assert_eq!(fts_query("*** ---"), None);
+        assert_eq!(fts_query("ana@x.pe").as_deref(), Some("\"ana@x.pe\"*"));
+    }
+}

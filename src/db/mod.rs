@@ -1,0 +1,97 @@
+//! SQLite plumbing only: connection pragmas, one writer thread with group commit, a small
+//! pool of readers, and the embedded migrations. No domain knowledge lives here.
+//!
+//! Every database (the control database and each brand's) is a [`Database`]: writes are
+//! closures sent to the writer thread, which runs all queued writes in one transaction (each
+//! in its own savepoint, so one failing write does not undo the others) and answers them only
+//! after the commit is on disk (`synchronous=FULL`). Reads run on blocking threads with a
+//! pooled read-only connection, so SQLite never blocks the async executor.
+
+mod connection;
+pub mod migrations;
+mod readers;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use connection::{ConnectionRole, open_connection};
+pub use writer::{CheckpointHook, WriterStats};
+
+use crate::error::AppError;
+use readers::ReadPool;
+use writer::Writer;
+
+/// Which schema a database carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    Control,
+    Tenant,
+}
+
+/// A migrated SQLite database with its writer and readers.
+pub struct Database {
+    path: PathBuf,
+    writer: Writer,
+    readers: ReadPool,
+}
+
+impl Database {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path, schema: Schema, readers: usize) -> Result<Arc<Database>, AppError> {
+        let mut conn = open_connection(path, ConnectionRole::Writer)?;
+        migrations::run(&mut conn, schema)?;
+        let writer = Writer::start(conn, path.to_path_buf())?;
+        let readers = ReadPool::open(path, readers)?;
+        Ok(Arc::new(Database {
+            path: path.to_path_buf(),
+            writer,
+            readers,
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` inside the writer's current batch transaction; returns once committed.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.writer.write(f).await
+    }
+
+    /// Runs `f` on the writer thread outside any transaction (checkpoints, VACUUM, backups).
+    pub async fn maintain<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.writer.maintain(f).await
+    }
+
+    /// Runs `f` with a read-only connection on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.readers.read(f).await
+    }
+
+    /// Installs the hook called before every checkpoint (the backup shipper).
+    pub fn set_checkpoint_hook(&self, hook: Arc<dyn CheckpointHook>) {
+        self.writer.set_checkpoint_hook(hook);
+    }
+
+    pub fn writer_stats(&self) -> WriterStats {
+        self.writer.stats()
+    }
+
+    /// Commits what is queued and stops the writer; later writes fail.
+    pub async fn close(&self) {
+        self.writer.close().await;
+    }
+}

@@ -1,0 +1,316 @@
+//! The single writer of a database: a dedicated thread fed by a channel.
+//!
+//! Group commit: the thread takes every write waiting in the queue (up to [`MAX_BATCH`]),
+//! runs each inside its own savepoint of one transaction, commits once, and only then
+//! answers the callers. Concurrent writers therefore share one fsync while every
+//! acknowledged write is durable.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use crate::error::{AppError, msg};
+
+/// Most writes committed together; bounds the latency a batch adds to its first caller.
+const MAX_BATCH: usize = 512;
+/// Checkpoint after this many committed batches, which bounds the WAL (and what a crash
+/// must replay) without a checkpoint on every commit.
+const CHECKPOINT_EVERY_BATCHES: u32 = 256;
+
+/// Called on the writer thread before each checkpoint; the checkpoint only runs if it
+/// returns `Ok`. The backup shipper uses it to copy WAL frames before they are folded away.
+pub trait CheckpointHook: Send + Sync {
+    fn before_checkpoint(&self, conn: &Connection, db_path: &std::path::Path)
+    -> anyhow::Result<()>;
+}
+
+/// Counters for metrics and benchmarks.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct WriterStats {
+    pub batches: u64,
+    pub writes: u64,
+    pub queued: u64,
+}
+
+/// A queued write: `run` executes it inside the batch, `finish` answers the caller once the
+/// batch's fate (commit or failure) is known.
+trait WriteRequest: Send {
+    /// Runs the write; `false` means it failed and its savepoint must be rolled back.
+    fn run(&mut self, conn: &Connection) -> bool;
+    fn finish(self: Box<Self>, commit: Result<(), AppError>);
+}
+
+struct PendingWrite<T, F> {
+    work: Option<F>,
+    result: Option<Result<T, AppError>>,
+    reply: oneshot::Sender<Result<T, AppError>>,
+}
+
+impl<T, F> WriteRequest for PendingWrite<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Result<T, AppError> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(work) = self.work.take() else {
+            return false;
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| work(conn)))
+            .unwrap_or_else(|_| Err(AppError::internal("write panicked")));
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), AppError>) {
+        let answer = match (commit, self.result) {
+            (Err(e), _) => Err(e),
+            (Ok(()), Some(result)) => result,
+            (Ok(()), None) => Err(AppError::internal("write did not run")),
+        };
+        let _ = self.reply.send(answer);
+    }
+}
+
+type WriteJob = Box<dyn WriteRequest>;
+type MaintainJob = Box<dyn FnOnce(&mut Connection) + Send>;
+
+enum Command {
+    Write(WriteJob),
+    Maintain(MaintainJob),
+    Close(oneshot::Sender<()>),
+}
+
+#[derive(Default)]
+struct Counters {
+    batches: AtomicU64,
+    writes: AtomicU64,
+    queued: AtomicU64,
+}
+
+pub struct Writer {
+    sender: Mutex<Option<mpsc::Sender<Command>>>,
+    hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>>,
+    counters: Arc<Counters>,
+}
+
+fn closed() -> AppError {
+    AppError::Unavailable(msg(
+        "La base de datos se está cerrando.",
+        "The database is shutting down.",
+    ))
+}
+
+impl Writer {
+    pub fn start(conn: Connection, path: PathBuf) -> Result<Writer, AppError> {
+        let (sender, receiver) = mpsc::channel();
+        let hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>> = Arc::default();
+        let counters = Arc::new(Counters::default());
+        let thread_state = WriterThread {
+            conn,
+            path,
+            hook: hook.clone(),
+            counters: counters.clone(),
+            batches_since_checkpoint: 0,
+        };
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || thread_state.run(receiver))
+            .map_err(AppError::internal)?;
+        Ok(Writer {
+            sender: Mutex::new(Some(sender)),
+            hook,
+            counters,
+        })
+    }
+
+    fn send(&self, command: Command) -> Result<(), AppError> {
+        let guard = self.sender.lock().map_err(|_| closed())?;
+        let sender = guard.as_ref().ok_or_else(closed)?;
+        self.counters.queued.fetch_add(1, Ordering::Relaxed);
+        sender.send(command).map_err(|_| closed())
+    }
+
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel::<Result<T, AppError>>();
+        let job: WriteJob = Box::new(PendingWrite {
+            work: Some(f),
+            result: None,
+            reply,
+        });
+        self.send(Command::Write(job))?;
+        rx.await.map_err(|_| closed())?
+    }
+
+    pub async fn maintain<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: MaintainJob = Box::new(move |conn| {
+            let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
+                .unwrap_or_else(|_| Err(AppError::internal("maintenance panicked")));
+            let _ = tx.send(result);
+        });
+        self.send(Command::Maintain(job))?;
+        rx.await.map_err(|_| closed())?
+    }
+
+    pub fn set_checkpoint_hook(&self, hook: Arc<dyn CheckpointHook>) {
+        if let Ok(mut slot) = self.hook.lock() {
+            *slot = Some(hook);
+        }
+    }
+
+    pub fn stats(&self) -> WriterStats {
+        WriterStats {
+            batches: self.counters.batches.load(Ordering::Relaxed),
+            writes: self.counters.writes.load(Ordering::Relaxed),
+            queued: self.counters.queued.load(Ordering::Relaxed),
+        }
+    }
+
+    pub async fn close(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.send(Command::Close(tx)).is_ok() {
+            let _ = rx.await;
+        }
+        if let Ok(mut guard) = self.sender.lock() {
+            guard.take();
+        }
+    }
+}
+
+struct WriterThread {
+    conn: Connection,
+    path: PathBuf,
+    hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>>,
+    counters: Arc<Counters>,
+    batches_since_checkpoint: u32,
+}
+
+impl WriterThread {
+    fn run(mut self, receiver: mpsc::Receiver<Command>) {
+        let mut pending: Option<Command> = None;
+        loop {
+            let first = match pending.take() {
+                Some(c) => c,
+                None => match receiver.recv() {
+                    Ok(c) => c,
+                    Err(_) => break, // every sender dropped
+                },
+            };
+            self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+            match first {
+                Command::Write(job) => {
+                    let mut batch = vec![job];
+                    while batch.len() < MAX_BATCH {
+                        match receiver.try_recv() {
+                            Ok(Command::Write(job)) => {
+                                self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+                                batch.push(job);
+                            }
+                            Ok(other) => {
+                                pending = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    self.commit_batch(batch);
+                    self.maybe_checkpoint(false);
+                }
+                Command::Maintain(job) => job(&mut self.conn),
+                Command::Close(done) => {
+                    self.maybe_checkpoint(true);
+                    let _ = done.send(());
+                    break;
+                }
+            }
+        }
+    }
+
+    fn commit_batch(&mut self, mut batch: Vec<WriteJob>) {
+        self.counters.batches.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .writes
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        let outcome = self.run_in_transaction(&mut batch);
+        for job in batch {
+            job.finish(match &outcome {
+                Ok(()) => Ok(()),
+                Err(e) => Err(same_meaning(e)),
+            });
+        }
+    }
+
+    /// Runs every job in its own savepoint of one transaction and commits.
+    fn run_in_transaction(&mut self, batch: &mut [WriteJob]) -> Result<(), AppError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        for job in batch.iter_mut() {
+            let step = self.conn.execute_batch("SAVEPOINT w").and_then(|()| {
+                let end = if job.run(&self.conn) {
+                    "RELEASE w"
+                } else {
+                    "ROLLBACK TO w; RELEASE w"
+                };
+                self.conn.execute_batch(end)
+            });
+            if let Err(e) = step {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e.into());
+            }
+        }
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Checkpoints after enough batches, or always when `force`.
+    fn maybe_checkpoint(&mut self, force: bool) {
+        self.batches_since_checkpoint += 1;
+        if !force && self.batches_since_checkpoint < CHECKPOINT_EVERY_BATCHES {
+            return;
+        }
+        self.checkpoint();
+    }
+
+    /// Lets the hook ship what the WAL holds, then folds the WAL into the database.
+    fn checkpoint(&mut self) {
+        let hook = self.hook.lock().ok().and_then(|h| h.clone());
+        if let Some(hook) = hook
+            && let Err(e) = hook.before_checkpoint(&self.conn, &self.path)
+        {
+            tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
+            return;
+        }
+        match self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        {
+            Ok(()) => self.batches_since_checkpoint = 0,
+            Err(e) => tracing::warn!(error = %e, db = %self.path.display(), "checkpoint failed"),
+        }
+    }
+}
+
+/// Errors are not `Clone` (they wrap library errors); a batch failure is reported to each
+/// caller with the same meaning.
+fn same_meaning(e: &AppError) -> AppError {
+    match e {
+        AppError::StorageFull => AppError::StorageFull,
+        AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
+        other => AppError::Internal(other.to_string()),
+    }
+}

@@ -1,0 +1,203 @@
+//! The registry of brands: the control database plus the brand databases opened so far.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::Mutex as AsyncMutex;
+
+use super::{Brand, BrandInput, BrandPatch, Slug, brand, store};
+use crate::db::{Database, Schema};
+use crate::error::AppError;
+use crate::time::now_ms;
+
+/// An open brand: its settings and its database.
+pub struct Tenant {
+    slug: Slug,
+    brand: RwLock<Brand>,
+    db: Arc<Database>,
+}
+
+impl Tenant {
+    pub fn slug(&self) -> &Slug {
+        &self.slug
+    }
+
+    pub fn brand(&self) -> Brand {
+        match self.brand.read() {
+            Ok(b) => b.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn db(&self) -> &Arc<Database> {
+        &self.db
+    }
+
+    fn replace_brand(&self, brand: Brand) {
+        match self.brand.write() {
+            Ok(mut b) => *b = brand,
+            Err(poisoned) => *poisoned.into_inner() = brand,
+        }
+    }
+}
+
+pub struct Registry {
+    data_dir: PathBuf,
+    readers_per_db: usize,
+    control: Arc<Database>,
+    open: RwLock<HashMap<Slug, Arc<Tenant>>>,
+    /// Serialises opening so two requests never migrate the same file at once.
+    opening: AsyncMutex<()>,
+}
+
+impl Registry {
+    /// Opens the control database under `data_dir`, creating the directories if needed.
+    pub fn open(data_dir: &Path, readers_per_db: usize) -> Result<Registry, AppError> {
+        std::fs::create_dir_all(data_dir.join("tenants")).map_err(|e| {
+            AppError::internal(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        let control = Database::open(
+            &data_dir.join("control.db"),
+            Schema::Control,
+            readers_per_db,
+        )?;
+        Ok(Registry {
+            data_dir: data_dir.to_path_buf(),
+            readers_per_db,
+            control,
+            open: RwLock::default(),
+            opening: AsyncMutex::new(()),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn control(&self) -> &Arc<Database> {
+        &self.control
+    }
+
+    /// Where a brand's database lives. Only a validated [`Slug`] can name it.
+    pub fn tenant_path(&self, slug: &Slug) -> PathBuf {
+        self.data_dir.join("tenants").join(format!("{slug}.db"))
+    }
+
+    /// The open brand `slug`; an unknown brand is a 404 and creates no file.
+    pub async fn tenant(&self, slug: &Slug) -> Result<Arc<Tenant>, AppError> {
+        if let Some(t) = self.cached(slug) {
+            return Ok(t);
+        }
+        let _guard = self.opening.lock().await;
+        if let Some(t) = self.cached(slug) {
+            return Ok(t);
+        }
+        let key = slug.clone();
+        let brand = self
+            .control
+            .read(move |c| store::get(c, &key))
+            .await?
+            .ok_or(AppError::NotFound("marca"))?;
+        let path = self.tenant_path(slug);
+        let readers = self.readers_per_db;
+        let db =
+            tokio::task::spawn_blocking(move || Database::open(&path, Schema::Tenant, readers))
+                .await??;
+        let tenant = Arc::new(Tenant {
+            slug: slug.clone(),
+            brand: RwLock::new(brand),
+            db,
+        });
+        if let Ok(mut open) = self.open.write() {
+            open.insert(slug.clone(), tenant.clone());
+        }
+        Ok(tenant)
+    }
+
+    fn cached(&self, slug: &Slug) -> Option<Arc<Tenant>> {
+        self.open.read().ok().and_then(|m| m.get(slug).cloned())
+    }
+
+    /// Every brand open right now (for health and shutdown).
+    pub fn open_tenants(&self) -> Vec<Arc<Tenant>> {
+        self.open
+            .read()
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub async fn list(&self, include_archived: bool) -> Result<Vec<Brand>, AppError> {
+        self.control
+            .read(move |c| store::list(c, include_archived))
+            .await
+    }
+
+    pub async fn get(&self, slug: &Slug) -> Result<Brand, AppError> {
+        let key = slug.clone();
+        self.control
+            .read(move |c| store::get(c, &key))
+            .await?
+            .ok_or(AppError::NotFound("marca"))
+    }
+
+    /// Creates a brand and its database file.
+    pub async fn create(&self, input: BrandInput) -> Result<Brand, AppError> {
+        Slug::parse(&input.slug)?;
+        brand::validate_fields(
+            Some(&input.nombre),
+            Some(&input.moneda),
+            Some(&input.zona_horaria),
+            Some(&input.pais),
+            Some(&input.idioma),
+        )?;
+        let created = self
+            .control
+            .write(move |c| store::insert(c, &input, now_ms()))
+            .await?;
+        // Open now so the file exists and is migrated before the first request.
+        self.tenant(&created.slug).await?;
+        Ok(created)
+    }
+
+    pub async fn update(&self, slug: &Slug, patch: BrandPatch) -> Result<Brand, AppError> {
+        brand::validate_fields(
+            patch.nombre.as_deref(),
+            patch.moneda.as_deref(),
+            patch.zona_horaria.as_deref(),
+            patch.pais.as_deref(),
+            patch.idioma.as_deref(),
+        )?;
+        let key = slug.clone();
+        let updated = self
+            .control
+            .write(move |c| store::update(c, &key, &patch, now_ms()))
+            .await?;
+        self.refresh(&updated);
+        Ok(updated)
+    }
+
+    pub async fn set_archived(&self, slug: &Slug, archived: bool) -> Result<Brand, AppError> {
+        let key = slug.clone();
+        let updated = self
+            .control
+            .write(move |c| store::set_archived(c, &key, archived, now_ms()))
+            .await?;
+        self.refresh(&updated);
+        Ok(updated)
+    }
+
+    fn refresh(&self, brand: &Brand) {
+        if let Some(t) = self.cached(&brand.slug) {
+            t.replace_brand(brand.clone());
+        }
+    }
+
+    /// Flushes and closes every database.
+    pub async fn close(&self) {
+        for tenant in self.open_tenants() {
+            tenant.db().close().await;
+        }
+        self.control.close().await;
+    }
+}

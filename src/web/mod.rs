@@ -1,0 +1,120 @@
+//! Server-rendered pages: minijinja templates and static assets embedded in the binary, so
+//! the UI and the API docs work with no internet.
+
+mod docs;
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use minijinja::Environment;
+use rust_embed::RustEmbed;
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+#[derive(RustEmbed)]
+#[folder = "assets/templates/"]
+struct Templates;
+
+#[derive(RustEmbed)]
+#[folder = "assets/static/"]
+struct Static;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { axum::response::Redirect::to("/docs") }))
+        .route("/docs", get(docs::page))
+        .route("/api/openapi.json", get(docs::openapi_json))
+        .route("/static/{*path}", get(static_file))
+}
+
+/// The template environment, built once; every embedded template is compiled on first use
+/// of any, so a broken template fails loudly (and in the test below) rather than per page.
+pub fn templates() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for name in Templates::iter() {
+            if let Some(file) = Templates::get(&name) {
+                let source = String::from_utf8_lossy(&file.data).into_owned();
+                if let Err(e) = env.add_template_owned(name.to_string(), source) {
+                    tracing::error!(template = %name, error = %e, "template does not compile");
+                }
+            }
+        }
+        env
+    })
+}
+
+/// Renders `name` with `context` as an HTML page.
+pub fn render(name: &str, context: minijinja::Value) -> Result<Html<String>, AppError> {
+    let template = templates().get_template(name).map_err(AppError::internal)?;
+    template
+        .render(context)
+        .map(Html)
+        .map_err(AppError::internal)
+}
+
+async fn static_file(Path(path): Path<String>) -> Response {
+    match Static::get(&path) {
+        Some(file) => {
+            let mime = mime_for(&path);
+            (
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
+                file.data.into_owned(),
+            )
+                .into_response()
+        }
+        None => AppError::NotFound("archivo").into_response(),
+    }
+}
+
+fn mime_for(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("woff2") => "font/woff2",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Answers a status with a small HTML page (for browser-facing routes).
+pub fn html_status(status: StatusCode, text: &str) -> Response {
+    (
+        status,
+        Html(format!(
+            "<!doctype html><title>{status}</title><p>{}</p>",
+            minijinja::HtmlEscape(text)
+        )),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        let mut env = Environment::new();
+        let mut count = 0;
+        for name in Templates::iter() {
+            let file = Templates::get(&name).unwrap();
+            let source = String::from_utf8(file.data.into_owned()).unwrap();
+            env.add_template_owned(name.to_string(), source)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            count += 1;
+        }
+        assert!(count > 0, "no templates embedded");
+    }
+}
