@@ -41,6 +41,9 @@ pub(crate) async fn run(sh: Arc<Shared>, client: S3Client) {
                     st.store_reachable = false;
                     st.last_error = Some(format!("{e:#}"));
                 }
+                // Re-read the bucket after any failure: the store may have been wiped or
+                // replaced while away, and a chain that no longer attaches needs a snapshot.
+                synced = false;
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(sh.opts.max_backoff);
                 continue;
