@@ -35,13 +35,23 @@ fn fast_options() -> ReplicaOptions {
     }
 }
 
-async fn check_restores(tools: &Tools, client: &S3Client, port: u16, path: &str, db: &Path, dir: &Path) {
+async fn check_restores(
+    tools: &Tools,
+    client: &S3Client,
+    port: u16,
+    path: &str,
+    db: &Path,
+    dir: &Path,
+) {
     let live = dump(db);
     let ls = dir.join("ls.db");
     litestream_restore(tools, "0.5.17", port, path, &ls, &[]);
     assert_same(&live, &ls, "litestream 0.5.17");
     let ours = dir.join("ours.db");
-    let opts = RestoreOptions { target: RestoreTarget::Latest, force: false };
+    let opts = RestoreOptions {
+        target: RestoreTarget::Latest,
+        force: false,
+    };
     restore::restore(client, path, &ours, opts).await.unwrap();
     assert_same(&live, &ours, "our restore");
 }
@@ -58,7 +68,13 @@ async fn outage_is_caught_up_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("goio.db");
     let path = cfg.tenant_path("goio");
-    let replica = Replica::open("tenants/goio", &path, &dir.path().join("spool"), fast_options()).unwrap();
+    let replica = Replica::open(
+        "tenants/goio",
+        &path,
+        &dir.path().join("spool"),
+        fast_options(),
+    )
+    .unwrap();
     let up = replica.spawn_uploader(client.clone());
     let conn = open_writer(&db);
     for round in 0..3 {
@@ -73,7 +89,11 @@ async fn outage_is_caught_up_in_order() {
         let t = Instant::now();
         workload_round(&conn, round);
         ship_and_checkpoint(&replica, &conn, &db, Some("TRUNCATE"));
-        assert!(t.elapsed() < Duration::from_secs(2), "a write round took {:?} with S3 down", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "a write round took {:?} with S3 down",
+            t.elapsed()
+        );
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
     let s = replica.status();
@@ -83,8 +103,14 @@ async fn outage_is_caught_up_in_order() {
 
     let _px = proxy(pport, moto.port).await;
     wait_shipped(&replica, Duration::from_secs(60)).await;
-    let files = autonomo::backup::retention::list_replica(&client, &path).await.unwrap();
-    assert_eq!(files.iter().filter(|f| f.level == 9).count(), 1, "caught up without a new snapshot");
+    let files = autonomo::backup::retention::list_replica(&client, &path)
+        .await
+        .unwrap();
+    assert_eq!(
+        files.iter().filter(|f| f.level == 9).count(),
+        1,
+        "caught up without a new snapshot"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(replica.status().healthy(), "{:?}", replica.status());
     check_restores(&tools, &client, moto.port, &path, &db, dir.path()).await;
@@ -102,7 +128,10 @@ async fn emptied_store_and_full_spool_heal_with_a_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("eco.db");
     let path = cfg.tenant_path("eco");
-    let opts = ReplicaOptions { max_spool_bytes: 40_000, ..fast_options() };
+    let opts = ReplicaOptions {
+        max_spool_bytes: 40_000,
+        ..fast_options()
+    };
     let replica = Replica::open("tenants/eco", &path, &dir.path().join("spool"), opts).unwrap();
     let up = replica.spawn_uploader(client.clone());
     let conn = open_writer(&db);
@@ -118,7 +147,10 @@ async fn emptied_store_and_full_spool_heal_with_a_snapshot() {
     }
     let s = replica.status();
     assert!(s.spool_overflow && !s.healthy(), "{s:?}");
-    assert!(s.spool_bytes <= 40_000 + 64_000, "spool stays bounded: {s:?}");
+    assert!(
+        s.spool_bytes <= 40_000 + 64_000,
+        "spool stays bounded: {s:?}"
+    );
 
     let moto = Moto::start(&tools, port);
     client.create_bucket().await.unwrap();

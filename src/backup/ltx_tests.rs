@@ -123,7 +123,10 @@ fn corruption_is_an_error_never_a_panic() {
                 got.push((n, p.to_vec()));
                 Ok(())
             });
-            assert!(res.is_err() || got == pages, "flip {bit:#x} at byte {i} undetected");
+            assert!(
+                res.is_err() || got == pages,
+                "flip {bit:#x} at byte {i} undetected"
+            );
         }
     }
     for len in 0..file.len() {

@@ -48,7 +48,7 @@ pub async fn list_replica(client: &S3Client, path: &str) -> Result<Vec<RemoteFil
             })
         })
         .collect();
-    out.sort_by(|a, b| (a.level, a.max_txid, a.min_txid).cmp(&(b.level, b.max_txid, b.min_txid)));
+    out.sort_by_key(|f| (f.level, f.max_txid, f.min_txid));
     Ok(out)
 }
 

@@ -63,10 +63,13 @@ pub(crate) fn collect(sh: &Shared) -> BackupStatus {
     }
 }
 
+/// (name, help, value getter) of one exported gauge.
+type Metric = (&'static str, &'static str, fn(&BackupStatus) -> f64);
+
 /// Prometheus text exposition of all statuses (metric names prefixed `autonomo_backup_`).
 pub fn prometheus_text(all: &[BackupStatus]) -> String {
     let mut out = String::new();
-    let metrics: [(&str, &str, fn(&BackupStatus) -> f64); 6] = [
+    let metrics: [Metric; 6] = [
         ("last_shipped_txid", "Highest TXID stored in S3", |s| {
             s.last_shipped_txid as f64
         }),

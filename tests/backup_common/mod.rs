@@ -38,12 +38,17 @@ impl Tools {
     }
 
     pub fn litestream(&self, version: &str) -> PathBuf {
-        self.litestream_dir.join(format!("litestream-{version}/bin/litestream"))
+        self.litestream_dir
+            .join(format!("litestream-{version}/bin/litestream"))
     }
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A moto S3 server on 127.0.0.1, killed (by its own pid) on drop.
@@ -62,7 +67,10 @@ impl Moto {
             .expect("start moto_server");
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto did not start on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "moto did not start on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Moto { child, port }
@@ -97,8 +105,10 @@ pub fn s3_config(port: u16) -> S3Config {
 /// Opens a database the way the db layer does: WAL, synchronous=FULL, no auto-checkpoint.
 pub fn open_writer(path: &Path) -> Connection {
     let c = Connection::open(path).unwrap();
-    c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=0;")
-        .unwrap();
+    c.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=0;",
+    )
+    .unwrap();
     c
 }
 
@@ -106,9 +116,14 @@ pub fn open_writer(path: &Path) -> Connection {
 pub fn ship_and_checkpoint(r: &Replica, c: &Connection, path: &Path, mode: Option<&str>) {
     let t = Instant::now();
     r.before_checkpoint(c, path).unwrap();
-    assert!(t.elapsed() < Duration::from_secs(2), "hook took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "hook took {:?}",
+        t.elapsed()
+    );
     if let Some(m) = mode {
-        c.query_row(&format!("PRAGMA wal_checkpoint({m})"), [], |_| Ok(())).unwrap();
+        c.query_row(&format!("PRAGMA wal_checkpoint({m})"), [], |_| Ok(()))
+            .unwrap();
     }
 }
 
@@ -134,14 +149,23 @@ pub fn workload_round(c: &Connection, round: u64) {
             ],
         )
         .unwrap();
-        tx.execute("INSERT INTO orders(contact, total) VALUES (?1, ?2)", [n, n * 7]).unwrap();
+        tx.execute(
+            "INSERT INTO orders(contact, total) VALUES (?1, ?2)",
+            [n, n * 7],
+        )
+        .unwrap();
     }
     tx.commit().unwrap();
-    c.execute("UPDATE contacts SET score = score + 1, note = note || 'u' WHERE id % 3 = ?1", [round % 3])
+    c.execute(
+        "UPDATE contacts SET score = score + 1, note = note || 'u' WHERE id % 3 = ?1",
+        [round % 3],
+    )
+    .unwrap();
+    c.execute("DELETE FROM orders WHERE id % 5 = ?1", [round % 5])
         .unwrap();
-    c.execute("DELETE FROM orders WHERE id % 5 = ?1", [round % 5]).unwrap();
     if round == 7 {
-        c.execute("DELETE FROM contacts WHERE id % 10 != 0", []).unwrap();
+        c.execute("DELETE FROM contacts WHERE id % 10 != 0", [])
+            .unwrap();
         c.execute_batch("VACUUM").unwrap();
     }
 }
@@ -149,7 +173,9 @@ pub fn workload_round(c: &Connection, round: u64) {
 /// Every user table, every row, in rowid order, as text: equal dumps = equal content.
 pub fn dump(path: &Path) -> Vec<String> {
     let c = Connection::open(path).unwrap();
-    let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(ok, "ok", "integrity_check of {}", path.display());
     let mut tables: Vec<String> = c
         .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
@@ -160,7 +186,9 @@ pub fn dump(path: &Path) -> Vec<String> {
         .collect();
     let mut out = Vec::new();
     for t in tables.drain(..) {
-        let mut st = c.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid")).unwrap();
+        let mut st = c
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
+            .unwrap();
         let n = st.column_count();
         let rows = st
             .query_map([], |r| {
@@ -188,7 +216,11 @@ pub async fn wait_shipped(r: &Replica, timeout: Duration) {
     let deadline = Instant::now() + timeout;
     loop {
         let s = r.status();
-        if s.spool_files == 0 && s.last_shipped_txid >= s.last_spooled_txid && s.last_spooled_txid > 0 {
+        if s.spool_files == 0
+            && !s.snapshot_pending
+            && s.last_shipped_txid >= s.last_spooled_txid
+            && s.last_spooled_txid > 0
+        {
             return;
         }
         assert!(Instant::now() < deadline, "not shipped in time: {s:?}");
@@ -197,8 +229,17 @@ pub async fn wait_shipped(r: &Replica, timeout: Duration) {
 }
 
 /// Runs the real `litestream restore` (AWS_CA_BUNDLE removed: it breaks 0.5.x, FORMAT.md §1).
-pub fn litestream_restore(tools: &Tools, version: &str, port: u16, path: &str, out: &Path, extra: &[&str]) {
-    let url = format!("s3://{BUCKET}/{path}?endpoint=http://127.0.0.1:{port}&region=us-east-1&forcePathStyle=true");
+pub fn litestream_restore(
+    tools: &Tools,
+    version: &str,
+    port: u16,
+    path: &str,
+    out: &Path,
+    extra: &[&str],
+) {
+    let url = format!(
+        "s3://{BUCKET}/{path}?endpoint=http://127.0.0.1:{port}&region=us-east-1&forcePathStyle=true"
+    );
     let o = Command::new(tools.litestream(version))
         .env_remove("AWS_CA_BUNDLE")
         .env("AWS_ACCESS_KEY_ID", "test")
