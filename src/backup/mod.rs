@@ -40,9 +40,7 @@ pub use status::{BackupStatus, prometheus_text};
 /// frames and the next call ships them). The call is also cheap to make without a checkpoint,
 /// which is how changes reach S3 within the backup interval: call it on an idle tick and before
 /// closing the connection (SQLite checkpoints on close).
-pub trait WalShipper: Send + Sync {
-    fn before_checkpoint(&self, conn: &rusqlite::Connection, db_path: &Path) -> anyhow::Result<()>;
-}
+pub use crate::db::CheckpointHook as WalShipper;
 
 /// Tunables of one replica; `Default` gives the product defaults.
 #[derive(Debug, Clone)]
