@@ -9,4 +9,5 @@
 
 pub mod clv;
 mod optimize;
+pub mod rfm;
 mod special;
