@@ -10,4 +10,5 @@
 pub mod clv;
 mod optimize;
 pub mod rfm;
+pub mod segments;
 mod special;
