@@ -8,6 +8,7 @@
 //! `Serialize` with Spanish JSON field names (documented on each type) for the UI and API.
 
 pub mod clv;
+pub mod cohorts;
 mod optimize;
 pub mod rfm;
 pub mod segments;
