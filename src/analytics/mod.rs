@@ -9,6 +9,7 @@
 
 pub mod clv;
 pub mod cohorts;
+pub mod crosssell;
 mod optimize;
 pub mod rfm;
 pub mod segments;
