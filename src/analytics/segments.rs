@@ -164,7 +164,7 @@ impl CustomerActivity {
 /// VIP just for being alone — or when share ≤ 0.
 pub fn vip_spend_cut(spends_12m: impl IntoIterator<Item = i64>, share: f64) -> Option<i64> {
     let mut spends: Vec<i64> = spends_12m.into_iter().filter(|s| *s > 0).collect();
-    if !(share > 0.0) {
+    if share.is_nan() || share <= 0.0 {
         return None;
     }
     spends.sort_unstable_by(|a, b| b.cmp(a));

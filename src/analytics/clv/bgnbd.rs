@@ -34,8 +34,8 @@ pub struct BgNbdFit {
 
 impl BgNbdParams {
     /// Log-likelihood of one customer's (x, t_x, T), eq. (6) of the paper written in logs:
-    /// L = B(a,b+x)/B(a,b) · Γ(r+x)αʳ/(Γ(r)(α+T)^(r+x))
-    ///   + δ(x>0) · B(a+1,b+x−1)/B(a,b) · Γ(r+x)αʳ/(Γ(r)(α+tₓ)^(r+x)).
+    /// L = B(a,b+x)/B(a,b) · Γ(r+x)αʳ/(Γ(r)(α+T)^(r+x)) +
+    /// δ(x>0) · B(a+1,b+x−1)/B(a,b) · Γ(r+x)αʳ/(Γ(r)(α+tₓ)^(r+x)).
     /// The second term over the first's common factor is a/(b+x−1) · (α+tₓ)^−(r+x).
     pub fn log_likelihood(&self, x: u32, t_x: f64, t: f64) -> f64 {
         let xf = f64::from(x);
@@ -81,7 +81,7 @@ impl BgNbdParams {
     /// The formula has a removable 0/0 at a = 1; there it is evaluated as the mean at
     /// a ± 10⁻⁴ (error O(10⁻⁸)). Never NaN: an unsettled series yields 0.
     pub fn expected_purchases(&self, horizon: f64, x: u32, t_x: f64, t: f64) -> f64 {
-        if !(horizon > 0.0) {
+        if horizon.is_nan() || horizon <= 0.0 {
             return 0.0;
         }
         let v = if (self.a - 1.0).abs() < 1e-4 {
@@ -151,7 +151,7 @@ fn prepare(data: &[CustomerSummary]) -> Prepared {
     let mut rows = Vec::with_capacity(counts.len());
     let mut total = 0.0;
     let mut keys: Vec<_> = counts.into_iter().collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0)); // deterministic summation order
+    keys.sort_by_key(|k| k.0); // deterministic summation order
     for ((x, tx_bits, t_bits), w) in keys {
         let xi = *xmap.entry(x).or_insert_with(|| {
             xs.push(x);
@@ -227,11 +227,11 @@ pub fn fit(data: &[CustomerSummary]) -> Result<BgNbdFit, FitError> {
     if prep.xs.iter().all(|&x| x == 0) {
         return Err(FitError::NoRepeatPurchases);
     }
-    let mean = |f: &dyn Fn(&(usize, usize, usize, f64)) -> f64| {
-        prep.rows.iter().map(|row| row.3 * f(row)).sum::<f64>() / prep.total
-    };
-    let mean_t = mean(&|row| prep.ts[row.1]).max(1e-3);
-    let mean_x = mean(&|row| f64::from(prep.xs[row.0]));
+    let (sum_x, sum_t) = prep.rows.iter().fold((0.0, 0.0), |acc, &(xi, ti, _, w)| {
+        (acc.0 + w * f64::from(prep.xs[xi]), acc.1 + w * prep.ts[ti])
+    });
+    let mean_t = (sum_t / prep.total).max(1e-3);
+    let mean_x = sum_x / prep.total;
     // Start from r = 1 and α matching the average observed rate r/α ≈ (x+1)/T.
     let start = [0.0, (mean_t / (mean_x + 1.0)).ln(), 0.0, 0.0];
     let objective = |v: &[f64]| {

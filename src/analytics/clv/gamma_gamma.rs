@@ -90,7 +90,7 @@ fn prepare(data: &[CustomerSummary]) -> Prepared {
         }
     }
     let mut keys: Vec<_> = counts.into_iter().collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    keys.sort_by_key(|k| k.0);
     let mut per_x: BTreeMap<u32, (f64, f64)> = BTreeMap::new();
     let mut rows = Vec::with_capacity(keys.len());
     let mut total = 0.0;
