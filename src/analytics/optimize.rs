@@ -77,7 +77,11 @@ fn run<F: FnMut(&[f64]) -> f64>(
             .iter()
             .flat_map(|(p, _)| p.iter().zip(&simplex[0].0).map(|(a, b)| (a - b).abs()))
             .fold(0.0, f64::max);
-        if (hi - lo).abs() <= 1e-12 * (1.0 + lo.abs()) && spread <= 1e-8 {
+        // Stop when the simplex is tiny, or when its values agree to ~11 digits even if it
+        // is still long: on a likelihood ridge running to infinity (e.g. a, b → ∞ in
+        // BG/NBD) the points would otherwise crawl along the ridge until the budget ends.
+        // The restart in `nelder_mead` re-checks that a flat simplex really is a minimum.
+        if spread <= 1e-8 || (hi - lo).abs() <= 1e-11 * (1.0 + lo.abs()) {
             converged = true;
             break;
         }

@@ -105,9 +105,14 @@ impl BgNbdParams {
         let Self { r, alpha, b, .. } = *self;
         let c = a + b + xf - 1.0;
         let z = horizon / (alpha + t + horizon);
-        let f = hyp2f1(r + xf, b + xf, c, z);
-        let pow = ((r + xf) * ((alpha + t) / (alpha + t + horizon)).ln()).exp();
-        let numer = c / (a - 1.0) * (1.0 - pow * f);
+        // (1−z)^(r+x) · ₂F₁(r+x, b+x; c; z) rewritten with Euler's transformation
+        // ₂F₁(A,B;C;z) = (1−z)^(C−A−B) ₂F₁(C−A, C−B; C; z) as
+        // (1−z)^(a−1) · ₂F₁(a+b−1−r, a−1; c; z): the original series needs ~n^(r+x)
+        // terms before it decays (slow for frequent buyers and z near 1), this one decays
+        // from the start, and it avoids multiplying a tiny power by a huge sum.
+        let f = hyp2f1(a + b - 1.0 - r, a - 1.0, c, z);
+        let pow_f = ((a - 1.0) * (1.0 - z).ln()).exp() * f;
+        let numer = c / (a - 1.0) * (1.0 - pow_f);
         if x == 0 {
             return numer;
         }
@@ -241,7 +246,7 @@ pub fn fit(data: &[CustomerSummary]) -> Result<BgNbdFit, FitError> {
         }
         -prep.log_likelihood(&from_log(v)) / prep.total
     };
-    let m = nelder_mead(objective, &start, 5_000);
+    let m = nelder_mead(objective, &start, 3_000);
     let params = from_log(&m.x);
     Ok(BgNbdFit {
         params,

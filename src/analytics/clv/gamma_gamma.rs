@@ -154,7 +154,7 @@ pub fn fit(data: &[CustomerSummary]) -> Result<GammaGammaFit, FitError> {
         }
         -prep.log_likelihood(&from_log(v)) / prep.total
     };
-    let m = nelder_mead(objective, &start, 4_000);
+    let m = nelder_mead(objective, &start, 3_000);
     let params = from_log(&m.x);
     Ok(GammaGammaFit {
         params,

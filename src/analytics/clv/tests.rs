@@ -65,6 +65,21 @@ fn bgnbd_predictions_match_the_paper() {
         1.194_923_972_627_66,
         1e-9,
     );
+    close(
+        PAPER.expected_purchases(39.0, 100, 50.0, 50.0),
+        57.074_744_673_500_85,
+        1e-8,
+    );
+    close(
+        PAPER.expected_purchases(52.0, 0, 0.0, 0.1),
+        1.423_212_011_980_62,
+        1e-9,
+    );
+    close(
+        PAPER.expected_purchases(52.0, 30, 1.0, 1.0),
+        92.743_167_224_332_29,
+        1e-8,
+    );
     close(PAPER.p_alive(2, 30.43, 38.86), 0.726_563_942_097_96, 1e-12);
     close(PAPER.p_alive(5, 10.0, 38.86), 0.024_809_229_972_809, 1e-12);
     assert_eq!(PAPER.p_alive(0, 0.0, 38.86), 1.0);
@@ -214,6 +229,7 @@ fn fitted_log_likelihood_beats_the_start() {
     // drop-out rates), so only finiteness is asked of the parameters.
     let p = fit.params;
     assert!([p.r, p.alpha, p.a, p.b].iter().all(|v| v.is_finite()));
+    assert!(fit.converged && fit.evaluations < 3_000, "{fit:?}");
 }
 
 #[test]
