@@ -77,7 +77,7 @@ fn bgnbd_predictions_match_the_paper() {
     );
     close(
         PAPER.expected_purchases(52.0, 30, 1.0, 1.0),
-        92.743_167_224_332_29,
+        92.743_167_224_332_3,
         1e-8,
     );
     close(PAPER.p_alive(2, 30.43, 38.86), 0.726_563_942_097_96, 1e-12);
