@@ -17,6 +17,7 @@ pub mod health;
 pub mod interactions;
 pub mod logging;
 pub mod orders;
+pub mod outbox;
 pub mod products;
 pub mod tenants;
 pub mod time;
