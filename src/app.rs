@@ -49,6 +49,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::products::api::router())
         .merge(crate::orders::api::router())
         .merge(crate::interactions::api::router())
+        .merge(crate::scheduler::api::router())
         .merge(crate::health::router())
 }
 
@@ -92,11 +93,27 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
     let app = router(state);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let background = vec![
+        tokio::spawn(
+            crate::scheduler::Scheduler::new(registry.clone(), crate::scheduler::catalog())
+                .run(stopped.clone()),
+        ),
+        tokio::spawn(crate::outbox::worker::run(
+            registry.clone(),
+            crate::outbox::worker::Deliveries::default(),
+            stopped,
+        )),
+    ];
     tracing::info!(address = %listen, "Autónomo escuchando / listening on http://{listen}");
     println!("Autónomo escuchando en / listening on http://{listen}");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    let _ = stop.send(true);
+    for task in background {
+        let _ = task.await;
+    }
     tracing::info!("cerrando bases de datos / flushing databases");
     registry.close().await;
     Ok(())

@@ -19,6 +19,7 @@ pub mod logging;
 pub mod orders;
 pub mod outbox;
 pub mod products;
+pub mod scheduler;
 pub mod tenants;
 pub mod time;
 pub mod web;
