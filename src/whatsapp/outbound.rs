@@ -375,4 +375,4 @@ impl SendResponse {
 
 #[cfg(test)]
 #[path = "outbound_tests.rs"]
-mod tests;
+pub(crate) mod tests;
