@@ -1,6 +1,8 @@
 //! Turns Spanish order text into tokens: quantities, normalised words (lowercase, no accents,
 //! singular, sizes in ml, fractions), separators and "sin …" note starts, each with its byte span.
 
+use super::vocabulary::{CONNECTORS, MAX_QTY, NUMBER_WORDS, STOPWORDS};
+
 /// What a token means for the order parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -21,163 +23,6 @@ pub(super) struct Token {
     pub start: usize,
     pub end: usize,
 }
-
-/// Largest quantity read as a quantity; larger numbers are treated as words (phone numbers, years).
-const MAX_QTY: u32 = 999;
-
-const STOPWORDS: &[&str] = &[
-    "a",
-    "al",
-    "el",
-    "la",
-    "lo",
-    "los",
-    "las",
-    "de",
-    "del",
-    "en",
-    "por",
-    "para",
-    "favor",
-    "porfa",
-    "porfavor",
-    "porfis",
-    "pf",
-    "plis",
-    "please",
-    "quiero",
-    "quisiera",
-    "queria",
-    "quería",
-    "quieren",
-    "me",
-    "mi",
-    "nos",
-    "te",
-    "le",
-    "les",
-    "das",
-    "da",
-    "dame",
-    "deme",
-    "denme",
-    "damelo",
-    "mandame",
-    "manda",
-    "mandar",
-    "envia",
-    "enviame",
-    "enviar",
-    "traeme",
-    "trae",
-    "traer",
-    "pedir",
-    "pido",
-    "pedido",
-    "ordenar",
-    "ordeno",
-    "necesito",
-    "seria",
-    "sera",
-    "sea",
-    "hola",
-    "buenas",
-    "buenos",
-    "buen",
-    "dia",
-    "dias",
-    "tarde",
-    "tardes",
-    "noche",
-    "noches",
-    "gracias",
-    "ok",
-    "okay",
-    "vale",
-    "porcion",
-    "porciones",
-    "unidad",
-    "unidades",
-    "o",
-    "u",
-    "tipo",
-    "que",
-    "esta",
-    "este",
-    "eso",
-    "esa",
-    "ese",
-    "sus",
-    "su",
-    "tu",
-    "tus",
-    "se",
-    "si",
-    "igual",
-    "solo",
-    "nada",
-    "bien",
-    "llevar",
-    "delivery",
-    "casa",
-    "hoy",
-    "ahora",
-    "quiere",
-    "podria",
-    "puede",
-    "puedes",
-    "podrias",
-    "regalas",
-    "regala",
-    "vendes",
-    "venden",
-    "tienes",
-    "tienen",
-    "hay",
-    "ya",
-    "pues",
-    "oye",
-    "amigo",
-    "amiga",
-    "senor",
-    "senora",
-    "joven",
-    "ademas",
-    "nomas",
-    "unos",
-    "unas",
-];
-
-const CONNECTORS: &[&str] = &[
-    "y", "e", "con", "tambien", "aparte", "luego", "despues", "mas", "plus",
-];
-
-const NUMBER_WORDS: &[(&str, u32)] = &[
-    ("un", 1),
-    ("uno", 1),
-    ("una", 1),
-    ("dos", 2),
-    ("tres", 3),
-    ("cuatro", 4),
-    ("cinco", 5),
-    ("seis", 6),
-    ("siete", 7),
-    ("ocho", 8),
-    ("nueve", 9),
-    ("diez", 10),
-    ("once", 11),
-    ("doce", 12),
-    ("trece", 13),
-    ("catorce", 14),
-    ("quince", 15),
-    ("dieciseis", 16),
-    ("diecisiete", 17),
-    ("dieciocho", 18),
-    ("diecinueve", 19),
-    ("veinte", 20),
-    ("otro", 1),
-    ("otra", 1),
-];
 
 /// Lowercase without accents (`Ñ` → `n`), so "Ají" and "aji" are the same word.
 pub(super) fn fold(s: &str) -> String {
@@ -436,16 +281,10 @@ fn merge_into_previous_qty(
     start: usize,
     end: usize,
 ) {
-    if last_qty.is_some() {
-        if let Some(prev) = out.pop() {
-            out.push(Token {
-                kind,
-                start: prev.start,
-                end,
-            });
-            return;
-        }
-    }
+    let start = match last_qty.and_then(|_| out.pop()) {
+        Some(prev) => prev.start,
+        None => start,
+    };
     out.push(Token { kind, start, end });
 }
 
@@ -456,14 +295,12 @@ fn classify(w: &str, next: Option<&str>) -> Option<Kind> {
             _ => Kind::Word(w.to_owned()),
         });
     }
-    if let Some(n) = w
-        .strip_suffix('x')
-        .or_else(|| w.strip_prefix('x'))
+    let multiplier = w.strip_suffix('x').or_else(|| w.strip_prefix('x'));
+    if let Some(n) = multiplier
         .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| *n <= MAX_QTY)
     {
-        if n <= MAX_QTY {
-            return Some(Kind::Qty(n));
-        }
+        return Some(Kind::Qty(n));
     }
     if let Some(ml) = size_ml(w) {
         return Some(size_word(ml));

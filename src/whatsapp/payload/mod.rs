@@ -1,6 +1,7 @@
 //! Inbound webhook payloads: typed messages and statuses, and [`parse_webhook`], which flattens a
 //! batch into events with per-item error isolation and contacts joined by id (never by position).
 
+mod decode;
 mod message;
 mod money;
 mod status;
@@ -10,9 +11,10 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
+pub use decode::MessageError;
 pub use message::{
-    InteractiveReply, Location, Media, MediaType, Message, MessageContext, MessageError,
-    MessageKind, Order, OrderItem, ReferredProduct, SystemNotice,
+    InteractiveReply, Location, Media, MediaType, Message, MessageContext, MessageKind, Order,
+    OrderItem, ReferredProduct, SystemNotice,
 };
 pub use money::{Money, PriceError, currency_exponent, parse_price};
 pub use status::{DeliveryStatus, Pricing, Status};
@@ -190,7 +192,7 @@ fn read_change(raw: &RawValue, waba_id: Option<&str>, at: &str, out: &mut Vec<Ev
         .collect();
     for (k, raw_msg) in body.messages.iter().enumerate() {
         let at = format!("{at}.value.messages[{k}]");
-        match message::parse_message(raw_msg) {
+        match decode::parse_message(raw_msg) {
             Ok(message) => {
                 let contact =
                     find_contact(&contacts, message.from_user_id.as_deref(), &message.from);
