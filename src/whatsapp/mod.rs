@@ -3,6 +3,7 @@
 //! nothing here touches a database, a tenant or a customer record.
 //!
 //! Typical use by the integrator:
+//! - webhook GET: [`HandshakeQuery::verify`] and echo the challenge;
 //! - webhook POST: [`verify_signature`] on the raw bytes, store the body, later [`parse_webhook`] and
 //!   route each [`Event`] by [`Routing::phone_number_id`];
 //! - identity: [`phone::lookup_candidates`] for the forms of a `wa_id` to look up;
@@ -12,6 +13,7 @@
 
 pub mod client;
 mod errors;
+pub mod handshake;
 pub mod interactive;
 pub mod order_text;
 pub mod outbound;
@@ -23,9 +25,11 @@ pub mod signature;
 pub(crate) mod test_support;
 
 pub use client::{
-    ErrorClass, GraphClient, GraphConfig, GraphError, PermanentReason, RetryScope, Sender,
+    DEFAULT_API_VERSION, DEFAULT_BASE_URL, ErrorClass, GraphClient, GraphConfig, GraphError,
+    MediaInfo, PermanentReason, RetryScope, Sender, media_sha256_matches,
 };
-pub use outbound::{MarkRead, OutboundMessage, Recipient, SendResponse, Template};
+pub use handshake::{HandshakeError, HandshakeQuery};
+pub use outbound::{MarkRead, MediaRef, OutboundMessage, Recipient, SendResponse, Template};
 pub use payload::{
     Contact, DeliveryStatus, Event, InboundMessage, MalformedItem, Message, MessageKind, Money,
     Routing, Status, StatusUpdate, WebhookError, parse_webhook,
