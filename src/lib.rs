@@ -23,3 +23,4 @@ pub mod scheduler;
 pub mod tenants;
 pub mod time;
 pub mod web;
+pub mod whatsapp;
