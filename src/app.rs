@@ -26,13 +26,17 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub started: Instant,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
+    /// Seals secrets and personal fields at rest.
+    pub keyring: Arc<crate::crypto::Keyring>,
 }
 
 impl AppState {
     /// Opens the data directory and builds the state the router needs.
     pub fn open(config: Config) -> Result<AppState, AppError> {
         let registry = Registry::open(&config.data_dir, config.readers_per_db)?;
+        let keyring = Arc::new(crate::crypto::Keyring::load(&config.data_dir)?);
         Ok(AppState {
+            keyring,
             config: Arc::new(config),
             registry: Arc::new(registry),
             started: Instant::now(),
