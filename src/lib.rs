@@ -21,6 +21,7 @@ pub mod orders;
 pub mod outbox;
 pub mod products;
 pub mod scheduler;
+pub mod telegram;
 pub mod tenants;
 pub mod time;
 pub mod web;
