@@ -1101,3 +1101,88 @@ async fn interactions_create_idempotent_list_and_search() {
         "nothing added"
     );
 }
+
+#[tokio::test]
+async fn order_edge_cases_roll_back_whole() {
+    let slug = new_brand("PE", "America/Lima", "PEN").await;
+    let api = owner();
+    let prod = new_product(&api, &slug, "DOBLE", 1000, Some(10)).await;
+    let pid = prod["id"].as_str().unwrap().to_string();
+    let cust = new_customer(
+        &api,
+        &slug,
+        json!({"nombre": "Eva", "telefono": pe_mobile()}),
+    )
+    .await;
+    let cid = cust["id"].as_str().unwrap().to_string();
+    let orders = format!("/api/marcas/{slug}/pedidos");
+
+    // Two lines of one product that together exceed the stock: all or nothing.
+    api.post(
+        "/api/pedidos",
+        &json!({"cliente_id": cid, "canal": "web", "confirmar": true,
+                "items": [{"producto_id": pid, "cantidad": 6}, {"sku": "DOBLE", "cantidad": 6}]}),
+    )
+    .await
+    .problem(409, "conflict");
+    let p = api.get(&format!("/api/productos/{pid}")).await.ok(200);
+    assert_eq!(p["stock"], 10, "the first line's stock was not given back");
+    assert!(api.list_all(&orders, "", 10).await.is_empty());
+    let c = api.get(&format!("/api/clientes/{cid}")).await.ok(200);
+    assert_eq!(
+        (c["pedidos"].clone(), c["total_gastado"].clone()),
+        (json!(0), json!(0))
+    );
+
+    // Inactive products cannot be ordered.
+    api.put(&format!("/api/productos/{pid}"), &json!({"activo": false}))
+        .await
+        .ok(200);
+    let p = api
+        .post(
+            "/api/pedidos",
+            &json!({"cliente_id": cid, "canal": "web", "items": [{"producto_id": pid, "cantidad": 1}]}),
+        )
+        .await
+        .problem(422, "validation");
+    assert_eq!(p["errors"][0]["field"], "items[0]", "{p}");
+    api.put(&format!("/api/productos/{pid}"), &json!({"activo": true}))
+        .await
+        .ok(200);
+
+    // Customer by id and inline at once, or neither: refused.
+    api.post(
+        "/api/pedidos",
+        &json!({"cliente_id": cid, "cliente": {"nombre": "x"}, "canal": "web",
+                "items": [{"producto_id": pid, "cantidad": 1}]}),
+    )
+    .await
+    .problem(422, "validation");
+    api.post(
+        "/api/pedidos",
+        &json!({"marca": slug, "canal": "web", "items": [{"producto_id": pid, "cantidad": 1}]}),
+    )
+    .await
+    .problem(422, "validation");
+    // An unknown customer of this brand.
+    api.post(
+        "/api/pedidos",
+        &json!({"cliente_id": format!("cli_{slug}_999999"), "canal": "web",
+                "items": [{"producto_id": pid, "cantidad": 1}]}),
+    )
+    .await
+    .problem(404, "not-found");
+    assert!(api.list_all(&orders, "", 10).await.is_empty());
+
+    // A customer with orders is kept (409); one without is deleted.
+    api.post(
+        "/api/pedidos",
+        &json!({"cliente_id": cid, "canal": "web", "items": [{"producto_id": pid, "cantidad": 1}]}),
+    )
+    .await
+    .ok(201);
+    api.delete(&format!("/api/clientes/{cid}"))
+        .await
+        .problem(409, "conflict");
+    api.get(&format!("/api/clientes/{cid}")).await.ok(200);
+}
