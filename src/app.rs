@@ -96,6 +96,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
+    // With port 0 the OS picks one; print the real address so scripts and tests can find it.
+    let listen = listener.local_addr()?;
     let app = router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let background = vec![
