@@ -48,11 +48,11 @@ impl FieldError {
 pub enum AppError {
     #[error("not found: {0}")]
     NotFound(&'static str),
-    #[error("validation failed: {0:?}")]
+    #[error("{}", describe_fields(.0))]
     Validation(Vec<FieldError>),
-    #[error("bad request: {0:?}")]
+    #[error("{} / {}", .0.es, .0.en)]
     BadRequest(Msg),
-    #[error("conflict: {message:?}")]
+    #[error("{} / {}", message.es, message.en)]
     Conflict {
         message: Msg,
         /// The id of the record that already holds the unique value, when there is one.
@@ -68,12 +68,21 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
-    #[error("unavailable: {0:?}")]
+    #[error("{} / {}", .0.es, .0.en)]
     Unavailable(Msg),
     #[error("storage full")]
     StorageFull,
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// One line per invalid field, in both languages (for the CLI and logs).
+fn describe_fields(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {} / {}", e.field, e.message.es, e.message.en))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl AppError {
