@@ -106,7 +106,14 @@ pub struct BrandHealth {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn healthz(
     State(state): State<AppState>,
-) -> Result<(axum::http::StatusCode, axum::Json<Health>), AppError> {
+) -> Result<
+    (
+        axum::http::StatusCode,
+        axum::Extension<crate::error::KeepBody>,
+        axum::Json<Health>,
+    ),
+    AppError,
+> {
     let mut marcas = Vec::new();
     for brand in state.registry.list(true).await? {
         let entry = if brand.archived_at.is_some() {
@@ -152,6 +159,7 @@ async fn healthz(
     };
     Ok((
         status,
+        axum::Extension(crate::error::KeepBody),
         axum::Json(Health {
             status: if healthy { "ok" } else { "degraded" },
             version: env!("CARGO_PKG_VERSION"),
