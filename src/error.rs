@@ -398,9 +398,17 @@ impl Lang {
 }
 
 /// Renders every error response as a problem document in the caller's language.
+/// Marks an error-status response whose own body is the answer (e.g. `/healthz` at 503 with
+/// the details of what is degraded): [`localize_problems`] leaves it alone.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepBody;
+
 pub async fn localize_problems(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let response = next.run(request).await;
+    if response.extensions().get::<KeepBody>().is_some() {
+        return response;
+    }
     if let Some(problem) = response.extensions().get::<Problem>().cloned() {
         let (parts, _) = response.into_parts();
         let mut fresh = problem.into_response_in(lang);
