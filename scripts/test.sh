@@ -11,6 +11,12 @@ TOOLS=${AUTONOMO_TOOLS_DIR:-$PWD/.tools}
 echo "== test tools in $TOOLS"
 eval "$(bash tests/support/backup-tools.sh "$TOOLS" | grep '^export ')"
 
+if ! [ -x "$TOOLS/smtp/bin/python" ] || ! "$TOOLS/smtp/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  python3 -m venv "$TOOLS/smtp"
+  "$TOOLS/smtp/bin/pip" install -q --disable-pip-version-check aiosmtpd
+fi
+export AUTONOMO_TEST_AIOSMTPD_PYTHON="$TOOLS/smtp/bin/python"
+
 echo "== cargo test"
 cargo test --locked --all-targets
 

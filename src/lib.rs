@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod customers;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod health;
 pub mod interactions;
