@@ -26,6 +26,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub started: Instant,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
+    /// Where the Postgres mirror stands (disabled unless configured).
+    pub mirror: Arc<crate::mirror::MirrorStatus>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
     pub fn open(config: Config) -> Result<AppState, AppError> {
         let registry = Registry::open(&config.data_dir, config.readers_per_db)?;
         Ok(AppState {
+            mirror: Arc::new(crate::mirror::status_for(&config)),
             config: Arc::new(config),
             registry: Arc::new(registry),
             started: Instant::now(),
@@ -88,6 +91,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
     let state = AppState::open(config)?;
     let registry = state.registry.clone();
+    let mirror =
+        crate::mirror::MirrorTask::spawn(&state.config, registry.clone(), state.mirror.clone())?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
@@ -97,6 +102,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    if let Some(mirror) = mirror {
+        mirror.stop().await;
+    }
     tracing::info!("cerrando bases de datos / flushing databases");
     registry.close().await;
     Ok(())

@@ -19,6 +19,8 @@ pub struct Health {
     pub version: &'static str,
     pub uptime_secs: u64,
     pub marcas: Vec<BrandHealth>,
+    /// The Postgres mirror; its lag never makes the CRM unhealthy.
+    pub mirror: crate::mirror::MirrorHealth,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,6 +84,7 @@ async fn healthz(
             version: env!("CARGO_PKG_VERSION"),
             uptime_secs: state.started.elapsed().as_secs(),
             marcas,
+            mirror: state.mirror.snapshot(),
         }),
     ))
 }
