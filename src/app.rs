@@ -28,14 +28,18 @@ pub struct AppState {
     pub openapi: Arc<utoipa::openapi::OpenApi>,
     /// Where the Postgres mirror stands (disabled unless configured).
     pub mirror: Arc<crate::mirror::MirrorStatus>,
+    /// Seals secrets and personal fields at rest.
+    pub keyring: Arc<crate::crypto::Keyring>,
 }
 
 impl AppState {
     /// Opens the data directory and builds the state the router needs.
     pub fn open(config: Config) -> Result<AppState, AppError> {
         let registry = Registry::open(&config.data_dir, config.readers_per_db)?;
+        let keyring = Arc::new(crate::crypto::Keyring::load(&config.data_dir)?);
         Ok(AppState {
             mirror: Arc::new(crate::mirror::status_for(&config)),
+            keyring,
             config: Arc::new(config),
             registry: Arc::new(registry),
             started: Instant::now(),
@@ -52,6 +56,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::products::api::router())
         .merge(crate::orders::api::router())
         .merge(crate::interactions::api::router())
+        .merge(crate::scheduler::api::router())
         .merge(crate::health::router())
 }
 
@@ -96,12 +101,30 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
+    // With port 0 the OS picks one; print the real address so scripts and tests can find it.
+    let listen = listener.local_addr()?;
     let app = router(state);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let background = vec![
+        tokio::spawn(
+            crate::scheduler::Scheduler::new(registry.clone(), crate::scheduler::catalog())
+                .run(stopped.clone()),
+        ),
+        tokio::spawn(crate::outbox::worker::run(
+            registry.clone(),
+            crate::outbox::worker::Deliveries::default(),
+            stopped,
+        )),
+    ];
     tracing::info!(address = %listen, "Autónomo escuchando / listening on http://{listen}");
     println!("Autónomo escuchando en / listening on http://{listen}");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    let _ = stop.send(true);
+    for task in background {
+        let _ = task.await;
+    }
     if let Some(mirror) = mirror {
         mirror.stop().await;
     }

@@ -39,6 +39,9 @@ pub enum Command {
     /// Copy every brand into PostgreSQL for NocoDB, Metabase and the central office.
     #[command(subcommand)]
     Mirror(MirrorCommand),
+    /// Scheduled jobs: list them or run one now.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +72,18 @@ pub enum MirrorCommand {
         postgres: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs with their schedule and last outcome.
+    List,
+    /// Run a job now (for one brand, or every brand when omitted).
+    Run {
+        name: String,
+        #[arg(long)]
+        tenant: Option<String>,
     },
 }
 
@@ -175,6 +190,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Tenant(cmd) => tenant(config, cmd).await,
             Command::Token(cmd) => token(config, cmd).await,
             Command::Mirror(cmd) => mirror(config, cmd).await,
+            Command::Jobs(cmd) => jobs(config, cmd).await,
         }
     })
 }
@@ -281,6 +297,76 @@ async fn token(config: Config, cmd: TokenCommand) -> anyhow::Result<()> {
             tokens::revoke(registry.control(), id).await?;
             println!("Token {id} revocado / revoked");
             Ok(())
+        }
+    };
+    registry.close().await;
+    result
+}
+
+async fn jobs(config: Config, cmd: JobsCommand) -> anyhow::Result<()> {
+    let registry = std::sync::Arc::new(open_registry(&config)?);
+    let result = match cmd {
+        JobsCommand::List => {
+            let states = registry
+                .control()
+                .read(crate::scheduler::store::list)
+                .await?;
+            for spec in crate::scheduler::catalog() {
+                let scope = if spec.per_brand {
+                    "por marca / per brand"
+                } else {
+                    "global"
+                };
+                println!(
+                    "{}\t{}\t{scope}\t{}",
+                    spec.name, spec.cron, spec.description
+                );
+                for s in states.iter().filter(|s| s.nombre == spec.name) {
+                    let when = s
+                        .ultima_ejecucion_en
+                        .map(|t| crate::time::format_in(t, chrono_tz::UTC))
+                        .unwrap_or_else(|| "-".into());
+                    println!(
+                        "  {}\t{when}\t{}\t{}",
+                        if s.marca.is_empty() { "-" } else { &s.marca },
+                        s.resultado.as_deref().unwrap_or("-"),
+                        s.detalle.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(())
+        }
+        JobsCommand::Run { name, tenant } => {
+            let brand = tenant.map(|t| Slug::parse(&t)).transpose()?;
+            let results = crate::scheduler::run_now(
+                &registry,
+                &crate::scheduler::catalog(),
+                &name,
+                brand.as_ref(),
+            )
+            .await?;
+            let mut failed = false;
+            for (scope, outcome) in results {
+                let scope = if scope.is_empty() {
+                    "global".to_string()
+                } else {
+                    scope
+                };
+                match outcome {
+                    Ok(detail) => println!("{scope}: ok — {detail}"),
+                    Err(e) => {
+                        failed = true;
+                        println!("{scope}: error — {e}");
+                    }
+                }
+            }
+            if failed {
+                Err(anyhow::anyhow!(
+                    "al menos una ejecución falló / at least one run failed"
+                ))
+            } else {
+                Ok(())
+            }
         }
     };
     registry.close().await;

@@ -165,8 +165,15 @@ impl Config {
                 });
             }
         };
-        let file: FileConfig =
-            toml::from_str(&text).map_err(|e| invalid(CONFIG_FILE_NAME, e.message()))?;
+        let file: FileConfig = toml::from_str(&text).map_err(|e| {
+            // toml's message lacks the key; the key is what starts the offending line.
+            let line = e.span().and_then(|s| text.get(..s.end)?.lines().last());
+            let key = line.and_then(|l| l.split_once('=')).map(|(k, _)| k.trim());
+            match key.filter(|k| !k.is_empty()) {
+                Some(key) => invalid(&format!("{CONFIG_FILE_NAME}: {key}"), e.message()),
+                None => invalid(CONFIG_FILE_NAME, e.message()),
+            }
+        })?;
         if let Some(listen) = file.listen {
             self.listen = parse_listen("listen", &listen)?;
         }

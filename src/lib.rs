@@ -3,11 +3,14 @@
 //!
 //! Levels call downwards only: config/error → db/web → auth → tenants → domains → app/cli.
 
+pub mod analytics;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod customers;
 pub mod db;
 pub mod error;
@@ -16,7 +19,11 @@ pub mod interactions;
 pub mod logging;
 pub mod mirror;
 pub mod orders;
+pub mod outbox;
 pub mod products;
+pub mod scheduler;
+pub mod telegram;
 pub mod tenants;
 pub mod time;
 pub mod web;
+pub mod whatsapp;

@@ -302,9 +302,12 @@ async fn table_descriptions_agree_with_sqlite_and_postgres() {
         .map(Result::unwrap)
         .collect();
     for table in fed {
+        let excluded = mirror::tables::NOT_MIRRORED
+            .iter()
+            .any(|(t, _)| *t == table);
         assert!(
-            mirror::tables::find(&table).is_some(),
-            "{table} feeds `changes` but is not mirrored: add it to src/mirror/tables.rs and migrations/mirror/"
+            mirror::tables::find(&table).is_some() || excluded,
+            "{table} feeds `changes` but is not mirrored: add it to src/mirror/tables.rs and migrations/mirror/ (or to NOT_MIRRORED with a reason)"
         );
     }
     // Every table and column is documented for NocoDB/Metabase users.

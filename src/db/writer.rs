@@ -20,9 +20,13 @@ const MAX_BATCH: usize = 512;
 /// Checkpoint after this many committed batches, which bounds the WAL (and what a crash
 /// must replay) without a checkpoint on every commit.
 const CHECKPOINT_EVERY_BATCHES: u32 = 256;
+/// How long the writer waits idle before offering fresh commits to the hook; this is the
+/// backup interval (Litestream's default is 1 s too).
+const SHIP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Called on the writer thread before each checkpoint; the checkpoint only runs if it
-/// returns `Ok`. The backup shipper uses it to copy WAL frames before they are folded away.
+/// Called on the writer thread before each checkpoint (the checkpoint only runs if it returns
+/// `Ok`), on an idle tick after writes, and before the connection closes. The backup shipper
+/// uses it to copy committed WAL frames before they are folded away.
 pub trait CheckpointHook: Send + Sync {
     fn before_checkpoint(&self, conn: &Connection, db_path: &std::path::Path)
     -> anyhow::Result<()>;
@@ -116,6 +120,8 @@ impl Writer {
             hook: hook.clone(),
             counters: counters.clone(),
             batches_since_checkpoint: 0,
+            unshipped: false,
+            last_ship: std::time::Instant::now(),
         };
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -196,6 +202,9 @@ struct WriterThread {
     hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>>,
     counters: Arc<Counters>,
     batches_since_checkpoint: u32,
+    /// Commits happened since the hook last saw the WAL.
+    unshipped: bool,
+    last_ship: std::time::Instant,
 }
 
 impl WriterThread {
@@ -204,9 +213,13 @@ impl WriterThread {
         loop {
             let first = match pending.take() {
                 Some(c) => c,
-                None => match receiver.recv() {
+                None => match receiver.recv_timeout(SHIP_INTERVAL) {
                     Ok(c) => c,
-                    Err(_) => break, // every sender dropped
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        self.ship();
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 },
             };
             self.counters.queued.fetch_sub(1, Ordering::Relaxed);
@@ -227,7 +240,12 @@ impl WriterThread {
                         }
                     }
                     self.commit_batch(batch);
+                    self.unshipped = true;
                     self.maybe_checkpoint(false);
+                    // Under constant load the queue never idles: ship on time anyway.
+                    if self.last_ship.elapsed() >= SHIP_INTERVAL {
+                        self.ship();
+                    }
                 }
                 Command::Maintain(job) => job(&mut self.conn),
                 Command::Close(done) => {
@@ -286,14 +304,34 @@ impl WriterThread {
         self.checkpoint();
     }
 
+    /// Offers the committed WAL frames to the hook (the backup), without checkpointing.
+    fn ship(&mut self) {
+        if !self.unshipped {
+            return;
+        }
+        self.last_ship = std::time::Instant::now();
+        let hook = self.hook.lock().ok().and_then(|h| h.clone());
+        match hook {
+            None => self.unshipped = false,
+            Some(hook) => match hook.before_checkpoint(&self.conn, &self.path) {
+                Ok(()) => self.unshipped = false,
+                Err(e) => {
+                    tracing::warn!(error = %e, db = %self.path.display(), "backup hook failed")
+                }
+            },
+        }
+    }
+
     /// Lets the hook ship what the WAL holds, then folds the WAL into the database.
     fn checkpoint(&mut self) {
         let hook = self.hook.lock().ok().and_then(|h| h.clone());
-        if let Some(hook) = hook
-            && let Err(e) = hook.before_checkpoint(&self.conn, &self.path)
-        {
-            tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
-            return;
+        if let Some(hook) = hook {
+            self.last_ship = std::time::Instant::now();
+            if let Err(e) = hook.before_checkpoint(&self.conn, &self.path) {
+                tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
+                return;
+            }
+            self.unshipped = false;
         }
         match self
             .conn

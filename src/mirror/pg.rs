@@ -61,9 +61,16 @@ pub async fn migrate(client: &mut Client) -> anyhow::Result<()> {
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
         .await?;
     let result = async {
-        client
-            .batch_execute("CREATE SCHEMA IF NOT EXISTS autonomo")
-            .await?;
+        // The history table lives in the schema, so the schema must exist first.
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = 'autonomo'", &[])
+            .await?
+            .is_some();
+        if !exists {
+            client
+                .batch_execute("CREATE SCHEMA IF NOT EXISTS autonomo")
+                .await?;
+        }
         embedded::migrations::runner()
             .set_migration_table_name("autonomo.migraciones")
             .run_async(client)

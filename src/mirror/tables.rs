@@ -176,6 +176,12 @@ pub const TABLES: &[Table] = &[
     },
 ];
 
+/// Tables that feed `changes` for other readers but stay out of the mirror, with the reason.
+pub const NOT_MIRRORED: &[(&str, &str)] = &[(
+    "outbox",
+    "delivery plumbing (payloads, leases, retries); business-level sends are mirrored by their own tables",
+)];
+
 /// The table description for a SQLite table name, if it is mirrored.
 pub fn find(name: &str) -> Option<&'static Table> {
     TABLES.iter().find(|t| t.name == name)

@@ -87,6 +87,8 @@ impl Registry {
     /// The open brand `slug`; an unknown brand is a 404 and creates no file.
     pub async fn tenant(&self, slug: &Slug) -> Result<Arc<Tenant>, AppError> {
         if let Some(t) = self.cached(slug) {
+            // The CLI may have updated or archived the brand from another process.
+            t.replace_brand(self.get(slug).await?);
             return Ok(t);
         }
         let _guard = self.opening.lock().await;

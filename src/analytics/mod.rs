@@ -1,0 +1,16 @@
+//! Analytics computed from rows the storage layer hands in: lifecycle segments, RFM scores
+//! and groups, predictive customer lifetime value (BG/NBD + Gamma-Gamma), monthly cohort
+//! retention and product cross-selling. Pure functions: no database, no HTTP, no clock.
+//!
+//! Conventions: money is `i64` minor units (cents) on input and output; instants are
+//! `DateTime<Utc>` and are bucketed into days/months in the brand's `chrono_tz::Tz`;
+//! customers and products are identified by their `i64` row ids. Outputs derive
+//! `Serialize` with Spanish JSON field names (documented on each type) for the UI and API.
+
+pub mod clv;
+pub mod cohorts;
+pub mod crosssell;
+mod optimize;
+pub mod rfm;
+pub mod segments;
+mod special;

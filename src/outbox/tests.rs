@@ -1,0 +1,180 @@
+//! Outbox behaviour against a real brand database and a scripted delivery.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::worker::{Deliveries, tick};
+use super::*;
+use crate::tenants::{BrandInput, Registry, Slug};
+
+/// A delivery that answers from a script and records what it was asked to send.
+struct Scripted {
+    answers: Mutex<Vec<Outcome>>,
+    seen: Mutex<Vec<String>>,
+}
+
+impl Delivery for Scripted {
+    fn deliver<'a>(
+        &'a self,
+        _tenant: &'a Slug,
+        message: &'a Claimed,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + Send + 'a>> {
+        Box::pin(async move {
+            self.seen.lock().unwrap().push(message.destination.clone());
+            let mut answers = self.answers.lock().unwrap();
+            if answers.is_empty() {
+                Outcome::Sent {
+                    external_id: Some("wamid.X".into()),
+                }
+            } else {
+                answers.remove(0)
+            }
+        })
+    }
+}
+
+async fn setup(
+    answers: Vec<Outcome>,
+) -> (tempfile::TempDir, Arc<Registry>, Arc<Scripted>, Deliveries) {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Arc::new(Registry::open(dir.path(), 2).unwrap());
+    registry
+        .create(BrandInput {
+            slug: "gollos".into(),
+            nombre: "Gollos".into(),
+            moneda: "PEN".into(),
+            zona_horaria: "America/Lima".into(),
+            pais: "PE".into(),
+            idioma: "es".into(),
+        })
+        .await
+        .unwrap();
+    let scripted = Arc::new(Scripted {
+        answers: Mutex::new(answers),
+        seen: Mutex::default(),
+    });
+    let deliveries = Deliveries::default().with(Service::Whatsapp, scripted.clone());
+    (dir, registry, scripted, deliveries)
+}
+
+fn message(key: &str) -> OutboundMessage {
+    OutboundMessage {
+        service: Service::Whatsapp,
+        destination: "51987654321".into(),
+        payload: serde_json::json!({"type": "text", "text": {"body": "hola"}}),
+        key: Some(key.into()),
+        customer_id: None,
+        not_before: None,
+    }
+}
+
+async fn row(registry: &Registry, id: i64) -> (String, i64, Option<String>) {
+    let t = registry
+        .tenant(&Slug::parse("gollos").unwrap())
+        .await
+        .unwrap();
+    t.db()
+        .read(move |c| {
+            Ok(c.query_row(
+                "SELECT estado, intentos, external_id FROM outbox WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn enqueue_one(registry: &Registry, m: OutboundMessage) -> i64 {
+    let t = registry
+        .tenant(&Slug::parse("gollos").unwrap())
+        .await
+        .unwrap();
+    t.db()
+        .write(move |c| enqueue(c, &m, crate::time::now_ms()))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn same_key_enqueues_once_and_is_sent_once() {
+    let (_dir, registry, scripted, deliveries) = setup(vec![]).await;
+    let a = enqueue_one(&registry, message("estado:1:en_camino")).await;
+    let b = enqueue_one(&registry, message("estado:1:en_camino")).await;
+    assert_eq!(a, b);
+    assert_eq!(tick(&registry, &deliveries).await.unwrap(), 1);
+    assert_eq!(
+        tick(&registry, &deliveries).await.unwrap(),
+        0,
+        "nothing left to send"
+    );
+    assert_eq!(
+        row(&registry, a).await,
+        ("enviado".into(), 1, Some("wamid.X".into()))
+    );
+    assert_eq!(scripted.seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn retryable_errors_back_off_and_permanent_ones_fail() {
+    let (_dir, registry, _s, deliveries) = setup(vec![
+        Outcome::Retry {
+            after: Duration::from_millis(1),
+            error: "130429".into(),
+        },
+        Outcome::Failed {
+            error: "132001".into(),
+        },
+    ])
+    .await;
+    let a = enqueue_one(&registry, message("a")).await;
+    tick(&registry, &deliveries).await.unwrap();
+    let (state, attempts, _) = row(&registry, a).await;
+    assert_eq!((state.as_str(), attempts), ("pendiente", 1));
+    // The backoff (2 s for the first attempt) keeps it out of the next tick.
+    assert_eq!(tick(&registry, &deliveries).await.unwrap(), 0);
+    let b = enqueue_one(&registry, message("b")).await;
+    tick(&registry, &deliveries).await.unwrap();
+    assert_eq!(row(&registry, b).await.0, "fallido");
+}
+
+#[tokio::test]
+async fn deferral_does_not_count_as_an_attempt() {
+    let (_dir, registry, _s, deliveries) = setup(vec![Outcome::Defer {
+        after: Duration::from_millis(0),
+    }])
+    .await;
+    let a = enqueue_one(&registry, message("a")).await;
+    tick(&registry, &deliveries).await.unwrap();
+    assert_eq!(row(&registry, a).await, ("pendiente".into(), 0, None));
+    tick(&registry, &deliveries).await.unwrap();
+    assert_eq!(row(&registry, a).await.0, "enviado");
+}
+
+#[tokio::test]
+async fn a_claim_whose_outcome_is_unknown_waits_for_its_lease() {
+    let (_dir, registry, _s, deliveries) = setup(vec![]).await;
+    let a = enqueue_one(&registry, message("a")).await;
+    // Claim as the worker would, then "crash" before recording any outcome.
+    let t = registry
+        .tenant(&Slug::parse("gollos").unwrap())
+        .await
+        .unwrap();
+    let claimed = t
+        .db()
+        .write(|c| store::claim_due(c, crate::time::now_ms(), 60_000, 10))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        tick(&registry, &deliveries).await.unwrap(),
+        0,
+        "leased: not sent again"
+    );
+    // The provider's confirmation arrives (WhatsApp status webhook): marked sent, never resent.
+    t.db()
+        .write(move |c| store::mark_sent(c, a, Some("wamid.Y"), 1))
+        .await
+        .unwrap();
+    assert_eq!(row(&registry, a).await.0, "enviado");
+}

@@ -1,0 +1,128 @@
+//! The delivery loop: claims due messages of every active brand and delivers them.
+//!
+//! One loop serves all brands: each tick it asks every brand's readers whether anything is
+//! due (a cheap indexed read) and claims only where something is, so an idle install costs
+//! no writes. Brands are served one after another and messages of a brand in order, which
+//! keeps per-recipient ordering; rate limits live in each service's [`Delivery`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::{Claimed, Delivery, MAX_ATTEMPTS, Outcome, Service, backoff, store};
+use crate::error::AppError;
+use crate::tenants::{Registry, Tenant};
+use crate::time::now_ms;
+
+/// How long a claimed message is reserved; a message whose outcome is unknown after a crash
+/// waits this long for the provider's confirmation before it is tried again.
+pub const LEASE: Duration = Duration::from_secs(120);
+const TICK: Duration = Duration::from_millis(250);
+const CLAIM_BATCH: u32 = 50;
+
+/// The deliveries configured for this install, by service.
+#[derive(Clone, Default)]
+pub struct Deliveries {
+    by_service: HashMap<Service, Arc<dyn Delivery>>,
+}
+
+impl Deliveries {
+    pub fn with(mut self, service: Service, delivery: Arc<dyn Delivery>) -> Self {
+        self.by_service.insert(service, delivery);
+        self
+    }
+
+    fn get(&self, service: Service) -> Option<&Arc<dyn Delivery>> {
+        self.by_service.get(&service)
+    }
+}
+
+/// Runs until `stop` turns true.
+pub async fn run(registry: Arc<Registry>, deliveries: Deliveries, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = tick(&registry, &deliveries).await {
+            tracing::warn!(error = %e, "outbox tick failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// One pass over every active brand; returns how many messages were handled.
+pub async fn tick(registry: &Registry, deliveries: &Deliveries) -> Result<usize, AppError> {
+    let mut handled = 0;
+    for brand in registry.list(false).await? {
+        let tenant = registry.tenant(&brand.slug).await?;
+        handled += drain_tenant(&tenant, deliveries).await?;
+    }
+    Ok(handled)
+}
+
+async fn drain_tenant(tenant: &Arc<Tenant>, deliveries: &Deliveries) -> Result<usize, AppError> {
+    let now = now_ms();
+    let due: bool = tenant
+        .db()
+        .read(move |c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE estado IN ('pendiente', 'enviando') AND proximo_intento_en <= ?1)",
+                [now],
+                |r| r.get(0),
+            )?)
+        })
+        .await?;
+    if !due {
+        return Ok(0);
+    }
+    let lease = LEASE.as_millis() as i64;
+    let claimed = tenant
+        .db()
+        .write(move |c| store::claim_due(c, now_ms(), lease, CLAIM_BATCH))
+        .await?;
+    let count = claimed.len();
+    for message in claimed {
+        let outcome = match deliveries.get(message.service) {
+            Some(d) => d.deliver(tenant.slug(), &message).await,
+            None => Outcome::Retry {
+                after: Duration::from_secs(300),
+                error: format!(
+                    "{} no está configurado / is not configured",
+                    message.service.as_str()
+                ),
+            },
+        };
+        record(tenant, &message, outcome).await?;
+    }
+    Ok(count)
+}
+
+async fn record(tenant: &Arc<Tenant>, message: &Claimed, outcome: Outcome) -> Result<(), AppError> {
+    let (id, attempts) = (message.id, message.attempts);
+    tenant
+        .db()
+        .write(move |c| {
+            let now = now_ms();
+            match outcome {
+                Outcome::Sent { external_id } => {
+                    store::mark_sent(c, id, external_id.as_deref(), now)
+                }
+                Outcome::Failed { error } => store::mark_failed(c, id, &error),
+                Outcome::Retry { error, .. } if attempts >= MAX_ATTEMPTS => store::mark_failed(
+                    c,
+                    id,
+                    &format!("{error} (tras {attempts} intentos / after {attempts} attempts)"),
+                ),
+                Outcome::Retry { after, error } => {
+                    let wait = after.max(backoff(attempts));
+                    store::reschedule(c, id, now + wait.as_millis() as i64, Some(&error), true)
+                }
+                Outcome::Defer { after } => {
+                    store::reschedule(c, id, now + after.as_millis() as i64, None, false)
+                }
+            }
+        })
+        .await
+}

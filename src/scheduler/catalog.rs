@@ -1,0 +1,59 @@
+//! The jobs this binary runs. Domains provide the job functions; this list says when.
+
+use super::{JobCtx, JobFuture, JobSpec};
+use crate::error::AppError;
+
+/// Every scheduled job.
+pub fn catalog() -> Vec<JobSpec> {
+    vec![
+        JobSpec {
+            name: "optimizar_bd",
+            description: "PRAGMA optimize on each brand database (keeps query plans good)",
+            cron: "0 30 4 * * *",
+            per_brand: true,
+            run: optimize_database,
+        },
+        JobSpec {
+            name: "limpiar_outbox",
+            description: "Delete delivered outbox messages older than 90 days",
+            cron: "0 45 4 * * *",
+            per_brand: true,
+            run: prune_outbox,
+        },
+    ]
+}
+
+fn optimize_database(ctx: JobCtx) -> JobFuture {
+    Box::pin(async move {
+        let tenant = ctx
+            .tenant
+            .ok_or_else(|| AppError::internal("per-brand job without brand"))?;
+        tenant
+            .db()
+            .maintain(|c| {
+                c.execute_batch("PRAGMA optimize")?;
+                Ok(())
+            })
+            .await?;
+        Ok("PRAGMA optimize".into())
+    })
+}
+
+fn prune_outbox(ctx: JobCtx) -> JobFuture {
+    Box::pin(async move {
+        let tenant = ctx
+            .tenant
+            .ok_or_else(|| AppError::internal("per-brand job without brand"))?;
+        let cutoff = crate::time::now_ms() - 90 * 24 * 3600 * 1000;
+        let deleted = tenant
+            .db()
+            .write(move |c| {
+                Ok(c.execute(
+                    "DELETE FROM outbox WHERE estado = 'enviado' AND enviado_en < ?1",
+                    [cutoff],
+                )?)
+            })
+            .await?;
+        Ok(format!("{deleted} mensajes borrados / messages deleted"))
+    })
+}
