@@ -26,6 +26,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub started: Instant,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
+    /// Where the Postgres mirror stands (disabled unless configured).
+    pub mirror: Arc<crate::mirror::MirrorStatus>,
     /// Seals secrets and personal fields at rest.
     pub keyring: Arc<crate::crypto::Keyring>,
     /// Continuous S3 backup, when configured.
@@ -49,6 +51,7 @@ impl AppState {
         let registry = Registry::open_observed(&config.data_dir, config.readers_per_db, observer)?;
         let keyring = Arc::new(crate::crypto::Keyring::load(&config.data_dir)?);
         Ok(AppState {
+            mirror: Arc::new(crate::mirror::status_for(&config)),
             keyring,
             config: Arc::new(config),
             registry: Arc::new(registry),
@@ -121,6 +124,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             backup_cfg.local_interval,
         );
     }
+    let mirror =
+        crate::mirror::MirrorTask::spawn(&state.config, registry.clone(), state.mirror.clone())?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
@@ -147,6 +152,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let _ = stop.send(true);
     for task in background {
         let _ = task.await;
+    }
+    if let Some(mirror) = mirror {
+        mirror.stop().await;
     }
     tracing::info!("cerrando bases de datos / flushing databases");
     registry.close().await;

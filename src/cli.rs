@@ -36,6 +36,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Copy every brand into PostgreSQL for NocoDB, Metabase and the central office.
+    #[command(subcommand)]
+    Mirror(MirrorCommand),
     /// Scheduled jobs: list them or run one now.
     #[command(subcommand)]
     Jobs(JobsCommand),
@@ -44,6 +47,37 @@ pub enum Command {
     Backup(crate::backup::command::BackupCommand),
     /// Restore a database (or the whole installation) from S3 or a local archive.
     Restore(crate::backup::command::RestoreArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MirrorCommand {
+    /// Create or upgrade the `autonomo` schema in Postgres.
+    Init {
+        /// postgres:// URL (default: [mirror] postgres_url / AUTONOMO_MIRROR_POSTGRES_URL).
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+        /// Also create a login role that can only read the mirror.
+        #[arg(long, value_name = "NAME")]
+        create_readonly_role: Option<String>,
+        /// Password for that role (default: a random one, printed once).
+        #[arg(long, requires = "create_readonly_role")]
+        readonly_password: Option<String>,
+    },
+    /// Bring the mirror up to date (the first time: a full copy).
+    Sync {
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+        /// Keep applying changes until Ctrl-C.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Show how far behind the mirror is, per brand.
+    Status {
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,11 +194,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Serve { .. } => crate::app::serve(config).await,
             Command::Tenant(cmd) => tenant(config, cmd).await,
             Command::Token(cmd) => token(config, cmd).await,
+            Command::Mirror(cmd) => mirror(config, cmd).await,
             Command::Jobs(cmd) => jobs(config, cmd).await,
             Command::Backup(cmd) => crate::backup::command::run_backup(&config, cmd).await,
             Command::Restore(args) => crate::backup::command::run_restore(&config, args).await,
         }
     })
+}
+
+async fn mirror(config: Config, cmd: MirrorCommand) -> anyhow::Result<()> {
+    use crate::mirror::commands;
+    match cmd {
+        MirrorCommand::Init {
+            postgres,
+            create_readonly_role,
+            readonly_password,
+        } => commands::init(&config, postgres, create_readonly_role, readonly_password).await,
+        MirrorCommand::Sync { postgres, follow } => commands::sync(&config, postgres, follow).await,
+        MirrorCommand::Status { postgres, json } => commands::status(&config, postgres, json).await,
+    }
 }
 
 fn open_registry(config: &Config) -> anyhow::Result<Registry> {

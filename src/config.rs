@@ -26,6 +26,8 @@ pub struct Config {
     pub log_json: bool,
     /// `[backup]`: continuous S3 replication and local copies.
     pub backup: BackupConfig,
+    /// The Postgres mirror (`[mirror]`, see docs/mirror.md).
+    pub mirror: MirrorConfig,
 }
 
 /// `[backup]` in autonomo.toml / `AUTONOMO_BACKUP_*`. S3 replication is on when `bucket` is
@@ -92,6 +94,54 @@ impl BackupConfig {
     }
 }
 
+/// `[mirror]`: where and how this appliance copies its brands into Postgres.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MirrorConfig {
+    /// `postgres://…`; none: no continuous mirror. Env `AUTONOMO_MIRROR_POSTGRES_URL[_FILE]`.
+    pub postgres_url: Option<String>,
+    /// This appliance's id in a shared database (default: the host name, else `principal`).
+    pub site: String,
+    /// Copy phone, e-mail, address, notes and message bodies instead of keyed hashes.
+    pub include_personal_data: bool,
+    /// Pause between passes of the continuous sync, in ms.
+    pub interval_ms: u64,
+    /// `/healthz` reports the mirror as lagging past this many seconds.
+    pub alert_lag_secs: u64,
+}
+
+impl Default for MirrorConfig {
+    fn default() -> Self {
+        MirrorConfig {
+            postgres_url: None,
+            site: default_site(),
+            include_personal_data: false,
+            interval_ms: 1000,
+            alert_lag_secs: 300,
+        }
+    }
+}
+
+/// The host name made into a site id, or `principal`.
+fn default_site() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    let site: String = host
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(63)
+        .collect();
+    let site = site.trim_matches('-');
+    if site.is_empty() {
+        "principal".into()
+    } else {
+        site.to_string()
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -102,6 +152,7 @@ impl Default for Config {
             readers_per_db: 4,
             log_json: false,
             backup: BackupConfig::default(),
+            mirror: MirrorConfig::default(),
         }
     }
 }
@@ -116,6 +167,7 @@ struct FileConfig {
     readers_per_db: Option<usize>,
     log_json: Option<bool>,
     backup: Option<BackupFile>,
+    mirror: Option<MirrorConfig>,
 }
 
 /// `[backup]` as written in the file; durations are `"90s"`, `"5m"`, `"7d"` or seconds.
@@ -229,6 +281,9 @@ impl Config {
         if let Some(b) = file.backup {
             self.backup.apply_file(b)?;
         }
+        if let Some(v) = file.mirror {
+            self.mirror = v;
+        }
         Ok(())
     }
 
@@ -248,6 +303,25 @@ impl Config {
         if let Some(v) = env("AUTONOMO_LOG_JSON") {
             self.log_json = parse_bool("AUTONOMO_LOG_JSON", &v)?;
         }
+        if let Some(path) = env("AUTONOMO_MIRROR_POSTGRES_URL_FILE") {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+                path: PathBuf::from(&path),
+                source,
+            })?;
+            self.mirror.postgres_url = Some(text.trim().to_string());
+        } else if let Some(v) = env("AUTONOMO_MIRROR_POSTGRES_URL") {
+            self.mirror.postgres_url = Some(v);
+        }
+        if let Some(v) = env("AUTONOMO_MIRROR_SITE") {
+            self.mirror.site = v;
+        }
+        if let Some(v) = env("AUTONOMO_MIRROR_INCLUDE_PERSONAL_DATA") {
+            self.mirror.include_personal_data =
+                parse_bool("AUTONOMO_MIRROR_INCLUDE_PERSONAL_DATA", &v)?;
+        }
+        if let Some(v) = env("AUTONOMO_MIRROR_INTERVAL_MS") {
+            self.mirror.interval_ms = parse_number("AUTONOMO_MIRROR_INTERVAL_MS", &v)?;
+        }
         self.backup.apply_env(env)
     }
 
@@ -260,6 +334,21 @@ impl Config {
         }
         if self.request_timeout_secs == 0 {
             return Err(invalid("request_timeout_secs", "must be at least 1"));
+        }
+        let site = &self.mirror.site;
+        if site.is_empty()
+            || site.len() > 63
+            || !site
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(invalid(
+                "mirror.site",
+                "1-63 lowercase letters, digits or hyphens",
+            ));
+        }
+        if self.mirror.interval_ms < 100 {
+            return Err(invalid("mirror.interval_ms", "must be at least 100"));
         }
         self.backup.validate()
     }
@@ -651,6 +740,34 @@ mod tests {
         };
         let err = Config::load_from(&cli, env_of(&[])).unwrap_err();
         assert!(err.to_string().contains("buckett"), "{err}");
+    }
+
+    #[test]
+    fn mirror_section_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "[mirror]\npostgres_url = \"postgres://a@h/db\"\nsite = \"lima-1\"\n",
+        )
+        .unwrap();
+        let cli = CliOverrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let c = Config::load_from(&cli, env_of(&[])).unwrap();
+        assert_eq!(c.mirror.postgres_url.as_deref(), Some("postgres://a@h/db"));
+        assert_eq!(c.mirror.site, "lima-1");
+        assert!(!c.mirror.include_personal_data);
+        let env = env_of(&[
+            ("AUTONOMO_MIRROR_POSTGRES_URL", "postgres://b@h/db"),
+            ("AUTONOMO_MIRROR_INCLUDE_PERSONAL_DATA", "true"),
+        ]);
+        let c = Config::load_from(&cli, env).unwrap();
+        assert_eq!(c.mirror.postgres_url.as_deref(), Some("postgres://b@h/db"));
+        assert!(c.mirror.include_personal_data);
+        let err =
+            Config::load_from(&cli, env_of(&[("AUTONOMO_MIRROR_SITE", "Lima 1")])).unwrap_err();
+        assert!(err.to_string().contains("mirror.site"), "{err}");
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Health {
     pub marcas: Vec<BrandHealth>,
     /// Present when S3 backup is configured.
     pub backup: Option<BackupHealth>,
+    /// The Postgres mirror; its lag never makes the CRM unhealthy.
+    pub mirror: crate::mirror::MirrorHealth,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,7 +86,8 @@ async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResp
         .backups
         .as_ref()
         .map(|b| crate::backup::prometheus_text(&b.statuses()))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        + &state.mirror.prometheus();
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -166,6 +169,7 @@ async fn healthz(
             uptime_secs: state.started.elapsed().as_secs(),
             marcas,
             backup,
+            mirror: state.mirror.snapshot(),
         }),
     ))
 }

@@ -18,6 +18,7 @@ pub mod error;
 pub mod health;
 pub mod interactions;
 pub mod logging;
+pub mod mirror;
 pub mod orders;
 pub mod outbox;
 pub mod products;
