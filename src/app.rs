@@ -50,6 +50,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::orders::api::router())
         .merge(crate::interactions::api::router())
         .merge(crate::scheduler::api::router())
+        .merge(crate::conversations::api::router())
+        .merge(crate::whatsapp::bot::api::router())
         .merge(crate::health::router())
 }
 
@@ -61,6 +63,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(crate::web::router())
+        .merge(crate::whatsapp::webhook::router())
         .fallback(|| async { AppError::NotFound("ruta") })
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -89,6 +92,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
     let state = AppState::open(config)?;
     let registry = state.registry.clone();
+    let deliveries = crate::outbox::worker::Deliveries::default().with(
+        crate::outbox::Service::Whatsapp,
+        std::sync::Arc::new(crate::whatsapp::delivery::WhatsAppDelivery::from_state(
+            &state,
+        )?),
+    );
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
@@ -99,9 +108,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             crate::scheduler::Scheduler::new(registry.clone(), crate::scheduler::catalog())
                 .run(stopped.clone()),
         ),
+        tokio::spawn(crate::whatsapp::ingest::run(
+            registry.clone(),
+            stopped.clone(),
+        )),
         tokio::spawn(crate::outbox::worker::run(
             registry.clone(),
-            crate::outbox::worker::Deliveries::default(),
+            deliveries,
             stopped,
         )),
     ];

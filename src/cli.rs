@@ -39,6 +39,9 @@ pub enum Command {
     /// Scheduled jobs: list them or run one now.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// WhatsApp Business numbers: set or show a brand's.
+    #[command(subcommand)]
+    Whatsapp(crate::whatsapp::admin::WhatsappCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +159,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Tenant(cmd) => tenant(config, cmd).await,
             Command::Token(cmd) => token(config, cmd).await,
             Command::Jobs(cmd) => jobs(config, cmd).await,
+            Command::Whatsapp(cmd) => crate::whatsapp::admin::run(config, cmd).await,
         }
     })
 }
