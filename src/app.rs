@@ -26,17 +26,35 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub started: Instant,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
+    /// Seals secrets and personal fields at rest.
+    pub keyring: Arc<crate::crypto::Keyring>,
+    /// Continuous S3 backup, when configured.
+    pub backups: Option<Arc<crate::backup::Backups>>,
 }
 
 impl AppState {
     /// Opens the data directory and builds the state the router needs.
     pub fn open(config: Config) -> Result<AppState, AppError> {
-        let registry = Registry::open(&config.data_dir, config.readers_per_db)?;
+        Self::open_with(config, None)
+    }
+
+    /// Like [`AppState::open`], attaching the backup to every database as it opens.
+    pub fn open_with(
+        config: Config,
+        backups: Option<Arc<crate::backup::Backups>>,
+    ) -> Result<AppState, AppError> {
+        let observer = backups
+            .clone()
+            .map(|b| b as Arc<dyn crate::tenants::DatabaseObserver>);
+        let registry = Registry::open_observed(&config.data_dir, config.readers_per_db, observer)?;
+        let keyring = Arc::new(crate::crypto::Keyring::load(&config.data_dir)?);
         Ok(AppState {
+            keyring,
             config: Arc::new(config),
             registry: Arc::new(registry),
             started: Instant::now(),
             openapi: Arc::new(api_routes().split_for_parts().1),
+            backups,
         })
     }
 }
@@ -90,7 +108,9 @@ pub fn router(state: AppState) -> Router {
 /// Serves until SIGINT/SIGTERM, then drains requests and flushes the databases.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
-    let state = AppState::open(config)?;
+    let backup_cfg = config.backup.clone();
+    let backups = crate::backup::Backups::start(&config)?;
+    let state = AppState::open_with(config, backups.clone())?;
     let registry = state.registry.clone();
     let deliveries = crate::outbox::worker::Deliveries::default().with(
         crate::outbox::Service::Whatsapp,
@@ -98,9 +118,23 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             &state,
         )?),
     );
+    if let Some(b) = &backups {
+        b.open_all(&registry).await;
+        b.start_verify_job(registry.clone(), backup_cfg.verify_interval);
+    }
+    if let Some(dir) = backup_cfg.local_dir.clone() {
+        crate::backup::service::start_local_job(
+            registry.clone(),
+            dir,
+            backup_cfg.local_keep,
+            backup_cfg.local_interval,
+        );
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
+    // With port 0 the OS picks one; print the real address so scripts and tests can find it.
+    let listen = listener.local_addr()?;
     let app = router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let background = vec![
@@ -129,6 +163,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("cerrando bases de datos / flushing databases");
     registry.close().await;
+    if let Some(b) = backups {
+        b.shutdown(Duration::from_secs(10)).await;
+    }
     Ok(())
 }
 

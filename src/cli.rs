@@ -42,6 +42,11 @@ pub enum Command {
     /// WhatsApp Business numbers: set or show a brand's.
     #[command(subcommand)]
     Whatsapp(crate::whatsapp::admin::WhatsappCommand),
+    /// Backups: status, local copies, verify the S3 replicas.
+    #[command(subcommand)]
+    Backup(crate::backup::command::BackupCommand),
+    /// Restore a database (or the whole installation) from S3 or a local archive.
+    Restore(crate::backup::command::RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,12 +165,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Token(cmd) => token(config, cmd).await,
             Command::Jobs(cmd) => jobs(config, cmd).await,
             Command::Whatsapp(cmd) => crate::whatsapp::admin::run(config, cmd).await,
+            Command::Backup(cmd) => crate::backup::command::run_backup(&config, cmd).await,
+            Command::Restore(args) => crate::backup::command::run_restore(&config, args).await,
         }
     })
 }
 
 fn open_registry(config: &Config) -> anyhow::Result<Registry> {
-    Ok(Registry::open(&config.data_dir, 1)?)
+    // With S3 backups on, a running server must see every change before it is checkpointed.
+    let observer: Option<std::sync::Arc<dyn crate::tenants::DatabaseObserver>> =
+        if config.backup.s3_enabled() {
+            Some(std::sync::Arc::new(crate::backup::LeaveCheckpointsToServer))
+        } else {
+            None
+        };
+    Ok(Registry::open_observed(&config.data_dir, 1, observer)?)
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {

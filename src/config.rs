@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -27,6 +28,72 @@ pub struct Config {
     pub whatsapp_api_base: String,
     /// Minimum gap between two messages to the same WhatsApp user (Meta's pair limit: 6 s).
     pub whatsapp_pair_interval_ms: u64,
+    /// `[backup]`: continuous S3 replication and local copies.
+    pub backup: BackupConfig,
+}
+
+/// `[backup]` in autonomo.toml / `AUTONOMO_BACKUP_*`. S3 replication is on when `bucket` is
+/// set; credentials come from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (or `*_FILE`) and
+/// are read when the backup starts, never stored here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupConfig {
+    /// e.g. `http://127.0.0.1:9000` (MinIO) or `https://<account>.r2.cloudflarestorage.com`;
+    /// `None` = AWS S3 in `region`.
+    pub endpoint: Option<String>,
+    pub bucket: Option<String>,
+    /// Key prefix of this installation; brands go to `<prefix>/tenants/<slug>`.
+    pub prefix: String,
+    pub region: String,
+    /// Path-style URLs; `None` = on when an endpoint is given (what self-hosted stores need).
+    pub path_style: Option<bool>,
+    /// How often changes are uploaded (changes are captured every second regardless).
+    pub interval: Duration,
+    /// How long old backups are kept before deletion.
+    pub retention: Duration,
+    /// How often a full snapshot starts a new chain (bounds restore time).
+    pub snapshot_interval: Duration,
+    /// Bound of the local upload queue; beyond it a fresh snapshot replaces the queue.
+    pub max_spool_bytes: u64,
+    /// `/healthz` turns 503 when changes wait longer than this to reach S3.
+    pub lag_alert_secs: u64,
+    /// Scheduled local compressed copies go here (off when `None`).
+    pub local_dir: Option<PathBuf>,
+    pub local_keep: usize,
+    pub local_interval: Duration,
+    /// How often the server restores every database from S3 and checks it.
+    pub verify_interval: Duration,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            endpoint: None,
+            bucket: None,
+            prefix: String::new(),
+            region: "us-east-1".into(),
+            path_style: None,
+            interval: Duration::from_secs(1),
+            retention: Duration::from_secs(7 * 24 * 3600),
+            snapshot_interval: Duration::from_secs(24 * 3600),
+            max_spool_bytes: 1 << 30,
+            lag_alert_secs: 300,
+            local_dir: None,
+            local_keep: 7,
+            local_interval: Duration::from_secs(24 * 3600),
+            verify_interval: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+impl BackupConfig {
+    /// S3 replication is configured.
+    pub fn s3_enabled(&self) -> bool {
+        self.bucket.is_some()
+    }
+
+    pub fn path_style(&self) -> bool {
+        self.path_style.unwrap_or(self.endpoint.is_some())
+    }
 }
 
 impl Default for Config {
@@ -40,6 +107,7 @@ impl Default for Config {
             log_json: false,
             whatsapp_api_base: "https://graph.facebook.com".into(),
             whatsapp_pair_interval_ms: 6000,
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -53,6 +121,27 @@ struct FileConfig {
     request_timeout_secs: Option<u64>,
     readers_per_db: Option<usize>,
     log_json: Option<bool>,
+    backup: Option<BackupFile>,
+}
+
+/// `[backup]` as written in the file; durations are `"90s"`, `"5m"`, `"7d"` or seconds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackupFile {
+    endpoint: Option<String>,
+    bucket: Option<String>,
+    prefix: Option<String>,
+    region: Option<String>,
+    path_style: Option<bool>,
+    interval: Option<toml::Value>,
+    retention: Option<toml::Value>,
+    snapshot_interval: Option<toml::Value>,
+    max_spool_bytes: Option<u64>,
+    lag_alert_secs: Option<u64>,
+    local_dir: Option<PathBuf>,
+    local_keep: Option<usize>,
+    local_interval: Option<toml::Value>,
+    verify_interval: Option<toml::Value>,
 }
 
 /// Values given on the command line; they win over everything else.
@@ -119,8 +208,15 @@ impl Config {
                 });
             }
         };
-        let file: FileConfig =
-            toml::from_str(&text).map_err(|e| invalid(CONFIG_FILE_NAME, e.message()))?;
+        let file: FileConfig = toml::from_str(&text).map_err(|e| {
+            // toml's message lacks the key; the key is what starts the offending line.
+            let line = e.span().and_then(|s| text.get(..s.end)?.lines().last());
+            let key = line.and_then(|l| l.split_once('=')).map(|(k, _)| k.trim());
+            match key.filter(|k| !k.is_empty()) {
+                Some(key) => invalid(&format!("{CONFIG_FILE_NAME}: {key}"), e.message()),
+                None => invalid(CONFIG_FILE_NAME, e.message()),
+            }
+        })?;
         if let Some(listen) = file.listen {
             self.listen = parse_listen("listen", &listen)?;
         }
@@ -135,6 +231,9 @@ impl Config {
         }
         if let Some(v) = file.log_json {
             self.log_json = v;
+        }
+        if let Some(b) = file.backup {
+            self.backup.apply_file(b)?;
         }
         Ok(())
     }
@@ -168,7 +267,7 @@ impl Config {
             self.whatsapp_pair_interval_ms =
                 parse_number("AUTONOMO_WHATSAPP_PAIR_INTERVAL_MS", &v)?;
         }
-        Ok(())
+        self.backup.apply_env(env)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -181,8 +280,232 @@ impl Config {
         if self.request_timeout_secs == 0 {
             return Err(invalid("request_timeout_secs", "must be at least 1"));
         }
+        self.backup.validate()
+    }
+}
+
+impl BackupConfig {
+    fn apply_file(&mut self, f: BackupFile) -> Result<(), ConfigError> {
+        let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        if let Some(v) = text(f.endpoint) {
+            self.endpoint = Some(v);
+        }
+        if let Some(v) = text(f.bucket) {
+            self.bucket = Some(v);
+        }
+        if let Some(v) = f.prefix {
+            self.prefix = v.trim().trim_matches('/').to_string();
+        }
+        if let Some(v) = text(f.region) {
+            self.region = v;
+        }
+        if let Some(v) = f.path_style {
+            self.path_style = Some(v);
+        }
+        let durations = [
+            ("backup.interval", f.interval, &mut self.interval),
+            ("backup.retention", f.retention, &mut self.retention),
+            (
+                "backup.snapshot_interval",
+                f.snapshot_interval,
+                &mut self.snapshot_interval,
+            ),
+            (
+                "backup.local_interval",
+                f.local_interval,
+                &mut self.local_interval,
+            ),
+            (
+                "backup.verify_interval",
+                f.verify_interval,
+                &mut self.verify_interval,
+            ),
+        ];
+        for (key, value, slot) in durations {
+            match value {
+                None => {}
+                Some(toml::Value::Integer(n)) if n > 0 => *slot = Duration::from_secs(n as u64),
+                Some(toml::Value::String(s)) => *slot = parse_duration(key, &s)?,
+                Some(other) => {
+                    return Err(invalid(
+                        key,
+                        format!("`{other}` is not a duration like \"30s\""),
+                    ));
+                }
+            }
+        }
+        if let Some(v) = f.max_spool_bytes {
+            self.max_spool_bytes = v;
+        }
+        if let Some(v) = f.lag_alert_secs {
+            self.lag_alert_secs = v;
+        }
+        if let Some(v) = f.local_dir {
+            self.local_dir = Some(v);
+        }
+        if let Some(v) = f.local_keep {
+            self.local_keep = v;
+        }
         Ok(())
     }
+
+    fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let get = |k: &str| {
+            env(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(v) = get("AUTONOMO_BACKUP_S3_ENDPOINT") {
+            self.endpoint = Some(v);
+        }
+        if let Some(v) = get("AUTONOMO_BACKUP_S3_BUCKET") {
+            self.bucket = Some(v);
+        }
+        if let Some(v) = env("AUTONOMO_BACKUP_S3_PREFIX") {
+            self.prefix = v.trim().trim_matches('/').to_string();
+        }
+        if let Some(v) = get("AUTONOMO_BACKUP_S3_REGION") {
+            self.region = v;
+        }
+        if let Some(v) = get("AUTONOMO_BACKUP_S3_PATH_STYLE") {
+            self.path_style = Some(parse_bool("AUTONOMO_BACKUP_S3_PATH_STYLE", &v)?);
+        }
+        let durations = [
+            ("AUTONOMO_BACKUP_INTERVAL", &mut self.interval),
+            ("AUTONOMO_BACKUP_RETENTION", &mut self.retention),
+            (
+                "AUTONOMO_BACKUP_SNAPSHOT_INTERVAL",
+                &mut self.snapshot_interval,
+            ),
+            ("AUTONOMO_BACKUP_LOCAL_INTERVAL", &mut self.local_interval),
+            ("AUTONOMO_BACKUP_VERIFY_INTERVAL", &mut self.verify_interval),
+        ];
+        for (key, slot) in durations {
+            if let Some(v) = get(key) {
+                *slot = parse_duration(key, &v)?;
+            }
+        }
+        if let Some(v) = get("AUTONOMO_BACKUP_MAX_SPOOL_BYTES") {
+            self.max_spool_bytes = parse_number("AUTONOMO_BACKUP_MAX_SPOOL_BYTES", &v)?;
+        }
+        if let Some(v) = get("AUTONOMO_BACKUP_LAG_ALERT_SECS") {
+            self.lag_alert_secs = parse_number("AUTONOMO_BACKUP_LAG_ALERT_SECS", &v)?;
+        }
+        if let Some(v) = get("AUTONOMO_BACKUP_LOCAL_DIR") {
+            self.local_dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = get("AUTONOMO_BACKUP_LOCAL_KEEP") {
+            self.local_keep = parse_number("AUTONOMO_BACKUP_LOCAL_KEEP", &v)?;
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(e) = &self.endpoint {
+            let rest = e
+                .strip_prefix("http://")
+                .or_else(|| e.strip_prefix("https://"));
+            if rest.is_none_or(|r| {
+                r.trim_end_matches('/').is_empty() || r.contains(char::is_whitespace)
+            }) {
+                return Err(invalid(
+                    "backup.endpoint",
+                    format!("`{e}` is not a URL like https://s3.example.com"),
+                ));
+            }
+            if self.bucket.is_none() {
+                return Err(invalid("backup.bucket", "an endpoint is set but no bucket"));
+            }
+        }
+        if let Some(b) = &self.bucket {
+            let ok = (3..=63).contains(&b.len())
+                && b.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+                && !b.starts_with(['-', '.']);
+            if !ok {
+                return Err(invalid(
+                    "backup.bucket",
+                    format!("`{b}` is not an S3 bucket name (3-63 of a-z 0-9 . -)"),
+                ));
+            }
+        }
+        if self.prefix.split('/').any(|p| p == "." || p == "..") || self.prefix.contains("//") {
+            return Err(invalid(
+                "backup.prefix",
+                "must not contain `.`, `..` or empty segments",
+            ));
+        }
+        if self.region.is_empty()
+            || !self
+                .region
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(invalid(
+                "backup.region",
+                format!("`{}` is not a region like us-east-1", self.region),
+            ));
+        }
+        let within = |key: &str, d: Duration, min: u64, max: u64| {
+            if d < Duration::from_secs(min) || d > Duration::from_secs(max) {
+                Err(invalid(key, format!("must be between {min} s and {max} s")))
+            } else {
+                Ok(())
+            }
+        };
+        const DAY: u64 = 24 * 3600;
+        within("backup.interval", self.interval, 1, 3600)?;
+        within("backup.retention", self.retention, 3600, 3650 * DAY)?;
+        within(
+            "backup.snapshot_interval",
+            self.snapshot_interval,
+            60,
+            365 * DAY,
+        )?;
+        within("backup.local_interval", self.local_interval, 60, 365 * DAY)?;
+        within(
+            "backup.verify_interval",
+            self.verify_interval,
+            60,
+            365 * DAY,
+        )?;
+        if self.max_spool_bytes < 1 << 20 {
+            return Err(invalid(
+                "backup.max_spool_bytes",
+                "must be at least 1048576 (1 MiB)",
+            ));
+        }
+        if self.lag_alert_secs == 0 {
+            return Err(invalid("backup.lag_alert_secs", "must be at least 1"));
+        }
+        if self.local_keep == 0 {
+            return Err(invalid("backup.local_keep", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+/// `"500ms"`, `"30s"`, `"5m"`, `"2h"`, `"7d"` or a bare number of seconds.
+fn parse_duration(key: &str, value: &str) -> Result<Duration, ConfigError> {
+    let v = value.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let bad = || {
+        invalid(
+            key,
+            format!("`{value}` is not a duration like 30s, 5m, 2h or 7d"),
+        )
+    };
+    let n: u64 = num.parse().map_err(|_| bad())?;
+    let ms = match unit.trim() {
+        "ms" => Some(n),
+        "" | "s" => n.checked_mul(1000),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        "d" => n.checked_mul(86_400_000),
+        _ => None,
+    };
+    ms.map(Duration::from_millis).ok_or_else(bad)
 }
 
 /// Reads a secret from `KEY` or, preferably, from the file named by `KEY_FILE`.
@@ -269,6 +592,84 @@ mod tests {
         assert!(err.to_string().contains("AUTONOMO_LISTEN"), "{err}");
         let err = Config::load_from(&cli, env_of(&[("AUTONOMO_READERS_PER_DB", "0")])).unwrap_err();
         assert!(err.to_string().contains("readers_per_db"), "{err}");
+    }
+
+    #[test]
+    fn backup_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "[backup]\nbucket = \"crm-backups\"\nprefix = \"/casa/\"\ninterval = \"5s\"\nretention = \"30d\"\nlag_alert_secs = 60\n",
+        )
+        .unwrap();
+        let cli = CliOverrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let c = Config::load_from(&cli, env_of(&[])).unwrap();
+        let b = &c.backup;
+        assert_eq!(b.bucket.as_deref(), Some("crm-backups"));
+        assert_eq!(b.prefix, "casa");
+        assert_eq!(b.interval, Duration::from_secs(5));
+        assert_eq!(b.retention, Duration::from_secs(30 * 86400));
+        assert!(!b.path_style(), "AWS: virtual-host style");
+        let c = Config::load_from(
+            &cli,
+            env_of(&[
+                ("AUTONOMO_BACKUP_S3_ENDPOINT", "http://127.0.0.1:9000"),
+                ("AUTONOMO_BACKUP_S3_BUCKET", "other"),
+                ("AUTONOMO_BACKUP_INTERVAL", "2"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.backup.bucket.as_deref(), Some("other"), "env beats file");
+        assert_eq!(c.backup.interval, Duration::from_secs(2));
+        assert!(c.backup.path_style(), "an endpoint implies path style");
+        assert!(!Config::default().backup.s3_enabled());
+    }
+
+    #[test]
+    fn invalid_backup_values_name_the_key() {
+        let cli = CliOverrides {
+            data_dir: Some(tempfile::tempdir().unwrap().path().to_path_buf()),
+            ..Default::default()
+        };
+        for (k, v, named) in [
+            (
+                "AUTONOMO_BACKUP_INTERVAL",
+                "soon",
+                "AUTONOMO_BACKUP_INTERVAL",
+            ),
+            ("AUTONOMO_BACKUP_INTERVAL", "0s", "backup.interval"),
+            ("AUTONOMO_BACKUP_S3_BUCKET", "Bad_Bucket", "backup.bucket"),
+            (
+                "AUTONOMO_BACKUP_S3_PATH_STYLE",
+                "maybe",
+                "AUTONOMO_BACKUP_S3_PATH_STYLE",
+            ),
+            (
+                "AUTONOMO_BACKUP_S3_ENDPOINT",
+                "127.0.0.1:9000",
+                "backup.endpoint",
+            ),
+            ("AUTONOMO_BACKUP_LOCAL_KEEP", "0", "backup.local_keep"),
+            ("AUTONOMO_BACKUP_RETENTION", "10m", "backup.retention"),
+        ] {
+            let err = Config::load_from(&cli, env_of(&[(k, v)])).unwrap_err();
+            assert!(err.to_string().contains(named), "{k}={v}: {err}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE_NAME),
+            "[backup]\nbuckett = \"x\"\n",
+        )
+        .unwrap();
+        let cli = CliOverrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let err = Config::load_from(&cli, env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("buckett"), "{err}");
     }
 
     #[test]

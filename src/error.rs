@@ -48,11 +48,11 @@ impl FieldError {
 pub enum AppError {
     #[error("not found: {0}")]
     NotFound(&'static str),
-    #[error("validation failed: {0:?}")]
+    #[error("{}", describe_fields(.0))]
     Validation(Vec<FieldError>),
-    #[error("bad request: {0:?}")]
+    #[error("{} / {}", .0.es, .0.en)]
     BadRequest(Msg),
-    #[error("conflict: {message:?}")]
+    #[error("{} / {}", message.es, message.en)]
     Conflict {
         message: Msg,
         /// The id of the record that already holds the unique value, when there is one.
@@ -68,12 +68,21 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
-    #[error("unavailable: {0:?}")]
+    #[error("{} / {}", .0.es, .0.en)]
     Unavailable(Msg),
     #[error("storage full")]
     StorageFull,
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// One line per invalid field, in both languages (for the CLI and logs).
+fn describe_fields(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {} / {}", e.field, e.message.es, e.message.en))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl AppError {
@@ -389,9 +398,17 @@ impl Lang {
 }
 
 /// Renders every error response as a problem document in the caller's language.
+/// Marks an error-status response whose own body is the answer (e.g. `/healthz` at 503 with
+/// the details of what is degraded): [`localize_problems`] leaves it alone.
+#[derive(Debug, Clone, Copy)]
+pub struct KeepBody;
+
 pub async fn localize_problems(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let response = next.run(request).await;
+    if response.extensions().get::<KeepBody>().is_some() {
+        return response;
+    }
     if let Some(problem) = response.extensions().get::<Problem>().cloned() {
         let (parts, _) = response.into_parts();
         let mut fresh = problem.into_response_in(lang);

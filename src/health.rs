@@ -1,4 +1,5 @@
-//! `GET /healthz`: version, uptime and the state of each brand's database.
+//! `GET /healthz`: version, uptime, the state of each brand's database and of the backup;
+//! `GET /metrics`: the backup gauges in Prometheus text format.
 
 use axum::extract::State;
 use serde::Serialize;
@@ -9,7 +10,9 @@ use crate::app::AppState;
 use crate::error::AppError;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(healthz))
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -19,6 +22,76 @@ pub struct Health {
     pub version: &'static str,
     pub uptime_secs: u64,
     pub marcas: Vec<BrandHealth>,
+    /// Present when S3 backup is configured.
+    pub backup: Option<BackupHealth>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackupHealth {
+    /// `ok`, or `degraded` when a database lags more than `alert_after_secs` behind, dropped
+    /// its upload queue, or has no replica running.
+    pub status: &'static str,
+    pub alert_after_secs: u64,
+    pub databases: Vec<DatabaseBackup>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatabaseBackup {
+    /// `control` or `tenants/<slug>`.
+    pub name: String,
+    pub last_shipped_txid: u64,
+    /// RFC 3339 UTC.
+    pub last_shipped_at: Option<String>,
+    /// Age of the oldest change not yet in S3.
+    pub lag_secs: f64,
+    pub last_error: Option<String>,
+    pub spool_bytes: u64,
+    pub spool_overflow: bool,
+    pub alert: bool,
+}
+
+fn backup_health(state: &AppState) -> Option<BackupHealth> {
+    let b = state.backups.as_ref()?;
+    let alert_after = b.lag_alert();
+    let databases: Vec<DatabaseBackup> = b
+        .statuses()
+        .into_iter()
+        .map(|s| DatabaseBackup {
+            alert: s.lag_seconds > alert_after.as_secs_f64()
+                || s.spool_overflow
+                || s.remote_path.is_empty(),
+            name: s.name,
+            last_shipped_txid: s.last_shipped_txid,
+            last_shipped_at: s.last_shipped_at.map(|t| t.to_rfc3339()),
+            lag_secs: (s.lag_seconds * 10.0).round() / 10.0,
+            last_error: s.last_error,
+            spool_bytes: s.spool_bytes,
+            spool_overflow: s.spool_overflow,
+        })
+        .collect();
+    let degraded = databases.iter().any(|d| d.alert);
+    Some(BackupHealth {
+        status: if degraded { "degraded" } else { "ok" },
+        alert_after_secs: alert_after.as_secs(),
+        databases,
+    })
+}
+
+#[utoipa::path(get, path = "/metrics", tag = "sistema",
+    responses((status = 200, content_type = "text/plain", description = "Prometheus text format")))]
+async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    let body = state
+        .backups
+        .as_ref()
+        .map(|b| crate::backup::prometheus_text(&b.statuses()))
+        .unwrap_or_default();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,7 +106,14 @@ pub struct BrandHealth {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn healthz(
     State(state): State<AppState>,
-) -> Result<(axum::http::StatusCode, axum::Json<Health>), AppError> {
+) -> Result<
+    (
+        axum::http::StatusCode,
+        axum::Extension<crate::error::KeepBody>,
+        axum::Json<Health>,
+    ),
+    AppError,
+> {
     let mut marcas = Vec::new();
     for brand in state.registry.list(true).await? {
         let entry = if brand.archived_at.is_some() {
@@ -69,7 +149,9 @@ async fn healthz(
         };
         marcas.push(entry);
     }
-    let healthy = marcas.iter().all(|m| m.db != "error");
+    let backup = backup_health(&state);
+    let healthy =
+        marcas.iter().all(|m| m.db != "error") && backup.as_ref().is_none_or(|b| b.status == "ok");
     let status = if healthy {
         axum::http::StatusCode::OK
     } else {
@@ -77,11 +159,13 @@ async fn healthz(
     };
     Ok((
         status,
+        axum::Extension(crate::error::KeepBody),
         axum::Json(Health {
             status: if healthy { "ok" } else { "degraded" },
             version: env!("CARGO_PKG_VERSION"),
             uptime_secs: state.started.elapsed().as_secs(),
             marcas,
+            backup,
         }),
     ))
 }

@@ -11,13 +11,22 @@
 //!   writer: when S3 is away the spool grows up to a bound, then pending files are dropped and
 //!   a fresh snapshot is owed once S3 is back (flagged in [`BackupStatus`]).
 //! - [`restore`] rebuilds a database from the bucket (latest, by TXID or by time).
+//! - [`service::Backups`] wires it into the product: a replica per database the registry opens
+//!   (spool in `<data>/backup-spool/<name>`), status for `/healthz`, a clean stop.
+//! - [`ops`] holds the installation-wide operations (`autonomo backup verify|local|status`,
+//!   `autonomo restore`), [`command`] their command line, [`erasure`] the GDPR erasure log
+//!   that every restore replays.
 
+pub mod command;
+pub mod erasure;
 pub mod local;
 pub mod ltx;
+pub mod ops;
 pub mod restore;
 pub mod retention;
 pub mod s3;
 mod s3xml;
+pub mod service;
 mod shipper;
 pub mod spool;
 mod status;
@@ -30,6 +39,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 pub use s3::{S3Client, S3Config};
+pub use service::{Backups, LeaveCheckpointsToServer};
 pub use status::{BackupStatus, prometheus_text};
 
 /// The hook the db layer calls on the writer thread before it checkpoints a database.
@@ -158,6 +168,18 @@ impl Replica {
 
     pub fn status(&self) -> BackupStatus {
         status::collect(&self.shared)
+    }
+
+    /// The hook should run soon even without new commits: this process has not anchored the
+    /// chain with its first snapshot yet, or a snapshot is owed.
+    pub fn wants_ship(&self) -> bool {
+        let initialized = self
+            .ship
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_initialized();
+        let st = self.shared.state();
+        !initialized || st.snapshot_requested || st.overflow
     }
 
     pub fn remote_path(&self) -> &str {

@@ -27,6 +27,13 @@ pub(crate) struct ShipState {
     page_size: u32,
 }
 
+impl ShipState {
+    /// A snapshot has been taken by this process (the chain is anchored).
+    pub(crate) fn is_initialized(&self) -> bool {
+        self.initialized
+    }
+}
+
 pub(crate) fn ship(sh: &Shared, ss: &mut ShipState, conn: &Connection, db: &Path) -> Result<()> {
     let (requested, overflow, reachable) = {
         let st = sh.state();

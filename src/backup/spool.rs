@@ -41,6 +41,13 @@ impl Spool {
         Ok(spool)
     }
 
+    /// A view of an existing spool without touching it (for status from another process).
+    pub fn at(dir: &Path) -> Spool {
+        Spool {
+            dir: dir.to_path_buf(),
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -49,9 +49,14 @@ pub(crate) async fn run(sh: Arc<Shared>, client: S3Client) {
                 continue;
             }
         }
-        tokio::select! {
-            _ = sh.notify.notified() => {}
-            _ = tokio::time::sleep(sh.opts.poll_interval) => {}
+        // Up to 1 s, upload as soon as the shipper spools; a longer interval batches uploads.
+        if sh.opts.poll_interval <= Duration::from_secs(1) {
+            tokio::select! {
+                _ = sh.notify.notified() => {}
+                _ = tokio::time::sleep(sh.opts.poll_interval) => {}
+            }
+        } else {
+            tokio::time::sleep(sh.opts.poll_interval).await;
         }
     }
 }

@@ -1,8 +1,11 @@
 //! Customers (clientes): who they are, how to reach them, and the rules for their fields.
 //! Phone numbers are stored in E.164, normalised with the brand's default country.
 
+mod anonymize;
 pub mod api;
 pub mod store;
+
+pub use anonymize::{ERASED_NAME, anonymize};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

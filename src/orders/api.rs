@@ -138,6 +138,18 @@ async fn create_order(
             "external_id of 1 to 200 characters.",
         ));
     }
+    // A product id carries its brand; another brand's id must not resolve to a local row.
+    if let Some(n) = input
+        .items
+        .iter()
+        .position(|i| i.producto_id.as_ref().is_some_and(|p| p.slug != slug))
+    {
+        return Err(bad(
+            &format!("items[{n}].producto_id"),
+            "El producto es de otra marca.",
+            "The product belongs to another brand.",
+        ));
+    }
     let inline_customer = match (&input.cliente_id, input.cliente.clone()) {
         (Some(_), Some(_)) => {
             return Err(bad(

@@ -41,12 +41,15 @@ pub struct Order {
 
 #[derive(Debug, Clone)]
 pub struct OrderItem {
+    pub id: i64,
     pub product_id: Option<i64>,
     pub sku: String,
     pub name: String,
     pub quantity: i64,
     pub unit_price: i64,
     pub total: i64,
+    /// Units this line took from stock (0 when stock was not tracked or not yet taken).
+    pub stock_taken: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -206,3 +209,6 @@ impl OrderView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -194,9 +194,21 @@ pub fn transition(
     };
     if stock_delta != 0 {
         for item in &order.items {
-            if let Some(pid) = item.product_id {
-                products::store::adjust_stock(conn, pid, stock_delta * item.quantity, now)?;
-            }
+            let Some(pid) = item.product_id else { continue };
+            // Take the ordered units, or give back exactly what this line took.
+            let delta = if stock_delta < 0 {
+                -item.quantity
+            } else {
+                item.stock_taken
+            };
+            let applied = products::store::adjust_stock(conn, pid, delta, now)?;
+            let taken = if stock_delta < 0 && applied {
+                item.quantity
+            } else {
+                0
+            };
+            conn.prepare_cached("UPDATE pedido_items SET stock_tomado = ?2 WHERE id = ?1")?
+                .execute(params![item.id, taken])?;
         }
     }
     conn.prepare_cached("UPDATE pedidos SET estado = ?2, actualizado_en = ?3 WHERE id = ?1")?
@@ -245,14 +257,16 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Order>, AppError> {
         return Ok(None);
     };
     order.items = conn
-        .prepare_cached("SELECT producto_id, sku, nombre, cantidad, precio_unitario, total FROM pedido_items WHERE pedido_id = ?1 ORDER BY id")?
+        .prepare_cached("SELECT id, producto_id, sku, nombre, cantidad, precio_unitario, total, stock_tomado FROM pedido_items WHERE pedido_id = ?1 ORDER BY id")?
         .query_map([id], |r| Ok(OrderItem {
-            product_id: r.get(0)?,
-            sku: r.get(1)?,
-            name: r.get(2)?,
-            quantity: r.get(3)?,
-            unit_price: r.get(4)?,
-            total: r.get(5)?,
+            id: r.get(0)?,
+            product_id: r.get(1)?,
+            sku: r.get(2)?,
+            name: r.get(3)?,
+            quantity: r.get(4)?,
+            unit_price: r.get(5)?,
+            total: r.get(6)?,
+            stock_taken: r.get(7)?,
         }))?
         .collect::<Result<_, _>>()?;
     order.history = conn

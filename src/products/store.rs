@@ -96,12 +96,13 @@ pub fn update(
 }
 
 /// Moves tracked stock by `delta`; refuses to go below zero. Untracked stock is left alone.
-pub fn adjust_stock(conn: &Connection, id: i64, delta: i64, now: i64) -> Result<(), AppError> {
+/// Returns whether stock is tracked (and so was moved).
+pub fn adjust_stock(conn: &Connection, id: i64, delta: i64, now: i64) -> Result<bool, AppError> {
     let Some(product) = get(conn, id)? else {
         return Err(AppError::NotFound("producto"));
     };
     let Some(stock) = product.stock else {
-        return Ok(());
+        return Ok(false);
     };
     let next = stock + delta;
     if next < 0 {
@@ -118,7 +119,7 @@ pub fn adjust_stock(conn: &Connection, id: i64, delta: i64, now: i64) -> Result<
     }
     conn.prepare_cached("UPDATE productos SET stock = ?2, actualizado_en = ?3 WHERE id = ?1")?
         .execute(params![id, next, now])?;
-    Ok(())
+    Ok(true)
 }
 
 #[derive(Debug, Clone, Default)]

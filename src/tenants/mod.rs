@@ -8,7 +8,7 @@ mod registry;
 pub mod store;
 
 pub use brand::{Brand, BrandInput, BrandPatch, Slug};
-pub use registry::{Registry, Tenant};
+pub use registry::{DatabaseObserver, Registry, Tenant};
 
 use std::sync::Arc;
 

@@ -42,10 +42,20 @@ impl Tenant {
     }
 }
 
+/// Told about every database right after the registry opens it, before any request uses it
+/// (the backup attaches its replica and checkpoint hook here). Lives here, not in `backup`,
+/// so the registry does not depend on the layers above it.
+pub trait DatabaseObserver: Send + Sync {
+    /// `name` is `control` or `tenants/<slug>`. Must not fail the open: problems are the
+    /// observer's to report.
+    fn opened(&self, name: &str, db: &Arc<Database>);
+}
+
 pub struct Registry {
     data_dir: PathBuf,
     readers_per_db: usize,
     control: Arc<Database>,
+    observer: Option<Arc<dyn DatabaseObserver>>,
     open: RwLock<HashMap<Slug, Arc<Tenant>>>,
     /// Serialises opening so two requests never migrate the same file at once.
     opening: AsyncMutex<()>,
@@ -54,6 +64,16 @@ pub struct Registry {
 impl Registry {
     /// Opens the control database under `data_dir`, creating the directories if needed.
     pub fn open(data_dir: &Path, readers_per_db: usize) -> Result<Registry, AppError> {
+        Self::open_observed(data_dir, readers_per_db, None)
+    }
+
+    /// Like [`Registry::open`], telling `observer` about the control database and every brand
+    /// database opened later.
+    pub fn open_observed(
+        data_dir: &Path,
+        readers_per_db: usize,
+        observer: Option<Arc<dyn DatabaseObserver>>,
+    ) -> Result<Registry, AppError> {
         std::fs::create_dir_all(data_dir.join("tenants")).map_err(|e| {
             AppError::internal(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -62,10 +82,14 @@ impl Registry {
             Schema::Control,
             readers_per_db,
         )?;
+        if let Some(o) = &observer {
+            o.opened("control", &control);
+        }
         Ok(Registry {
             data_dir: data_dir.to_path_buf(),
             readers_per_db,
             control,
+            observer,
             open: RwLock::default(),
             opening: AsyncMutex::new(()),
         })
@@ -87,6 +111,8 @@ impl Registry {
     /// The open brand `slug`; an unknown brand is a 404 and creates no file.
     pub async fn tenant(&self, slug: &Slug) -> Result<Arc<Tenant>, AppError> {
         if let Some(t) = self.cached(slug) {
+            // The CLI may have updated or archived the brand from another process.
+            t.replace_brand(self.get(slug).await?);
             return Ok(t);
         }
         let _guard = self.opening.lock().await;
@@ -104,6 +130,9 @@ impl Registry {
         let db =
             tokio::task::spawn_blocking(move || Database::open(&path, Schema::Tenant, readers))
                 .await??;
+        if let Some(o) = &self.observer {
+            o.opened(&format!("tenants/{slug}"), &db);
+        }
         let tenant = Arc::new(Tenant {
             slug: slug.clone(),
             brand: RwLock::new(brand),

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use autonomo::backup::{Replica, S3Config, WalShipper};
 use rusqlite::Connection;
 
+pub mod server;
+
 pub const BUCKET: &str = "lsbucket";
 
 /// Where the outside tools are; a missing tool fails the test with instructions, never skips.
@@ -79,6 +81,16 @@ impl Moto {
     pub fn stop(mut self) {
         self.child.kill().ok();
         self.child.wait().ok();
+    }
+
+    /// SIGSTOP/SIGCONT: the store hangs (connections accepted, no answers) but keeps its data.
+    pub fn pause(&self, paused: bool) {
+        let sig = if paused { "-STOP" } else { "-CONT" };
+        let ok = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(ok.success(), "kill {sig} moto");
     }
 }
 
@@ -170,14 +182,27 @@ pub fn workload_round(c: &Connection, round: u64) {
     }
 }
 
-/// Every user table, every row, in rowid order, as text: equal dumps = equal content.
+/// Every table (FTS shadow tables included), every row, sorted, as text: equal dumps = equal
+/// content. A database with a WAL (live, of a running server) is opened read-only so it is not
+/// disturbed; a restored file (no WAL yet) normally, as read-only cannot create its WAL index.
 pub fn dump(path: &Path) -> Vec<String> {
-    let c = Connection::open(path).unwrap();
-    let ok: String = c
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(ok, "ok", "integrity_check of {}", path.display());
-    let mut tables: Vec<String> = c
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let live = Path::new(&wal).exists();
+    let c = if live {
+        Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+    } else {
+        Connection::open(path).unwrap()
+    };
+    // FTS5's part of integrity_check needs a writable connection: checked on restored files.
+    if !live {
+        let ok: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok", "integrity_check of {}", path.display());
+    }
+    let tx = c.unchecked_transaction().unwrap();
+    let tables: Vec<String> = tx
         .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -185,20 +210,21 @@ pub fn dump(path: &Path) -> Vec<String> {
         .map(Result::unwrap)
         .collect();
     let mut out = Vec::new();
-    for t in tables.drain(..) {
-        let mut st = c
-            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY rowid"))
-            .unwrap();
+    for t in tables {
+        let mut st = tx.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
         let n = st.column_count();
-        let rows = st
+        let mut rows: Vec<String> = st
             .query_map([], |r| {
                 let vals: Vec<String> = (0..n)
                     .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
                     .collect();
                 Ok(format!("{t}: {}", vals.join(", ")))
             })
-            .unwrap();
-        out.extend(rows.map(Result::unwrap));
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        rows.sort();
+        out.extend(rows);
     }
     out
 }
