@@ -71,6 +71,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::orders::api::router())
         .merge(crate::interactions::api::router())
         .merge(crate::scheduler::api::router())
+        .merge(crate::conversations::api::router())
+        .merge(crate::whatsapp::bot::api::router())
         .merge(crate::health::router())
 }
 
@@ -82,6 +84,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(crate::web::router())
+        .merge(crate::whatsapp::webhook::router())
         .fallback(|| async { AppError::NotFound("ruta") })
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -112,6 +115,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let backups = crate::backup::Backups::start(&config)?;
     let state = AppState::open_with(config, backups.clone())?;
     let registry = state.registry.clone();
+    let deliveries = crate::outbox::worker::Deliveries::default().with(
+        crate::outbox::Service::Whatsapp,
+        std::sync::Arc::new(crate::whatsapp::delivery::WhatsAppDelivery::from_state(
+            &state,
+        )?),
+    );
     if let Some(b) = &backups {
         b.open_all(&registry).await;
         b.start_verify_job(registry.clone(), backup_cfg.verify_interval);
@@ -138,9 +147,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             crate::scheduler::Scheduler::new(registry.clone(), crate::scheduler::catalog())
                 .run(stopped.clone()),
         ),
+        tokio::spawn(crate::whatsapp::ingest::run(
+            registry.clone(),
+            stopped.clone(),
+        )),
         tokio::spawn(crate::outbox::worker::run(
             registry.clone(),
-            crate::outbox::worker::Deliveries::default(),
+            deliveries,
             stopped,
         )),
     ];

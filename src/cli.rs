@@ -42,6 +42,9 @@ pub enum Command {
     /// Scheduled jobs: list them or run one now.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// WhatsApp Business numbers: set or show a brand's.
+    #[command(subcommand)]
+    Whatsapp(crate::whatsapp::admin::WhatsappCommand),
     /// Backups: status, local copies, verify the S3 replicas.
     #[command(subcommand)]
     Backup(crate::backup::command::BackupCommand),
@@ -196,6 +199,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Token(cmd) => token(config, cmd).await,
             Command::Mirror(cmd) => mirror(config, cmd).await,
             Command::Jobs(cmd) => jobs(config, cmd).await,
+            Command::Whatsapp(cmd) => crate::whatsapp::admin::run(config, cmd).await,
             Command::Backup(cmd) => crate::backup::command::run_backup(&config, cmd).await,
             Command::Restore(args) => crate::backup::command::run_restore(&config, args).await,
         }

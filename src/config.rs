@@ -24,6 +24,10 @@ pub struct Config {
     pub readers_per_db: usize,
     /// Emit logs as JSON lines instead of human-readable text.
     pub log_json: bool,
+    /// WhatsApp Graph API base URL (tests point it at a local fake).
+    pub whatsapp_api_base: String,
+    /// Minimum gap between two messages to the same WhatsApp user (Meta's pair limit: 6 s).
+    pub whatsapp_pair_interval_ms: u64,
     /// `[backup]`: continuous S3 replication and local copies.
     pub backup: BackupConfig,
     /// The Postgres mirror (`[mirror]`, see docs/mirror.md).
@@ -151,6 +155,8 @@ impl Default for Config {
             request_timeout_secs: 30,
             readers_per_db: 4,
             log_json: false,
+            whatsapp_api_base: "https://graph.facebook.com".into(),
+            whatsapp_pair_interval_ms: 6000,
             backup: BackupConfig::default(),
             mirror: MirrorConfig::default(),
         }
@@ -321,6 +327,19 @@ impl Config {
         }
         if let Some(v) = env("AUTONOMO_MIRROR_INTERVAL_MS") {
             self.mirror.interval_ms = parse_number("AUTONOMO_MIRROR_INTERVAL_MS", &v)?;
+        }
+        if let Some(v) = env("AUTONOMO_WHATSAPP_API_BASE") {
+            if !(v.starts_with("http://") || v.starts_with("https://")) {
+                return Err(invalid(
+                    "AUTONOMO_WHATSAPP_API_BASE",
+                    "must start with http:// or https://",
+                ));
+            }
+            self.whatsapp_api_base = v;
+        }
+        if let Some(v) = env("AUTONOMO_WHATSAPP_PAIR_INTERVAL_MS") {
+            self.whatsapp_pair_interval_ms =
+                parse_number("AUTONOMO_WHATSAPP_PAIR_INTERVAL_MS", &v)?;
         }
         self.backup.apply_env(env)
     }

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod conversations;
 pub mod crypto;
 pub mod customers;
 pub mod db;

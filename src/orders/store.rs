@@ -221,7 +221,9 @@ pub fn transition(
         .execute(params![order.customer_id, order.total])?;
     }
     record_status(conn, order_id, to, Some(from), actor, note, now)?;
-    get(conn, order_id)?.ok_or(AppError::NotFound("pedido"))
+    let order = get(conn, order_id)?.ok_or(AppError::NotFound("pedido"))?;
+    super::notify::status_changed(conn, &order, now)?;
+    Ok(order)
 }
 
 const COLUMNS: &str = "id, cliente_id, canal, estado, subtotal, descuento, total, notas, external_id, creado_en, actualizado_en";

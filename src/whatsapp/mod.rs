@@ -11,15 +11,23 @@
 //!   [`GraphClient::send`], and on error follow [`GraphError::class`];
 //! - bot: [`order_text::parse_order`] on a text body against the brand's catalogue.
 
+pub mod admin;
+pub mod bot;
 pub mod client;
+pub mod config;
+pub mod delivery;
 mod errors;
 pub mod handshake;
+pub mod identity;
+pub mod ingest;
 pub mod interactive;
 pub mod order_text;
 pub mod outbound;
 pub mod payload;
 pub mod phone;
+pub mod queue;
 pub mod signature;
+pub mod webhook;
 
 #[cfg(test)]
 pub(crate) mod test_support;

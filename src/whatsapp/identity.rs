@@ -1,0 +1,184 @@
+//! Who wrote: a WhatsApp sender matched to a customer by BSUID, then `wa_id`, then the phone
+//! variants of the `wa_id` (Mexico 521, Argentina 549, Brazil's ninth digit); a new sender
+//! becomes a customer with channel `whatsapp`; a changed number re-keys the customer.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::payload::{Contact, Message, SystemNotice};
+use super::phone::lookup_candidates;
+use crate::customers::{self, CustomerFields};
+use crate::error::AppError;
+use crate::tenants::Slug;
+
+/// The sender's ids as received (empty strings are absent).
+pub struct Sender<'a> {
+    pub bsuid: Option<&'a str>,
+    pub wa_id: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub username: Option<&'a str>,
+}
+
+impl<'a> Sender<'a> {
+    pub fn of(message: &'a Message, contact: Option<&'a Contact>) -> Sender<'a> {
+        let non_empty = |s: &'a str| (!s.trim().is_empty()).then_some(s);
+        Sender {
+            bsuid: message
+                .from_user_id
+                .as_deref()
+                .or_else(|| contact.and_then(|c| c.user_id.as_deref()))
+                .and_then(non_empty),
+            wa_id: non_empty(&message.from),
+            name: contact
+                .and_then(|c| c.profile.name.as_deref())
+                .and_then(non_empty),
+            username: contact
+                .and_then(|c| c.profile.username.as_deref())
+                .and_then(non_empty),
+        }
+    }
+
+    /// Where replies go: the `wa_id` exactly as received, else the BSUID.
+    pub fn destination(&self) -> Option<String> {
+        self.wa_id.or(self.bsuid).map(str::to_owned)
+    }
+}
+
+fn one(conn: &Connection, sql: &str, value: &str) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([value], |r| r.get(0))
+        .optional()?)
+}
+
+/// The existing customer for this sender, if any.
+pub fn find(conn: &Connection, sender: &Sender) -> Result<Option<i64>, AppError> {
+    if let Some(b) = sender.bsuid
+        && let Some(id) = one(
+            conn,
+            "SELECT cliente_id FROM wa_contactos WHERE bsuid = ?1",
+            b,
+        )?
+    {
+        return Ok(Some(id));
+    }
+    let Some(wa_id) = sender.wa_id else {
+        return Ok(None);
+    };
+    if let Some(id) = one(
+        conn,
+        "SELECT cliente_id FROM wa_contactos WHERE wa_id = ?1",
+        wa_id,
+    )? {
+        return Ok(Some(id));
+    }
+    if let Some(id) = one(conn, "SELECT id FROM clientes WHERE wa_id = ?1", wa_id)? {
+        return Ok(Some(id));
+    }
+    for phone in lookup_candidates(wa_id) {
+        if let Some(c) = customers::store::find_by_phone(conn, &phone)? {
+            return Ok(Some(c.id));
+        }
+    }
+    Ok(None)
+}
+
+/// Finds or creates the customer and records the sender's ids on it.
+pub fn resolve(conn: &Connection, slug: &Slug, sender: &Sender, now: i64) -> Result<i64, AppError> {
+    let id = match find(conn, sender)? {
+        Some(id) => id,
+        None => {
+            let phone = sender
+                .wa_id
+                .and_then(|w| lookup_candidates(w).into_iter().next());
+            let name = sender
+                .name
+                .or(sender.username)
+                .map(str::to_owned)
+                .or_else(|| phone.clone())
+                .unwrap_or_else(|| "Cliente de WhatsApp".to_owned());
+            let fields = CustomerFields {
+                name: name.chars().take(200).collect(),
+                phone,
+                email: None,
+                address: None,
+                notes: None,
+                tags: Vec::new(),
+                marketing_consent: false,
+                channel: "whatsapp".to_owned(),
+            };
+            customers::store::insert(conn, slug, &fields, now)?.id
+        }
+    };
+    remember(conn, id, sender)?;
+    Ok(id)
+}
+
+fn remember(conn: &Connection, id: i64, sender: &Sender) -> Result<(), AppError> {
+    // Another customer holding the same id loses it: the newest message is the truth.
+    if let Some(b) = sender.bsuid {
+        conn.prepare_cached(
+            "UPDATE wa_contactos SET bsuid = NULL WHERE bsuid = ?1 AND cliente_id != ?2",
+        )?
+        .execute(params![b, id])?;
+    }
+    if let Some(w) = sender.wa_id {
+        conn.prepare_cached(
+            "UPDATE wa_contactos SET wa_id = NULL WHERE wa_id = ?1 AND cliente_id != ?2",
+        )?
+        .execute(params![w, id])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO wa_contactos (cliente_id, bsuid, wa_id, nombre_perfil, username) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (cliente_id) DO UPDATE SET bsuid = COALESCE(excluded.bsuid, bsuid),
+            wa_id = COALESCE(excluded.wa_id, wa_id), nombre_perfil = COALESCE(excluded.nombre_perfil, nombre_perfil),
+            username = COALESCE(excluded.username, username)",
+    )?
+    .execute(params![id, sender.bsuid, sender.wa_id, sender.name, sender.username])?;
+    if let Some(w) = sender.wa_id {
+        conn.prepare_cached(
+            "UPDATE clientes SET wa_id = ?2 WHERE id = ?1 AND (wa_id IS NULL OR wa_id != ?2)",
+        )?
+        .execute(params![id, w])?;
+    }
+    Ok(())
+}
+
+/// Moves the 24-hour window forward to the user's message time (never back).
+pub fn touch_window(conn: &Connection, id: i64, sent_at_ms: i64) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE wa_contactos SET ultimo_entrante_en = MAX(COALESCE(ultimo_entrante_en, 0), ?2) WHERE cliente_id = ?1",
+    )?
+    .execute(params![id, sent_at_ms])?;
+    Ok(())
+}
+
+/// `user_changed_number`: the customer of the old id is re-keyed to the new `wa_id` (and phone,
+/// when no other customer has it); the old BSUID is dropped since Meta issues a new one.
+pub fn changed_number(
+    conn: &Connection,
+    old: &Sender,
+    notice: &SystemNotice,
+) -> Result<Option<i64>, AppError> {
+    let Some(new_wa) = notice.wa_id.as_deref().filter(|w| !w.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(id) = find(conn, old)? else {
+        return Ok(None);
+    };
+    let new_bsuid = notice.user_id.as_deref().filter(|u| !u.is_empty());
+    conn.prepare_cached(
+        "UPDATE wa_contactos SET wa_id = NULL WHERE wa_id = ?1 AND cliente_id != ?2",
+    )?
+    .execute(params![new_wa, id])?;
+    conn.prepare_cached("UPDATE wa_contactos SET wa_id = ?2, bsuid = ?3 WHERE cliente_id = ?1")?
+        .execute(params![id, new_wa, new_bsuid])?;
+    conn.prepare_cached("UPDATE clientes SET wa_id = ?2 WHERE id = ?1")?
+        .execute(params![id, new_wa])?;
+    if let Some(phone) = lookup_candidates(new_wa).into_iter().next()
+        && customers::store::find_by_phone(conn, &phone)?.is_none()
+    {
+        conn.prepare_cached("UPDATE clientes SET telefono = ?2 WHERE id = ?1")?
+            .execute(params![id, phone])?;
+    }
+    Ok(Some(id))
+}

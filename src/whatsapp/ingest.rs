@@ -1,0 +1,291 @@
+//! The processor: reads stored webhook bodies (`wa_eventos`) and turns every item into CRM
+//! records — customer, interaction, inbox, bot reply, order, status — once per message id and
+//! once per (id, status), across restarts. Each item runs in its own savepoint so one bad item
+//! does not stop the others; the event is marked processed in the same transaction.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{Connection, params};
+use serde_json::json;
+use tokio::sync::{Notify, watch};
+
+use super::identity::{self, Sender};
+use super::payload::{
+    DeliveryStatus, Event, InboundMessage, MessageKind, StatusUpdate, parse_webhook,
+};
+use crate::error::AppError;
+use crate::interactions::{self, NewInteraction};
+use crate::tenants::{Brand, Registry, Tenant};
+use crate::time::now_ms;
+
+static WAKE: Notify = Notify::const_new();
+const TICK: Duration = Duration::from_secs(1);
+const BATCH: i64 = 64;
+
+/// Tells the processor a new event was stored.
+pub fn wake() {
+    WAKE.notify_one();
+}
+
+/// Runs until `stop` turns true: drains every brand's pending events, then waits for a wake-up
+/// (or a tick, which also picks up events left by a crash).
+pub async fn run(registry: Arc<Registry>, mut stop: watch::Receiver<bool>) {
+    loop {
+        loop {
+            match drain_all(&registry).await {
+                Ok(0) => break,
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "procesador de WhatsApp: fallo al drenar");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = WAKE.notified() => {}
+            _ = tokio::time::sleep(TICK) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// One pass over every brand with a WhatsApp number; returns how many events were processed.
+pub async fn drain_all(registry: &Registry) -> Result<usize, AppError> {
+    let numbers: Vec<(String, String)> = registry
+        .control()
+        .read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT marca, phone_number_id FROM whatsapp_numeros")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    let mut done = 0;
+    for (slug, number) in numbers {
+        let Ok(slug) = crate::tenants::Slug::parse(&slug) else {
+            continue;
+        };
+        let tenant = registry.tenant(&slug).await?;
+        done += drain(&tenant, &number).await?;
+    }
+    Ok(done)
+}
+
+async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
+    let pending: Vec<i64> = tenant
+        .db()
+        .read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id FROM wa_eventos WHERE procesado_en IS NULL ORDER BY id LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([BATCH], |r| r.get(0))?;
+            Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+        })
+        .await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let brand = tenant.brand();
+    let number = number.to_owned();
+    let count = pending.len();
+    tenant
+        .db()
+        .write(move |c| {
+            for id in pending {
+                process_event(c, &brand, &number, id)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(count)
+}
+
+/// Processes one stored body; item errors are logged and recorded, never propagated.
+fn process_event(c: &Connection, brand: &Brand, number: &str, id: i64) -> Result<(), AppError> {
+    let body: Vec<u8> = c.query_row(
+        "SELECT cuerpo FROM wa_eventos WHERE id = ?1 AND procesado_en IS NULL",
+        [id],
+        |r| r.get(0),
+    )?;
+    let now = now_ms();
+    let mut errors = Vec::new();
+    match parse_webhook(&body) {
+        Err(e) => errors.push(e.to_string()),
+        Ok(events) => {
+            for event in events {
+                if let Err(e) = in_savepoint(c, |c| handle(c, brand, number, &event, now)) {
+                    tracing::warn!(marca = %brand.slug.as_str(), error = %e, "elemento de WhatsApp no procesado");
+                    errors.push(e.to_string());
+                }
+            }
+        }
+    }
+    let error = (!errors.is_empty()).then(|| errors.join("; "));
+    c.prepare_cached("UPDATE wa_eventos SET procesado_en = ?2, error = ?3 WHERE id = ?1")?
+        .execute(params![id, now, error])?;
+    Ok(())
+}
+
+fn in_savepoint(
+    c: &Connection,
+    f: impl FnOnce(&Connection) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    c.execute_batch("SAVEPOINT wa_item")?;
+    match f(c) {
+        Ok(()) => {
+            c.execute_batch("RELEASE wa_item")?;
+            Ok(())
+        }
+        Err(e) => {
+            c.execute_batch("ROLLBACK TO wa_item; RELEASE wa_item")?;
+            Err(e)
+        }
+    }
+}
+
+fn handle(
+    c: &Connection,
+    brand: &Brand,
+    number: &str,
+    event: &Event,
+    now: i64,
+) -> Result<(), AppError> {
+    match event {
+        Event::Message(m) if m.routing.phone_number_id == number => message(c, brand, m, now),
+        Event::Status(s) if s.routing.phone_number_id == number => status(c, s, now),
+        Event::ChangeErrors { routing, errors } if routing.phone_number_id == number => {
+            tracing::warn!(marca = %brand.slug.as_str(), errores = ?errors, "WhatsApp informa errores de la cuenta");
+            Ok(())
+        }
+        Event::Malformed(m) => {
+            tracing::warn!(marca = %brand.slug.as_str(), lugar = %m.location, error = %m.error, "elemento ilegible");
+            Ok(())
+        }
+        Event::OtherField { field, .. } => {
+            tracing::info!(marca = %brand.slug.as_str(), campo = %field, "campo de webhook no usado");
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn message(c: &Connection, brand: &Brand, m: &InboundMessage, now: i64) -> Result<(), AppError> {
+    let msg = &m.message;
+    let seen: bool = c
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM wa_entrantes WHERE wamid = ?1)")?
+        .query_row([&msg.id], |r| r.get(0))?;
+    if seen {
+        return Ok(());
+    }
+    let sender = Sender::of(msg, m.contact.as_ref());
+    let sent_at = msg.timestamp.saturating_mul(1000);
+    let customer = match &msg.kind {
+        MessageKind::System(notice) => identity::changed_number(c, &sender, notice)?,
+        _ => Some(identity::resolve(c, &brand.slug, &sender, now)?),
+    };
+    c.prepare_cached(
+        "INSERT INTO wa_entrantes (wamid, cliente_id, enviado_en, procesado_en) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![msg.id, customer, sent_at, now])?;
+    let Some(customer) = customer else {
+        tracing::info!(wamid = %msg.id, "mensaje de sistema sin cliente conocido");
+        return Ok(());
+    };
+    if !matches!(msg.kind, MessageKind::System(_)) {
+        identity::touch_window(c, customer, sent_at)?;
+    }
+    let summary = msg.readable_summary();
+    interactions::store::insert(
+        c,
+        &NewInteraction {
+            customer_id: customer,
+            channel: "whatsapp".into(),
+            direction: "entrante".into(),
+            kind: "mensaje".into(),
+            body: summary.chars().take(interactions::MAX_BODY_CHARS).collect(),
+            external_id: Some(msg.id.clone()),
+            order_id: None,
+            metadata: json!({ "wamid": msg.id, "mensaje": msg }),
+            at: sent_at.min(now),
+        },
+    )?;
+    crate::conversations::store::touch_incoming(c, customer, &summary, sent_at.min(now))?;
+    // Auto-replies run only here, after the dedup insert: a replayed message answers nothing.
+    if let Some(dest) = sender.destination() {
+        super::bot::on_message(
+            c,
+            &super::bot::Ctx {
+                brand,
+                customer,
+                destination: &dest,
+                now,
+            },
+            msg,
+        )?;
+    }
+    Ok(())
+}
+
+/// Rank used to move an outbound message's state forward only; `failed` is final.
+fn rank(s: &DeliveryStatus) -> i64 {
+    match s {
+        DeliveryStatus::Failed => 100,
+        other => i64::from(other.rank()),
+    }
+}
+
+fn status(c: &Connection, s: &StatusUpdate, now: i64) -> Result<(), AppError> {
+    let st = &s.status;
+    let errors =
+        (!st.errors.is_empty()).then(|| serde_json::to_string(&st.errors).unwrap_or_default());
+    let fresh = c
+        .prepare_cached(
+            "INSERT INTO wa_estados (wamid, estado, en, errores) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![st.id, st.status.as_str(), st.timestamp.saturating_mul(1000), errors])?
+        > 0;
+    if !fresh {
+        return Ok(());
+    }
+    // Our outbox id comes back in biz_opaque_callback_data: it also confirms a send whose
+    // response was lost in a crash, so the lease expiry does not send it twice.
+    let outbox_id = st
+        .biz_opaque_callback_data
+        .as_deref()
+        .and_then(|d| d.strip_prefix("ob:"))
+        .and_then(|d| d.parse::<i64>().ok());
+    if let Some(id) = outbox_id {
+        if st.status != DeliveryStatus::Failed {
+            crate::outbox::store::mark_sent(c, id, Some(&st.id), now)?;
+        }
+        c.prepare_cached(
+            "UPDATE wa_salientes SET wamid = ?2 WHERE outbox_id = ?1 AND wamid IS NULL",
+        )?
+        .execute(params![id, st.id])?;
+    }
+    let first = st.errors.first();
+    c.prepare_cached(
+        "UPDATE wa_salientes SET estado = ?2, rango = ?3, error_codigo = COALESCE(?4, error_codigo),
+            error_detalle = COALESCE(?5, error_detalle), actualizado_en = ?6
+         WHERE wamid = ?1 AND rango < ?3 AND rango < 100",
+    )?
+    .execute(params![
+        st.id,
+        st.status.as_str(),
+        rank(&st.status),
+        first.map(|e| e.code),
+        first.map(|e| e.details().unwrap_or(e.title.as_deref().unwrap_or("")).to_owned()),
+        now
+    ])?;
+    if st.status == DeliveryStatus::Failed
+        && let Some(id) = outbox_id
+    {
+        let why = first
+            .map(|e| format!("{} {}", e.code, e.details().unwrap_or("")))
+            .unwrap_or_default();
+        c.prepare_cached("UPDATE outbox SET estado = 'fallido', ultimo_error = ?2 WHERE id = ?1")?
+            .execute(params![id, format!("WhatsApp: {why}")])?;
+    }
+    Ok(())
+}
