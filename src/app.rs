@@ -26,6 +26,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub started: Instant,
     pub openapi: Arc<utoipa::openapi::OpenApi>,
+    pub login_limiter: Arc<crate::auth::ratelimit::LoginLimiter>,
+    pub live: Arc<crate::web::live::Hub>,
 }
 
 impl AppState {
@@ -37,6 +39,8 @@ impl AppState {
             registry: Arc::new(registry),
             started: Instant::now(),
             openapi: Arc::new(api_routes().split_for_parts().1),
+            login_limiter: Arc::default(),
+            live: Arc::default(),
         })
     }
 }
@@ -59,8 +63,12 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
     Router::new()
         .merge(api)
-        .merge(crate::web::router())
+        .merge(pages())
         .fallback(|| async { AppError::NotFound("ruta") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::sessions::layer,
+        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(localize_problems))
@@ -83,20 +91,39 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
+/// The staff UI: every browser page, with errors shown as pages.
+fn pages() -> Router<AppState> {
+    Router::new()
+        .merge(crate::web::router())
+        .merge(crate::customers::pages::router())
+        .merge(crate::products::pages::router())
+        .merge(crate::orders::pages::router())
+        .merge(crate::settings::pages::router())
+        .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
+}
+
 /// Serves until SIGINT/SIGTERM, then drains requests and flushes the databases.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
     let state = AppState::open(config)?;
     let registry = state.registry.clone();
+    let live = state.live.clone();
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
     let app = router(state);
     tracing::info!(address = %listen, "Autónomo escuchando / listening on http://{listen}");
     println!("Autónomo escuchando en / listening on http://{listen}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Live streams end now, or the drain would wait for every open browser.
+        live.shut_down();
+    })
+    .await?;
     tracing::info!("cerrando bases de datos / flushing databases");
     registry.close().await;
     Ok(())

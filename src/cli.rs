@@ -36,6 +36,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage staff accounts for the web UI.
+    #[command(subcommand)]
+    User(crate::auth::users::cli::UserCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +143,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Serve { .. } => crate::app::serve(config).await,
             Command::Tenant(cmd) => tenant(config, cmd).await,
             Command::Token(cmd) => token(config, cmd).await,
+            Command::User(cmd) => {
+                let registry = open_registry(&config)?;
+                let result = crate::auth::users::cli::run(&registry, cmd).await;
+                registry.close().await;
+                result
+            }
         }
     })
 }

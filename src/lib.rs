@@ -16,6 +16,7 @@ pub mod interactions;
 pub mod logging;
 pub mod orders;
 pub mod products;
+pub mod settings;
 pub mod tenants;
 pub mod time;
 pub mod web;

@@ -2,6 +2,9 @@
 //! Phone numbers are stored in E.164, normalised with the brand's default country.
 
 pub mod api;
+pub mod csv;
+pub mod merge;
+pub mod pages;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
