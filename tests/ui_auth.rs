@@ -367,3 +367,91 @@ async fn language_is_per_user() {
         .await;
     assert_eq!(r.location(), "/");
 }
+
+/// `autonomo user create|list|passwd` through the real binary, password on stdin.
+#[test]
+fn user_accounts_from_the_command_line() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_autonomo");
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(bin)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert!(
+        run(&["tenant", "create", "gollos", "--name", "Gollos"], "")
+            .status
+            .success()
+    );
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "Caja@Gollos.pe",
+            "--role",
+            "staff",
+            "--tenant",
+            "gollos",
+        ],
+        "una-clave-larga\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "x@gollos.pe",
+            "--role",
+            "staff",
+            "--tenant",
+            "gollos",
+        ],
+        "corta\n",
+    );
+    assert!(!out.status.success(), "short passwords are refused");
+    let out = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "y@gollos.pe",
+            "--role",
+            "staff",
+        ],
+        "una-clave-larga\n",
+    );
+    assert!(!out.status.success(), "non-owners need a brand");
+    let out = run(&["user", "list"], "");
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(list.contains("caja@gollos.pe\tstaff\tgollos"), "{list}");
+    assert!(!list.contains("x@gollos.pe"));
+    assert!(
+        run(
+            &["user", "passwd", "--email", "caja@gollos.pe"],
+            "otra-clave-larga\n"
+        )
+        .status
+        .success()
+    );
+}

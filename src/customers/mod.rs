@@ -3,6 +3,8 @@
 
 pub mod api;
 pub mod csv;
+mod import_pages;
+pub use import_pages::uploaded_file;
 pub mod merge;
 pub mod pages;
 pub mod store;

@@ -3,6 +3,7 @@
 //! (or `cancelado` before delivery) with a history of every change.
 
 pub mod api;
+mod counter;
 pub mod pages;
 mod status;
 pub mod store;

@@ -238,7 +238,7 @@ async fn import_preview(
     multipart: Multipart,
 ) -> Result<Html<String>, AppError> {
     let b = ui.brand(&state, &slug, Access::Admin).await?;
-    let bytes = crate::customers::pages::uploaded_file(multipart).await?;
+    let bytes = crate::customers::uploaded_file(multipart).await?;
     let (text, encoding) = csvkit::decode(&bytes);
     let table = csvkit::parse(&text, csvkit::sniff_delimiter(&text), encoding)?;
     let ctx = context! {

@@ -51,6 +51,10 @@ pub fn router() -> Router<AppState> {
         .route("/docs", get(docs::page))
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/static/{*path}", get(static_file))
+        .route(
+            "/favicon.ico",
+            get(|| static_file(Path("icon.svg".to_string()))),
+        )
 }
 
 /// The template environment, built once; every embedded template is compiled on first use
