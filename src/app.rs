@@ -32,6 +32,8 @@ pub struct AppState {
     pub keyring: Arc<crate::crypto::Keyring>,
     /// Continuous S3 backup, when configured.
     pub backups: Option<Arc<crate::backup::Backups>>,
+    pub login_limiter: Arc<crate::auth::ratelimit::LoginLimiter>,
+    pub live: Arc<crate::web::live::Hub>,
 }
 
 impl AppState {
@@ -58,6 +60,8 @@ impl AppState {
             started: Instant::now(),
             openapi: Arc::new(api_routes().split_for_parts().1),
             backups,
+            login_limiter: Arc::default(),
+            live: Arc::default(),
         })
     }
 }
@@ -83,9 +87,13 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
     Router::new()
         .merge(api)
-        .merge(crate::web::router())
+        .merge(pages())
         .merge(crate::whatsapp::webhook::router())
         .fallback(|| async { AppError::NotFound("ruta") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::sessions::layer,
+        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(localize_problems))
@@ -106,6 +114,17 @@ pub fn router(state: AppState) -> Router {
             ),
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// The staff UI: every browser page, with errors shown as pages.
+fn pages() -> Router<AppState> {
+    Router::new()
+        .merge(crate::web::router())
+        .merge(crate::customers::pages::router())
+        .merge(crate::products::pages::router())
+        .merge(crate::orders::pages::router())
+        .merge(crate::settings::pages::router())
+        .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 
 /// Serves until SIGINT/SIGTERM, then drains requests and flushes the databases.
@@ -135,6 +154,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let mirror =
         crate::mirror::MirrorTask::spawn(&state.config, registry.clone(), state.mirror.clone())?;
+    let live = state.live.clone();
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
@@ -159,9 +179,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     ];
     tracing::info!(address = %listen, "Autónomo escuchando / listening on http://{listen}");
     println!("Autónomo escuchando en / listening on http://{listen}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Live streams end now, or the drain would wait for every open browser.
+        live.shut_down();
+    })
+    .await?;
     let _ = stop.send(true);
     for task in background {
         let _ = task.await;

@@ -50,6 +50,9 @@ pub enum Command {
     Backup(crate::backup::command::BackupCommand),
     /// Restore a database (or the whole installation) from S3 or a local archive.
     Restore(crate::backup::command::RestoreArgs),
+    /// Manage staff accounts for the web UI.
+    #[command(subcommand)]
+    User(crate::auth::users::cli::UserCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,6 +205,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Whatsapp(cmd) => crate::whatsapp::admin::run(config, cmd).await,
             Command::Backup(cmd) => crate::backup::command::run_backup(&config, cmd).await,
             Command::Restore(args) => crate::backup::command::run_restore(&config, args).await,
+            Command::User(cmd) => {
+                let registry = open_registry(&config)?;
+                let result = crate::auth::users::cli::run(&registry, cmd).await;
+                registry.close().await;
+                result
+            }
         }
     })
 }

@@ -24,6 +24,7 @@ pub mod orders;
 pub mod outbox;
 pub mod products;
 pub mod scheduler;
+pub mod settings;
 pub mod telegram;
 pub mod tenants;
 pub mod time;

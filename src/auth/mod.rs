@@ -1,7 +1,13 @@
-//! Who is calling and what they may do: API tokens (and, later, staff sessions) become a
+//! Who is calling and what they may do: API tokens and staff sessions both become a
 //! [`Caller`] whose capabilities every brand access is checked against.
 
+pub mod csrf;
+pub mod ratelimit;
+pub mod sessions;
 pub mod tokens;
+pub mod users;
+
+pub use users::Role;
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -40,18 +46,19 @@ impl Access {
     }
 }
 
-/// An authenticated caller with its reach (one brand or all) and its highest access.
+/// An authenticated caller with its reach (some brands or all) and its highest access.
 #[derive(Debug, Clone)]
 pub struct Caller {
     principal: Principal,
     /// `None`: every brand of the install.
-    brand: Option<Slug>,
+    brands: Option<Vec<Slug>>,
     access: Access,
 }
 
 #[derive(Debug, Clone)]
 enum Principal {
     Token(i64),
+    User(i64, Role),
     System(&'static str),
 }
 
@@ -59,8 +66,32 @@ impl Caller {
     pub fn token(id: i64, brand: Option<Slug>, access: Access) -> Caller {
         Caller {
             principal: Principal::Token(id),
-            brand,
+            brands: brand.map(|b| vec![b]),
             access,
+        }
+    }
+
+    /// A staff member: the role gives the access level, `brands` the reach (`None`: all).
+    pub fn user(id: i64, role: Role, brands: Option<Vec<Slug>>) -> Caller {
+        Caller {
+            principal: Principal::User(id, role),
+            brands,
+            access: role.access(),
+        }
+    }
+
+    /// The staff role, for sessions; `None` for tokens and the binary itself.
+    pub fn role(&self) -> Option<Role> {
+        match self.principal {
+            Principal::User(_, role) => Some(role),
+            _ => None,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<i64> {
+        match self.principal {
+            Principal::User(id, _) => Some(id),
+            _ => None,
         }
     }
 
@@ -68,13 +99,13 @@ impl Caller {
     pub fn system(name: &'static str) -> Caller {
         Caller {
             principal: Principal::System(name),
-            brand: None,
+            brands: None,
             access: Access::Admin,
         }
     }
 
     pub fn may_see(&self, slug: &Slug) -> bool {
-        self.brand.as_ref().is_none_or(|b| b == slug)
+        self.brands.as_ref().is_none_or(|b| b.contains(slug))
     }
 
     pub fn allows(&self, access: Access) -> bool {
@@ -83,12 +114,13 @@ impl Caller {
 
     /// True for callers that reach every brand (needed to create brands).
     pub fn is_install_wide(&self) -> bool {
-        self.brand.is_none()
+        self.brands.is_none()
     }
 
     pub fn actor(&self) -> String {
         match &self.principal {
             Principal::Token(id) => format!("token:{id}"),
+            Principal::User(id, _) => format!("user:{id}"),
             Principal::System(name) => format!("system:{name}"),
         }
     }
@@ -98,6 +130,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        // A session cookie, already resolved (and CSRF-checked) by `sessions::layer`.
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }

@@ -3,6 +3,11 @@
 
 mod anonymize;
 pub mod api;
+pub mod csv;
+mod import_pages;
+pub use import_pages::uploaded_file;
+pub mod merge;
+pub mod pages;
 pub mod store;
 
 pub use anonymize::{ERASED_NAME, anonymize};

@@ -3,7 +3,9 @@
 //! (or `cancelado` before delivery) with a history of every change.
 
 pub mod api;
+mod counter;
 pub mod notify;
+pub mod pages;
 mod status;
 pub mod store;
 

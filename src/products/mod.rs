@@ -1,6 +1,8 @@
 //! Products (productos): a brand's catalogue with prices in minor units and optional stock.
 
 pub mod api;
+pub mod csv;
+pub mod pages;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
