@@ -36,6 +36,8 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Fill the demo brands (gollos, goio, eco-eterno) with realistic data.
+    Demo(crate::demo::DemoArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +142,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Serve { .. } => crate::app::serve(config).await,
             Command::Tenant(cmd) => tenant(config, cmd).await,
             Command::Token(cmd) => token(config, cmd).await,
+            Command::Demo(args) => crate::demo::command(config, args).await,
         }
     })
 }

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod customers;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod health;
 pub mod interactions;
