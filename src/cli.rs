@@ -53,6 +53,8 @@ pub enum Command {
     /// Manage staff accounts for the web UI.
     #[command(subcommand)]
     User(crate::auth::users::cli::UserCommand),
+    /// Fill the demo brands (gollos, goio, eco-eterno) with realistic data.
+    Demo(crate::demo::DemoArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,6 +213,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 registry.close().await;
                 result
             }
+            Command::Demo(args) => crate::demo::command(config, args).await,
         }
     })
 }

@@ -14,6 +14,7 @@ pub mod conversations;
 pub mod crypto;
 pub mod customers;
 pub mod db;
+pub mod demo;
 pub mod email;
 pub mod error;
 pub mod health;

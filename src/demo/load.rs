@@ -1,0 +1,294 @@
+//! Writes a plan into a brand's database: prepared statements, large transactions, one
+//! pass in time order. The schema's triggers still fire, so the full-text indexes and the
+//! change feed get exactly the rows the API would have produced for the same records.
+
+use rusqlite::{Connection, Statement, params};
+
+use super::chats;
+use super::messages::{self, Out};
+use super::plan::Plan;
+use super::profile::CHANNELS;
+use super::progress::Progress;
+use super::script::script;
+use crate::error::AppError;
+
+/// Orders per transaction: big enough to amortise the commit, small enough that a running
+/// server waiting for the write lock is not held up for long.
+const ORDERS_PER_TX: usize = 10_000;
+/// Page cache while loading (KiB, negative as SQLite wants); the default is restored after.
+const LOAD_CACHE_KIB: i64 = -262_144;
+const ACTOR: &str = "system:demo";
+
+/// Rows written per table.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct Loaded {
+    pub productos: u64,
+    pub clientes: u64,
+    pub pedidos: u64,
+    pub pedido_items: u64,
+    pub pedido_estados: u64,
+    pub interacciones: u64,
+}
+
+impl Loaded {
+    pub fn rows(&self) -> u64 {
+        self.productos
+            + self.clientes
+            + self.pedidos
+            + self.pedido_items
+            + self.pedido_estados
+            + self.interacciones
+    }
+}
+
+pub fn load(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
+    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", LOAD_CACHE_KIB)?;
+    let result = load_all(conn, plan);
+    conn.pragma_update(None, "cache_size", cache)?;
+    result
+}
+
+fn load_all(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
+    let mut loaded = Loaded::default();
+    let tx = conn.transaction()?;
+    let products = insert_products(&tx, plan, &mut loaded)?;
+    let customers = insert_customers(&tx, plan, &mut loaded)?;
+    tx.commit()?;
+    let mut progress = Progress::new(plan.profile.slug, "pedidos", plan.orders.len() as u64);
+    let mut out = Out::default();
+    let mut chats = plan.chats.iter().peekable();
+    for (n, chunk) in plan.orders.chunks(ORDERS_PER_TX).enumerate() {
+        let tx = conn.transaction()?;
+        let before = loaded.rows();
+        {
+            let mut w = Writers::new(&tx)?;
+            for (k, o) in chunk.iter().enumerate() {
+                while let Some(chat) = chats.next_if(|c| c.at <= o.at) {
+                    chats::for_chat(plan, chat, &mut out);
+                    w.interactions(&mut out, &customers, chat.customer as usize, &mut loaded)?;
+                }
+                let s = script(plan.profile, usize::from(o.channel), o.at, plan.now, o.seed);
+                let index = n * ORDERS_PER_TX + k;
+                let id = w.order(plan, o, &s, index, &customers, &products, &mut loaded)?;
+                messages::for_order(plan, o, id, &s, &mut out);
+                w.interactions(&mut out, &customers, o.customer as usize, &mut loaded)?;
+            }
+        }
+        tx.commit()?;
+        checkpoint(conn)?;
+        progress.advance(chunk.len() as u64, loaded.rows() - before);
+    }
+    let tx = conn.transaction()?;
+    {
+        let mut w = Writers::new(&tx)?;
+        for chat in chats {
+            chats::for_chat(plan, chat, &mut out);
+            w.interactions(&mut out, &customers, chat.customer as usize, &mut loaded)?;
+        }
+    }
+    tx.commit()?;
+    progress.finish();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(loaded)
+}
+
+/// Folds the WAL into the database between transactions so it stays small.
+fn checkpoint(conn: &Connection) -> Result<(), AppError> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+fn insert_products(
+    conn: &Connection,
+    plan: &Plan,
+    loaded: &mut Loaded,
+) -> Result<Vec<i64>, AppError> {
+    let mut stmt = conn.prepare(
+        "INSERT INTO productos (sku, nombre, categoria, precio, costo, stock, activo, atributos, creado_en, actualizado_en)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    )?;
+    let opened = plan.start - 30 * super::calendar::DAY;
+    let mut ids = Vec::with_capacity(plan.catalog.specs.len());
+    for (i, p) in plan.catalog.specs.iter().enumerate() {
+        stmt.execute(params![
+            p.sku,
+            p.nombre,
+            p.categoria,
+            p.precio,
+            p.costo,
+            plan.stock[i],
+            p.active(),
+            p.atributos,
+            plan.catalog.launched_at(i, opened),
+        ])?;
+        ids.push(conn.last_insert_rowid());
+        loaded.productos += 1;
+    }
+    Ok(ids)
+}
+
+fn insert_customers(
+    conn: &Connection,
+    plan: &Plan,
+    loaded: &mut Loaded,
+) -> Result<Vec<i64>, AppError> {
+    let mut stmt = conn.prepare(
+        "INSERT INTO clientes (nombre, telefono, email, direccion, notas, etiquetas, consentimiento_marketing,
+            canal_adquisicion, segmento, wa_id, pedidos_count, total_gastado, primer_pedido_en, ultimo_pedido_en,
+            creado_en, actualizado_en)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+    )?;
+    let mut ids = Vec::with_capacity(plan.customers.len());
+    for c in &plan.customers {
+        let phone = c.has_phone.then(|| super::people::e164(c.person.phone));
+        let wa_id = (c.has_phone && c.wa).then(|| format!("51{}", c.person.phone));
+        let tags = serde_json::to_string(&c.tags).map_err(AppError::internal)?;
+        stmt.execute(params![
+            c.person.name,
+            phone,
+            c.person.email,
+            c.person.address,
+            c.notes,
+            tags,
+            c.consent,
+            c.acquisition,
+            c.segment,
+            wa_id,
+            c.orders_count,
+            c.total_spent,
+            c.first_order_at,
+            c.last_order_at,
+            c.created_at,
+        ])?;
+        ids.push(conn.last_insert_rowid());
+        loaded.clientes += 1;
+    }
+    Ok(ids)
+}
+
+/// The prepared inserts of one transaction.
+struct Writers<'c> {
+    conn: &'c Connection,
+    order: Statement<'c>,
+    item: Statement<'c>,
+    status: Statement<'c>,
+    interaction: Statement<'c>,
+}
+
+const ORDER_NOTES: &[&str] = &[
+    "Cambio de S/ 100, por favor.",
+    "Sin cubiertos descartables.",
+    "Llamar al llegar.",
+    "Es un regalo: no incluir boleta en la caja.",
+    "Entregar en recepción.",
+];
+
+impl<'c> Writers<'c> {
+    fn new(conn: &'c Connection) -> Result<Writers<'c>, AppError> {
+        Ok(Writers {
+            conn,
+            order: conn.prepare(
+                "INSERT INTO pedidos (cliente_id, canal, estado, subtotal, descuento, total, notas, external_id, creado_en, actualizado_en)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?4, ?5, ?6, ?7, ?8)",
+            )?,
+            item: conn.prepare(
+                "INSERT INTO pedido_items (pedido_id, producto_id, sku, nombre, cantidad, precio_unitario, total)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            status: conn.prepare(
+                "INSERT INTO pedido_estados (pedido_id, estado, anterior, actor, nota, creado_en) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            interaction: conn.prepare(
+                "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, external_id, pedido_id, metadatos, creado_en)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?,
+        })
+    }
+
+    /// Inserts the order with its items and status history; returns its id.
+    #[allow(clippy::too_many_arguments)]
+    fn order(
+        &mut self,
+        plan: &Plan,
+        o: &super::plan::PlannedOrder,
+        s: &super::script::Script,
+        index: usize,
+        customers: &[i64],
+        products: &[i64],
+        loaded: &mut Loaded,
+    ) -> Result<i64, AppError> {
+        let channel = CHANNELS[usize::from(o.channel)];
+        let external = (channel == "web").then(|| format!("web-{:08}", index + 1));
+        let note =
+            (o.seed % 100 < 6).then(|| ORDER_NOTES[(o.seed >> 8) as usize % ORDER_NOTES.len()]);
+        self.order.execute(params![
+            customers[o.customer as usize],
+            channel,
+            s.status().as_str(),
+            o.subtotal,
+            note,
+            external,
+            o.at,
+            s.updated_at(),
+        ])?;
+        let id = self.conn.last_insert_rowid();
+        loaded.pedidos += 1;
+        for l in plan.order_lines(o) {
+            let i = usize::from(l.product);
+            let p = &plan.catalog.specs[i];
+            let qty = i64::from(l.qty);
+            self.item.execute(params![
+                id,
+                products[i],
+                p.sku,
+                p.nombre,
+                qty,
+                p.precio,
+                p.precio * qty
+            ])?;
+            loaded.pedido_items += 1;
+        }
+        let mut previous = None;
+        for &(status, at) in s.events() {
+            let note = (status == crate::orders::Status::Cancelado)
+                .then_some(s.cancel_note)
+                .flatten();
+            self.status.execute(params![
+                id,
+                status.as_str(),
+                previous.map(crate::orders::Status::as_str),
+                ACTOR,
+                note,
+                at
+            ])?;
+            previous = Some(status);
+            loaded.pedido_estados += 1;
+        }
+        Ok(id)
+    }
+
+    fn interactions(
+        &mut self,
+        out: &mut Out,
+        customers: &[i64],
+        customer: usize,
+        loaded: &mut Loaded,
+    ) -> Result<(), AppError> {
+        for r in out.rows.drain(..) {
+            self.interaction.execute(params![
+                customers[customer],
+                r.canal,
+                r.direccion,
+                r.tipo,
+                r.cuerpo,
+                r.external_id,
+                r.pedido_id,
+                r.metadatos,
+                r.at
+            ])?;
+            loaded.interacciones += 1;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,578 @@
+//! `autonomo demo` through the real binary: one small demo is generated once, then every
+//! test checks a property of what landed in the brand databases (directly with rusqlite, and
+//! through the real HTTP API with the token the command prints).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use autonomo::orders::Status;
+use rusqlite::{Connection, OpenFlags};
+
+const BIN: &str = env!("CARGO_BIN_EXE_autonomo");
+const BRANDS: [&str; 3] = ["gollos", "goio", "eco-eterno"];
+const CUSTOMERS: i64 = 300;
+const ORDERS: i64 = 3_000;
+const END: &str = "2026-03-01T20:30:00-05:00";
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run the autonomo binary")
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    stdout: String,
+}
+
+/// The shared demo: 300 customers and 3,000 orders per brand, fixed seed and end.
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let out = run(
+            &data,
+            &[
+                "demo",
+                "--customers",
+                "300",
+                "--orders",
+                "3000",
+                "--seed",
+                "7",
+                "--end",
+                END,
+            ],
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "demo failed: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Fixture {
+            _dir: dir,
+            data,
+            stdout,
+        }
+    })
+}
+
+fn open(slug: &str) -> Connection {
+    let path = fixture().data.join("tenants").join(format!("{slug}.db"));
+    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open brand db")
+}
+
+fn count(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+#[test]
+fn creates_the_three_brands_with_the_requested_sizes() {
+    let control = Connection::open(fixture().data.join("control.db")).unwrap();
+    let mut stmt = control
+        .prepare(
+            "SELECT slug, nombre, moneda, zona_horaria, pais, idioma FROM marcas ORDER BY slug",
+        )
+        .unwrap();
+    let brands: Vec<(String, String, String, String, String, String)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let names: Vec<&str> = brands.iter().map(|b| b.1.as_str()).collect();
+    assert_eq!(names, ["Eco Eterno", "Goio™ Store", "Gollos Chicken's"]);
+    for b in &brands {
+        assert_eq!(
+            (b.2.as_str(), b.3.as_str(), b.4.as_str(), b.5.as_str()),
+            ("PEN", "America/Lima", "PE", "es")
+        );
+    }
+    for slug in BRANDS {
+        let c = open(slug);
+        assert_eq!(
+            count(&c, "SELECT COUNT(*) FROM clientes"),
+            CUSTOMERS,
+            "{slug}"
+        );
+        assert_eq!(count(&c, "SELECT COUNT(*) FROM pedidos"), ORDERS, "{slug}");
+        assert!(count(&c, "SELECT COUNT(*) FROM productos") >= 20, "{slug}");
+        assert!(
+            count(&c, "SELECT COUNT(*) FROM pedido_items") > ORDERS,
+            "{slug}"
+        );
+        assert!(
+            count(&c, "SELECT COUNT(*) FROM interacciones") > ORDERS / 3,
+            "{slug}"
+        );
+        // Every channel and several statuses show up.
+        assert_eq!(
+            count(&c, "SELECT COUNT(DISTINCT canal) FROM pedidos"),
+            4,
+            "{slug}"
+        );
+        assert!(
+            count(
+                &c,
+                "SELECT COUNT(*) FROM pedidos WHERE estado = 'cancelado'"
+            ) > 0,
+            "{slug}"
+        );
+        let delivered = count(
+            &c,
+            "SELECT COUNT(*) FROM pedidos WHERE estado = 'entregado'",
+        );
+        assert!(
+            delivered > ORDERS * 85 / 100,
+            "{slug}: {delivered} delivered"
+        );
+    }
+}
+
+#[test]
+fn phones_are_valid_unique_peruvian_mobiles() {
+    for slug in BRANDS {
+        let c = open(slug);
+        let phones: Vec<Option<String>> = c
+            .prepare("SELECT telefono FROM clientes")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let present: Vec<&String> = phones.iter().flatten().collect();
+        assert!(
+            present.len() as i64 > CUSTOMERS * 9 / 10,
+            "{slug}: most customers have a phone"
+        );
+        let unique: HashSet<&&String> = present.iter().collect();
+        assert_eq!(unique.len(), present.len(), "{slug}: duplicate phones");
+        for p in present {
+            assert!(
+                p.len() == 12
+                    && p.starts_with("+519")
+                    && p[1..].bytes().all(|b| b.is_ascii_digit()),
+                "{p}"
+            );
+            let parsed = phonenumber::parse(None, p).unwrap();
+            assert!(phonenumber::is_valid(&parsed), "{p} is not a valid number");
+        }
+        let with_email = count(&c, "SELECT COUNT(*) FROM clientes WHERE email IS NOT NULL");
+        assert!(
+            with_email > 0 && with_email < CUSTOMERS,
+            "{slug}: some e-mails"
+        );
+        let consent = count(
+            &c,
+            "SELECT COUNT(*) FROM clientes WHERE consentimiento_marketing = 1",
+        );
+        assert!(
+            (CUSTOMERS * 45 / 100..CUSTOMERS * 75 / 100).contains(&consent),
+            "{slug}: {consent}"
+        );
+        // WhatsApp ids are the phone without the plus sign.
+        assert_eq!(
+            count(
+                &c,
+                "SELECT COUNT(*) FROM clientes WHERE wa_id IS NOT NULL AND '+' || wa_id != telefono"
+            ),
+            0
+        );
+    }
+}
+
+#[test]
+fn order_totals_are_the_sum_of_their_items() {
+    for slug in BRANDS {
+        let c = open(slug);
+        let bad_lines = count(
+            &c,
+            "SELECT COUNT(*) FROM pedido_items WHERE total != cantidad * precio_unitario OR cantidad <= 0",
+        );
+        assert_eq!(bad_lines, 0, "{slug}");
+        let bad_orders = count(
+            &c,
+            "SELECT COUNT(*) FROM pedidos p WHERE p.total != p.subtotal - p.descuento
+               OR p.subtotal != (SELECT COALESCE(SUM(total), 0) FROM pedido_items i WHERE i.pedido_id = p.id)
+               OR NOT EXISTS (SELECT 1 FROM pedido_items i WHERE i.pedido_id = p.id)",
+        );
+        assert_eq!(bad_orders, 0, "{slug}");
+        // Prices are copied from the catalogue.
+        let mismatched = count(
+            &c,
+            "SELECT COUNT(*) FROM pedido_items i JOIN productos p ON p.id = i.producto_id
+              WHERE i.sku != p.sku OR i.nombre != p.nombre OR i.precio_unitario != p.precio",
+        );
+        assert_eq!(mismatched, 0, "{slug}");
+    }
+}
+
+#[test]
+fn customer_aggregates_match_their_orders() {
+    for slug in BRANDS {
+        let c = open(slug);
+        // As orders::store keeps them: count and spend leave cancelled orders out; first and
+        // last order times are set at creation and not moved back by a cancellation.
+        let wrong = count(
+            &c,
+            "SELECT COUNT(*) FROM clientes c WHERE
+                pedidos_count != (SELECT COUNT(*) FROM pedidos p WHERE p.cliente_id = c.id AND p.estado != 'cancelado')
+             OR total_gastado != (SELECT COALESCE(SUM(total), 0) FROM pedidos p WHERE p.cliente_id = c.id AND p.estado != 'cancelado')
+             OR primer_pedido_en IS NOT (SELECT MIN(creado_en) FROM pedidos p WHERE p.cliente_id = c.id)
+             OR ultimo_pedido_en IS NOT (SELECT MAX(creado_en) FROM pedidos p WHERE p.cliente_id = c.id)
+             OR creado_en > COALESCE(primer_pedido_en, creado_en)",
+        );
+        assert_eq!(wrong, 0, "{slug}");
+        // Heavy tail: the top 10 % of customers place a large share of the orders.
+        let mut counts: Vec<i64> = c
+            .prepare("SELECT pedidos_count FROM clientes ORDER BY pedidos_count DESC")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let all: i64 = counts.iter().sum();
+        counts.truncate(counts.len() / 10);
+        let top: i64 = counts.iter().sum();
+        assert!(
+            top * 100 / all >= 30,
+            "{slug}: top 10 % place {top} of {all}"
+        );
+        let segments = count(&c, "SELECT COUNT(DISTINCT segmento) FROM clientes");
+        assert!(segments >= 5, "{slug}: only {segments} segments");
+        for s in ["vip", "sin_compras", "perdido"] {
+            assert!(
+                count(
+                    &c,
+                    &format!("SELECT COUNT(*) FROM clientes WHERE segmento = '{s}'")
+                ) > 0,
+                "{slug}: no {s}"
+            );
+        }
+    }
+}
+
+#[test]
+fn stock_is_never_negative_and_untracked_for_made_to_order() {
+    for slug in BRANDS {
+        let c = open(slug);
+        assert_eq!(
+            count(&c, "SELECT COUNT(*) FROM productos WHERE stock < 0"),
+            0
+        );
+        assert!(count(&c, "SELECT COUNT(*) FROM productos WHERE stock IS NOT NULL") > 0);
+        let attrs: Vec<String> = c
+            .prepare("SELECT atributos FROM productos")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for a in &attrs {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(a)
+                    .unwrap()
+                    .is_object(),
+                "{a}"
+            );
+        }
+    }
+    let goio = open("goio");
+    assert_eq!(
+        count(&goio, "SELECT COUNT(*) FROM productos WHERE stock IS NULL"),
+        0
+    );
+    assert!(
+        count(
+            &goio,
+            "SELECT COUNT(*) FROM productos WHERE stock = 0 AND activo = 1"
+        ) > 0,
+        "restock alerts need sold-out products"
+    );
+    assert!(
+        count(
+            &goio,
+            "SELECT COUNT(*) FROM productos WHERE json_extract(atributos, '$.garantia_meses') >= 12"
+        ) > 5
+    );
+    let eco = open("eco-eterno");
+    assert!(
+        count(
+            &eco,
+            "SELECT COUNT(*) FROM productos WHERE json_extract(atributos, '$.plastico_g_evitado') > 0"
+        ) > 10
+    );
+    assert!(
+        count(
+            &eco,
+            "SELECT COUNT(*) FROM pedido_items WHERE sku LIKE 'ECO-SUS-%'"
+        ) > 0,
+        "subscription orders"
+    );
+    let gollos = open("gollos");
+    assert!(
+        count(
+            &gollos,
+            "SELECT COUNT(*) FROM productos WHERE nombre LIKE '%Inca Kola%'"
+        ) >= 2
+    );
+}
+
+#[test]
+fn status_histories_follow_the_status_machine() {
+    for slug in BRANDS {
+        let c = open(slug);
+        let mut history: HashMap<i64, Vec<(String, Option<String>, i64)>> = HashMap::new();
+        let mut stmt = c
+            .prepare(
+                "SELECT pedido_id, estado, anterior, creado_en FROM pedido_estados ORDER BY id",
+            )
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .unwrap();
+        for row in rows {
+            let (order, status, previous, at) = row.unwrap();
+            history
+                .entry(order)
+                .or_default()
+                .push((status, previous, at));
+        }
+        let mut stmt = c
+            .prepare("SELECT id, estado, creado_en, actualizado_en FROM pedidos")
+            .unwrap();
+        let orders = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })
+            .unwrap();
+        let mut in_progress = 0;
+        for o in orders {
+            let (id, status, created, updated) = o.unwrap();
+            let h = history
+                .get(&id)
+                .unwrap_or_else(|| panic!("{slug}: order {id} has no history"));
+            assert_eq!(
+                (h[0].0.as_str(), h[0].1.as_deref(), h[0].2),
+                ("recibido", None, created)
+            );
+            for w in h.windows(2) {
+                let from = Status::parse(&w[0].0).unwrap();
+                let to = Status::parse(&w[1].0).unwrap();
+                assert!(
+                    from.check_move(to).is_ok(),
+                    "{slug} order {id}: {from:?} -> {to:?}"
+                );
+                assert_eq!(w[1].1.as_deref(), Some(w[0].0.as_str()));
+                assert!(
+                    w[0].2 <= w[1].2,
+                    "{slug} order {id}: history goes back in time"
+                );
+            }
+            let last = h.last().unwrap();
+            assert_eq!(
+                (last.0.as_str(), last.2),
+                (status.as_str(), updated),
+                "{slug} order {id}"
+            );
+            if !matches!(status.as_str(), "entregado" | "cancelado") {
+                in_progress += 1;
+            }
+        }
+        // Deliveries take days at Goio and Eco Eterno, so their latest orders are still open
+        // (a pollería's last hour may hold none).
+        if slug != "gollos" {
+            assert!(
+                in_progress > 0,
+                "{slug}: some recent orders are still in progress"
+            );
+        }
+    }
+}
+
+#[test]
+fn interactions_belong_to_their_order_customer_and_have_unique_external_ids() {
+    for slug in BRANDS {
+        let c = open(slug);
+        let foreign = count(
+            &c,
+            "SELECT COUNT(*) FROM interacciones i JOIN pedidos p ON p.id = i.pedido_id WHERE p.cliente_id != i.cliente_id",
+        );
+        assert_eq!(foreign, 0, "{slug}");
+        let wa = count(
+            &c,
+            "SELECT COUNT(*) FROM interacciones WHERE canal = 'whatsapp'",
+        );
+        let wamid = count(
+            &c,
+            "SELECT COUNT(*) FROM interacciones WHERE canal = 'whatsapp' AND external_id LIKE 'wamid.%'",
+        );
+        assert!(wa > 0 && wa == wamid, "{slug}");
+        for kind in ["mensaje", "llamada", "nota", "estado_pedido", "encuesta"] {
+            assert!(
+                count(
+                    &c,
+                    &format!("SELECT COUNT(*) FROM interacciones WHERE tipo = '{kind}'")
+                ) > 0,
+                "{slug}: no {kind}"
+            );
+        }
+        assert_eq!(
+            count(
+                &c,
+                "SELECT COUNT(*) - COUNT(DISTINCT external_id) FROM interacciones WHERE external_id IS NOT NULL"
+            ),
+            0
+        );
+    }
+}
+
+#[test]
+fn integrity_fts_and_change_feed_are_as_the_api_leaves_them() {
+    for slug in BRANDS {
+        let c = open(slug);
+        // FTS5's own check needs a writable handle (it reads through its write path).
+        let rw =
+            Connection::open(fixture().data.join("tenants").join(format!("{slug}.db"))).unwrap();
+        let ok: String = rw
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok", "{slug}");
+        assert_eq!(
+            count(&c, "SELECT COUNT(*) FROM pragma_foreign_key_check"),
+            0,
+            "{slug}"
+        );
+        for table in [
+            "clientes",
+            "productos",
+            "pedidos",
+            "pedido_items",
+            "pedido_estados",
+            "interacciones",
+        ] {
+            let rows = count(&c, &format!("SELECT COUNT(*) FROM {table}"));
+            let feed = count(
+                &c,
+                &format!("SELECT COUNT(*) FROM changes WHERE tabla = '{table}' AND op = 'insert'"),
+            );
+            assert_eq!(rows, feed, "{slug}: change feed of {table}");
+        }
+        // Full-text search finds a customer by surname and an interaction by a word.
+        let name: String = c
+            .query_row("SELECT nombre FROM clientes WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
+        let surname = name.split(' ').next_back().unwrap();
+        let hits = count(
+            &c,
+            &format!("SELECT COUNT(*) FROM clientes_fts WHERE clientes_fts MATCH '\"{surname}\"'"),
+        );
+        assert!(hits >= 1, "{slug}: {surname}");
+        assert!(
+            count(
+                &c,
+                "SELECT COUNT(*) FROM interacciones_fts WHERE interacciones_fts MATCH 'pedido'"
+            ) > 0
+        );
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_printed_token_reaches_the_demo_through_the_api() {
+    let f = fixture();
+    let token = f
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("atk_"))
+        .expect("token printed")
+        .to_string();
+    assert!(f.stdout.contains("http://127.0.0.1:8000"), "{}", f.stdout);
+    let port = free_port();
+    let server = Server(
+        Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&f.data)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "server did not start");
+    for slug in BRANDS {
+        let res = client
+            .get(format!("{base}/api/marcas/{slug}/pedidos?limite=5"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{slug}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        let text = body.to_string();
+        assert!(text.contains(&format!("ped_{slug}_")), "{slug}: {text}");
+        assert!(text.contains("-05:00"), "times in Lima: {text}");
+        let res = client
+            .get(format!("{base}/api/marcas/{slug}/clientes?limite=3"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains("+519"));
+    }
+    drop(server);
+}
