@@ -18,7 +18,7 @@ fi
 export AUTONOMO_TEST_AIOSMTPD_PYTHON="$TOOLS/smtp/bin/python"
 
 echo "== cargo test"
-cargo test --locked --all-targets
+cargo test --locked --all-targets --no-fail-fast
 
 if [ -f tests/browser/run.sh ]; then
   echo "== browser tests"

@@ -145,6 +145,7 @@ pub const TABLES: &[Table] = &[
             c("cantidad", Int),
             c("precio_unitario", Money),
             c("total", Money),
+            c("stock_tomado", Int),
         ],
     },
     Table {
@@ -177,10 +178,17 @@ pub const TABLES: &[Table] = &[
 ];
 
 /// Tables that feed `changes` for other readers but stay out of the mirror, with the reason.
-pub const NOT_MIRRORED: &[(&str, &str)] = &[(
-    "outbox",
-    "delivery plumbing (payloads, leases, retries); business-level sends are mirrored by their own tables",
-)];
+pub const NOT_MIRRORED: &[(&str, &str)] = &[
+    (
+        "outbox",
+        "delivery plumbing (payloads, leases, retries); business-level sends are mirrored by their own tables",
+    ),
+    (
+        "conversaciones",
+        "inbox working state (unread counts, assignment, last preview) that feeds the live inbox; \
+         every WhatsApp message itself is mirrored as a row of interacciones",
+    ),
+];
 
 /// The table description for a SQLite table name, if it is mirrored.
 pub fn find(name: &str) -> Option<&'static Table> {

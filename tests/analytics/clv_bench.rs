@@ -1,5 +1,5 @@
 //! Timing of the per-brand CLV fit on 100,000 simulated customers (release build):
-//! `cargo test --release --test analytics_clv_bench -- --ignored --nocapture`.
+//! `cargo test --release --test analytics clv_bench:: -- --ignored --nocapture`.
 //! Also checks that the fit recovers the parameters the data were simulated from.
 
 use std::time::Instant;

@@ -1,12 +1,12 @@
 //! The mirror never gets in the CRM's way and never loses or repeats a change: the real
 //! binary with Postgres refusing connections under write load, and `kill -9` mid-batch.
 
-mod mirror_support;
+use crate::support;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mirror_support::*;
+use support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_autonomo");
 

@@ -2,7 +2,7 @@
 //! restart, the files pass SQLite's integrity and foreign-key checks, and SIGTERM lets
 //! in-flight requests finish before a clean exit.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};

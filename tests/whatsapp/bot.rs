@@ -2,11 +2,11 @@
 //! 30+ Spanish free-text orders confirmed before the order exists, FAQ, "¿dónde está mi
 //! pedido?", business hours, handoff, identity and order status notifications.
 
-mod whatsapp_common;
+use crate::common;
 
+use common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use whatsapp_common::*;
 
 async fn started() -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();

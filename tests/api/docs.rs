@@ -1,7 +1,7 @@
 //! Health, the OpenAPI document, the docs page, and the error shape of unknown routes and
 //! wrong methods, through the real binary.
 
-mod support;
+use crate::support;
 
 use std::sync::LazyLock;
 

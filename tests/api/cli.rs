@@ -1,7 +1,7 @@
 //! The command line of the real binary: help everywhere, validation that names the field,
 //! no stray files, refused configuration, and admin commands that work while serving.
 
-mod support;
+use crate::support;
 
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};

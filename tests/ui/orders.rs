@@ -1,15 +1,15 @@
 //! Counter/phone orders, the board, the kitchen and the live event stream, through the
 //! real router.
 
-mod ui_support;
+use crate::support;
 
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use support::App;
 use tower::ServiceExt;
-use ui_support::App;
 
 async fn catalogue(app: &App) {
     let owner = app.login("owner@x.pe").await;

@@ -2,13 +2,13 @@
 //! pushes them to a moto S3, and the real `litestream restore` 0.5.17 and 0.5.5 and our own
 //! restore rebuild exactly the live tables (latest and point in time).
 
-mod backup_common;
+use crate::common;
 
 use std::time::Duration;
 
 use autonomo::backup::restore::{self, RestoreOptions, RestoreTarget};
 use autonomo::backup::{Replica, ReplicaOptions, S3Client};
-use backup_common::*;
+use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn litestream_and_our_restore_match_the_live_database() {

@@ -4,7 +4,7 @@
 //! them, A's ids under a B token are 404 (never 403), read tokens cannot write, brand tokens
 //! cannot create brands, and calls that are refused change nothing.
 
-mod support;
+use crate::support;
 
 use std::sync::LazyLock;
 

@@ -4,14 +4,14 @@
 //! `backup local` + restore of its archive; kill -9 mid-replication; erasure replay; a whole
 //! installation rebuilt from the bucket in one command; and S3 hanging for 30 s under load.
 
-mod backup_common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use autonomo::backup::S3Client;
-use backup_common::server::*;
-use backup_common::*;
+use common::server::*;
+use common::*;
 use rusqlite::Connection;
 
 const SLUGS: [&str; 2] = ["gollos", "goio"];

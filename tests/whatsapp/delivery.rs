@@ -1,13 +1,13 @@
 //! Sending through the outbox to a fake Graph API on 127.0.0.1: callback data, retries on
 //! 130429 and 131056, the pair limit, per-number throughput and the 24-hour rule.
 
-mod whatsapp_common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
+use common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-use whatsapp_common::*;
 
 async fn wait_for(s: &Server, sql: &str, want: i64) {
     for _ in 0..600 {

@@ -1,9 +1,9 @@
 //! Customer screens through the real router: escaping, search, notes, merge, CSV in and out.
 
-mod ui_support;
+use crate::support;
 
 use axum::http::StatusCode;
-use ui_support::{App, attr_value};
+use support::{App, attr_value};
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
 

@@ -1,13 +1,13 @@
 //! The Postgres mirror against a real PostgreSQL: full export, change feed, two sites,
 //! pseudonymisation, erasure propagation, schema agreement, views and the read-only role.
 
-mod mirror_support;
+use crate::support;
 
 use std::time::Duration;
 
 use autonomo::mirror::{self, Event, MirrorStatus, Pseudonymizer, Settings, StepReport};
 use autonomo::tenants::Registry;
-use mirror_support::*;
+use support::*;
 
 fn settings(pg: &Pg, site: &str, pseudo: Pseudonymizer) -> Settings {
     Settings {

@@ -2,11 +2,11 @@
 //! fixture, replays (5× and across a restart), out-of-order statuses, unknown numbers and the
 //! 3 MiB body limit.
 
-mod whatsapp_common;
+use crate::common;
 
+use common::*;
 use reqwest::Method;
 use serde_json::Value;
-use whatsapp_common::*;
 
 const MESSAGE_FIXTURES: &[&str] = &[
     "text.json",

@@ -1,7 +1,7 @@
 //! Bad input through the real binary: every case is a clear 4xx `application/problem+json`
 //! (Spanish by default, English on request), nothing is stored, and nothing is ever a 5xx.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::sync::LazyLock;

@@ -2,14 +2,14 @@
 //! order; a restarted, emptied store plus an overflowing spool is healed by a fresh snapshot.
 //! Both end with real `litestream restore` 0.5.17 and our restore matching the live tables.
 
-mod backup_common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use autonomo::backup::restore::{self, RestoreOptions, RestoreTarget};
 use autonomo::backup::{Replica, ReplicaOptions, S3Client};
-use backup_common::*;
+use common::*;
 use tokio::net::{TcpListener, TcpStream};
 
 /// A TCP forwarder: stopping it makes S3 unreachable without losing the store's data.

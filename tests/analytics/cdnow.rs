@@ -4,7 +4,7 @@
 use autonomo::analytics::clv::{self, CustomerSummary, bgnbd, gamma_gamma};
 
 fn cdnow() -> Vec<CustomerSummary> {
-    let text = include_str!("data/cdnow_customers_summary_with_transactions.csv");
+    let text = include_str!("../data/cdnow_customers_summary_with_transactions.csv");
     text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())

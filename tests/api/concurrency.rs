@@ -2,7 +2,7 @@
 //! stored, stock stays exact, and a race for scarce stock has exactly as many winners as
 //! units.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::sync::LazyLock;

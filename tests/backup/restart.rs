@@ -1,13 +1,13 @@
 //! Process restarts: the chain continues with a snapshot at the next TXID, both with the old
 //! spool (same machine) and with none at all (new machine restored from the bucket).
 
-mod backup_common;
+use crate::common;
 
 use std::time::Duration;
 
 use autonomo::backup::restore::{self, RestoreOptions, RestoreTarget};
 use autonomo::backup::{Replica, ReplicaOptions, S3Client};
-use backup_common::*;
+use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restarts_and_a_new_machine_continue_the_chain() {

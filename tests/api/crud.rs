@@ -1,7 +1,7 @@
 //! CRUD of every resource through the real binary: brands, customers, products, orders and
 //! interactions, with filters, sorting, cursor pagination, uniqueness and the order machine.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::sync::LazyLock;

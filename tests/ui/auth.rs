@@ -1,9 +1,9 @@
 //! Staff login, sessions, CSRF and the role matrix, through the real router.
 
-mod ui_support;
+use crate::support;
 
 use axum::http::StatusCode;
-use ui_support::{App, PASSWORD, set_cookie_line};
+use support::{App, PASSWORD, set_cookie_line};
 
 #[tokio::test]
 async fn pages_need_a_session_and_send_people_to_login() {
@@ -35,8 +35,8 @@ async fn login_sets_a_safe_cookie_rotates_and_logout_ends_it() {
 
     // A second login from the same browser gets a new id; the old one is dead.
     let page = app.get("/login", None).await;
-    let login_cookie = ui_support::set_cookie(&page.headers, "autonomo_login").unwrap();
-    let token = ui_support::attr_value(&page.body, "name=\"_login\" value=\"").unwrap();
+    let login_cookie = support::set_cookie(&page.headers, "autonomo_login").unwrap();
+    let token = support::attr_value(&page.body, "name=\"_login\" value=\"").unwrap();
     let req = axum::http::Request::builder()
         .method("POST")
         .uri("/login")
@@ -45,7 +45,7 @@ async fn login_sets_a_safe_cookie_rotates_and_logout_ends_it() {
             "cookie",
             format!("autonomo_login={login_cookie}; {}", first.cookie),
         )
-        .body(axum::body::Body::from(ui_support::encode(&[
+        .body(axum::body::Body::from(support::encode(&[
             ("email".into(), "staff@x.pe".into()),
             ("clave".into(), PASSWORD.into()),
             ("_login".into(), token),
@@ -62,7 +62,7 @@ async fn login_sets_a_safe_cookie_rotates_and_logout_ends_it() {
     );
     let second = format!(
         "autonomo_sesion={}",
-        ui_support::set_cookie(&r.headers, "autonomo_sesion").unwrap()
+        support::set_cookie(&r.headers, "autonomo_sesion").unwrap()
     );
     assert_ne!(second, first.cookie);
     let old = app.get("/m/gollos/pedidos", Some(&first)).await;
@@ -131,7 +131,7 @@ async fn login_form_without_its_token_is_refused() {
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(ui_support::set_cookie(&r.headers, "autonomo_sesion").is_none());
+    assert!(support::set_cookie(&r.headers, "autonomo_sesion").is_none());
 }
 
 #[tokio::test]

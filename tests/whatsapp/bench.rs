@@ -1,13 +1,13 @@
 //! Throughput bench hook for the benchmark engineer: signed webhooks ingested end to end
 //! (stored, customer upsert, interaction, auto-reply queued) on one brand, printing
 //! webhooks/s and p50/p99 latency of the 200. Run with
-//! `cargo test --release --test whatsapp_bench -- --ignored --nocapture` (WA_BENCH_N, default 2000).
+//! `cargo test --release --test whatsapp bench:: -- --ignored --nocapture` (WA_BENCH_N, default 2000).
 
-mod whatsapp_common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use whatsapp_common::*;
+use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run explicitly"]

@@ -1,0 +1,4 @@
+//! Integration tests for analytics, built as one test binary so CI links one executable per domain.
+
+mod cdnow;
+mod clv_bench;

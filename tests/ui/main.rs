@@ -1,0 +1,6 @@
+//! Integration tests for ui, built as one test binary so CI links one executable per domain.
+
+mod auth;
+mod customers;
+mod orders;
+mod support;

@@ -1,0 +1,8 @@
+//! Integration tests for whatsapp, built as one test binary so CI links one executable per domain.
+
+mod bench;
+mod bot;
+mod common;
+mod delivery;
+mod public_api;
+mod webhook;
