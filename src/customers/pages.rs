@@ -75,6 +75,7 @@ async fn list(
     let b = ui.brand(&state, &slug, Access::Read).await?;
     let filter = store::Filter {
         search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+        country: b.brand().country(),
         segment: Some(q.segmento.clone()).filter(|s| SEGMENTS.contains(&s.as_str())),
         channel: Some(q.canal.clone()).filter(|s| ACQUISITION_CHANNELS.contains(&s.as_str())),
         consent: match q.consentimiento.as_str() {
@@ -424,11 +425,13 @@ async fn merge_form(
     } else {
         q.q.clone()
     };
+    let country = b.brand().country();
     let candidates = b
         .tenant
         .read(move |c| {
             let f = store::Filter {
                 search: Some(search),
+                country,
                 ..Default::default()
             };
             Ok(store::list(c, &f, store::SortBy::Name, None, 20)?.0)

@@ -343,7 +343,10 @@ async fn analysts_and_other_brands_cannot_read_the_inbox_and_names_are_escaped()
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("<script>alert(1)</script>"));
     assert!(!page.body.contains("<img src=x"));
-    assert!(page.body.contains("&lt;script&gt;alert(1)"), "the name is shown, escaped");
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)"),
+        "the name is shown, escaped"
+    );
 
     // gollos staff cannot reach eco's inbox, by brand or by guessing an id.
     let other = app.get("/m/eco/bandeja", Some(&staff)).await;
