@@ -26,11 +26,13 @@ pub fn router() -> Router<AppState> {
         .route("/m/{slug}/clientes/exportar.csv", get(import_pages::export))
         .route(
             "/m/{slug}/clientes/importar",
-            get(import_pages::import_form).post(import_pages::import_preview),
+            get(import_pages::import_form)
+                .post(import_pages::import_preview)
+                .layer(crate::web::csvkit::upload_limit()),
         )
         .route(
             "/m/{slug}/clientes/importar/confirmar",
-            post(import_pages::import_confirm),
+            post(import_pages::import_confirm).layer(crate::web::csvkit::upload_limit()),
         )
         .route("/m/{slug}/clientes/{id}", get(show).post(update))
         .route("/m/{slug}/clientes/{id}/editar", get(edit_form))
