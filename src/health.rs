@@ -53,7 +53,7 @@ pub struct DatabaseBackup {
     pub alert: bool,
 }
 
-fn backup_health(state: &AppState) -> Option<BackupHealth> {
+pub fn backup_health(state: &AppState) -> Option<BackupHealth> {
     let b = state.backups.as_ref()?;
     let alert_after = b.lag_alert();
     let databases: Vec<DatabaseBackup> = b

@@ -596,6 +596,27 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("wa_read", "leído", "read"),
     ("wa_played", "reproducido", "played"),
     ("wa_failed", "fallido", "failed"),
+    // Integrations on the settings page.
+    ("Conectado", "Conectado", "Connected"),
+    (
+        "Sin configurar: autonomo whatsapp set --tenant",
+        "Sin configurar: autonomo whatsapp set --tenant",
+        "Not set up: autonomo whatsapp set --tenant",
+    ),
+    ("Al día", "Al día", "Up to date"),
+    ("Atrasada", "Atrasada", "Behind"),
+    ("Retraso", "Retraso", "Lag"),
+    (
+        "Sin configurar: [backup] en autonomo.toml.",
+        "Sin configurar: [backup] en autonomo.toml.",
+        "Not set up: [backup] in autonomo.toml.",
+    ),
+    ("Espejo Postgres", "Espejo Postgres", "Postgres mirror"),
+    (
+        "Sin configurar: [mirror] postgres_url en autonomo.toml.",
+        "Sin configurar: [mirror] postgres_url en autonomo.toml.",
+        "Not set up: [mirror] postgres_url in autonomo.toml.",
+    ),
 ];
 
 #[cfg(test)]

@@ -455,3 +455,56 @@ fn user_accounts_from_the_command_line() {
         .success()
     );
 }
+
+/// The settings page tells a manager which integrations run: WhatsApp shows its number once
+/// set (never a secret), backups and the mirror say they are not configured.
+#[tokio::test]
+async fn settings_show_the_state_of_whatsapp_backups_and_the_mirror() {
+    let app = App::new().await;
+    let manager = app.login("manager@x.pe").await;
+    let page = app.get("/m/gollos/ajustes", Some(&manager)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("autonomo whatsapp set --tenant"),
+        "WhatsApp not set up yet"
+    );
+    assert!(page.body.contains("[backup] en autonomo.toml"));
+    assert!(page.body.contains("[mirror] postgres_url en autonomo.toml"));
+    assert!(
+        !page
+            .body
+            .contains("Próximamente.</p></div>\n    <div class=\"integration\"><h3>{{")
+    );
+
+    let keyring = app.state.keyring.clone();
+    app.state
+        .registry
+        .control()
+        .write(move |c| {
+            autonomo::whatsapp::config::set(
+                c,
+                &keyring,
+                &autonomo::tenants::Slug::parse("gollos").unwrap(),
+                &autonomo::whatsapp::config::NumberInput {
+                    phone_number_id: "118093456721984".into(),
+                    waba_id: None,
+                    verify_token: "token-de-verificacion".into(),
+                    app_secret: "secreto-de-la-app-muy-privado".into(),
+                    access_token: "EAAG-token-de-acceso-privado".into(),
+                    mps: None,
+                },
+                autonomo::time::now_ms(),
+            )
+        })
+        .await
+        .unwrap();
+    let page = app.get("/m/gollos/ajustes", Some(&manager)).await;
+    assert!(page.body.contains("Conectado") && page.body.contains("118093456721984"));
+    for secret in [
+        "secreto-de-la-app-muy-privado",
+        "EAAG-token-de-acceso-privado",
+        "token-de-verificacion",
+    ] {
+        assert!(!page.body.contains(secret), "settings leak {secret}");
+    }
+}
