@@ -470,11 +470,6 @@ async fn settings_show_the_state_of_whatsapp_backups_and_the_mirror() {
     );
     assert!(page.body.contains("[backup] en autonomo.toml"));
     assert!(page.body.contains("[mirror] postgres_url en autonomo.toml"));
-    assert!(
-        !page
-            .body
-            .contains("Próximamente.</p></div>\n    <div class=\"integration\"><h3>{{")
-    );
 
     let keyring = app.state.keyring.clone();
     app.state
