@@ -617,6 +617,94 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Sin configurar: [mirror] postgres_url en autonomo.toml.",
         "Not set up: [mirror] postgres_url in autonomo.toml.",
     ),
+    // WhatsApp settings.
+    ("Añadir", "Añadir", "Add"),
+    ("Borrar", "Borrar", "Delete"),
+    ("Bot", "Bot", "Bot"),
+    (
+        "El bot responde estas preguntas solo, aunque el cliente las escriba con otras palabras.",
+        "El bot responde estas preguntas solo, aunque el cliente las escriba con otras palabras.",
+        "The bot answers these by itself, even when customers word them differently.",
+    ),
+    (
+        "Horario de atención (HH:MM-HH:MM)",
+        "Horario de atención (HH:MM-HH:MM)",
+        "Opening hours (HH:MM-HH:MM)",
+    ),
+    (
+        "Idioma de la plantilla",
+        "Idioma de la plantilla",
+        "Template language",
+    ),
+    (
+        "Los datos están en el panel de Meta (WhatsApp → Configuración de la API). Los secretos se guardan cifrados y no se vuelven a mostrar: deja un campo en blanco para conservar el actual.",
+        "Los datos están en el panel de Meta (WhatsApp → Configuración de la API). Los secretos se guardan cifrados y no se vuelven a mostrar: deja un campo en blanco para conservar el actual.",
+        "Find these in Meta's dashboard (WhatsApp → API Setup). Secrets are stored encrypted and never shown again: leave a field blank to keep the current one.",
+    ),
+    (
+        "Mensajes por segundo",
+        "Mensajes por segundo",
+        "Messages per second",
+    ),
+    ("Nueva pregunta", "Nueva pregunta", "New question"),
+    (
+        "Número y credenciales",
+        "Número y credenciales",
+        "Number and credentials",
+    ),
+    (
+        "Plantilla fuera de la ventana de 24 h",
+        "Plantilla fuera de la ventana de 24 h",
+        "Template outside the 24-hour window",
+    ),
+    ("Pregunta", "Pregunta", "Question"),
+    (
+        "Preguntas frecuentes",
+        "Preguntas frecuentes",
+        "Frequently asked questions",
+    ),
+    (
+        "Respuesta fuera de horario",
+        "Respuesta fuera de horario",
+        "Reply outside opening hours",
+    ),
+    (
+        "Todavía no hay preguntas frecuentes.",
+        "Todavía no hay preguntas frecuentes.",
+        "No frequently asked questions yet.",
+    ),
+    ("Token de acceso", "Token de acceso", "Access token"),
+    (
+        "Token de verificación del webhook",
+        "Token de verificación del webhook",
+        "Webhook verify token",
+    ),
+    (
+        "URL del webhook para Meta",
+        "URL del webhook para Meta",
+        "Webhook URL for Meta",
+    ),
+    (
+        "¿Hacen delivery a Miraflores?",
+        "¿Hacen delivery a Miraflores?",
+        "Do you deliver to Miraflores?",
+    ),
+    (
+        "Número de WhatsApp guardado.",
+        "Número de WhatsApp guardado.",
+        "WhatsApp number saved.",
+    ),
+    (
+        "Ajustes del bot guardados.",
+        "Ajustes del bot guardados.",
+        "Bot settings saved.",
+    ),
+    (
+        "Preguntas frecuentes actualizadas.",
+        "Preguntas frecuentes actualizadas.",
+        "FAQ updated.",
+    ),
+    ("Configurar", "Configurar", "Set up"),
 ];
 
 #[cfg(test)]
