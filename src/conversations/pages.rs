@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/m/{slug}/bandeja", get(inbox))
         .route("/m/{slug}/bandeja/lista", get(list_fragment))
+        .route("/m/{slug}/bandeja/insignia", get(badge))
         .route("/m/{slug}/bandeja/{id}", get(thread_page))
         .route("/m/{slug}/bandeja/{id}/hilo", get(thread_fragment))
         .route("/m/{slug}/bandeja/{id}/responder", post(send_reply))
@@ -244,6 +245,17 @@ async fn thread_of(b: &UiBrand, id: i64, mark_read: bool) -> Result<minijinja::V
     }
     let t = b.tenant.read(move |c| read_thread(c, id)).await?;
     Ok(thread_ctx(t, now_ms()))
+}
+
+/// The nav badge: how many conversations wait for a person (polled by every staff page).
+async fn badge(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let b = ui.brand(&state, &slug, Access::Write).await?;
+    let waiting = b.tenant.read(store::needs_human_count).await?;
+    b.fragment("inbox/_badge.html", context! { waiting })
 }
 
 async fn inbox(

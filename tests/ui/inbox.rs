@@ -124,6 +124,13 @@ async fn staff_read_filter_answer_assign_and_close_conversations() {
         page.body.contains("data-waiting>1<"),
         "needs-human count badge"
     );
+    assert!(
+        page.body.contains("data-inbox-badge"),
+        "every page polls the nav badge"
+    );
+    let badge = app.get("/m/gollos/bandeja/insignia", Some(&staff)).await;
+    assert_eq!(badge.status, StatusCode::OK);
+    assert!(badge.body.contains(">1<"), "{}", badge.body);
 
     let humano = app
         .get("/m/gollos/bandeja?filtro=humano", Some(&staff))
@@ -276,6 +283,12 @@ async fn staff_read_filter_answer_assign_and_close_conversations() {
         .get("/m/gollos/bandeja?filtro=humano", Some(&staff))
         .await;
     assert!(!humano.body.contains("Ana Torres"));
+    let badge = app.get("/m/gollos/bandeja/insignia", Some(&staff)).await;
+    assert!(
+        !badge.body.contains("nav-count"),
+        "nobody waits: {}",
+        badge.body
+    );
     let bad = app
         .post(
             &format!("/m/gollos/bandeja/{ana}/accion"),
