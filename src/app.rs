@@ -171,6 +171,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             registry.clone(),
             stopped.clone(),
         )),
+        tokio::spawn(crate::analytics::jobs::run(
+            registry.clone(),
+            stopped.clone(),
+        )),
         tokio::spawn(crate::outbox::worker::run(
             registry.clone(),
             deliveries,

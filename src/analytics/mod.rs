@@ -10,7 +10,11 @@
 pub mod clv;
 pub mod cohorts;
 pub mod crosssell;
+pub mod jobs;
 mod optimize;
+pub mod refresh;
 pub mod rfm;
+pub mod rollups;
 pub mod segments;
 mod special;
+pub mod zone;

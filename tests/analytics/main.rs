@@ -2,3 +2,5 @@
 
 mod cdnow;
 mod clv_bench;
+mod rollups;
+mod segment_times;
