@@ -78,6 +78,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::conversations::api::router())
         .merge(crate::whatsapp::bot::api::router())
         .merge(crate::health::router())
+        .merge(crate::analytics::api::router())
 }
 
 /// The complete router with its middleware.

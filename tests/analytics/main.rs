@@ -2,5 +2,8 @@
 
 mod cdnow;
 mod clv_bench;
+mod http;
 mod rollups;
 mod segment_times;
+#[path = "../api/support.rs"]
+mod support;
