@@ -4,6 +4,8 @@
 
 pub mod api;
 mod counter;
+pub mod history;
+pub mod history_cli;
 pub mod notify;
 pub mod pages;
 mod status;

@@ -3,6 +3,7 @@
 mod cdnow;
 mod clv_bench;
 mod http;
+mod import;
 mod rollups;
 mod segment_times;
 #[path = "../api/support.rs"]
