@@ -8,12 +8,14 @@
 //! `Serialize` with Spanish JSON field names (documented on each type) for the UI and API.
 
 pub mod api;
+pub mod charts;
 pub mod clv;
 pub mod cohorts;
 pub mod crosssell;
 pub mod jobs;
 pub mod metrics;
 mod optimize;
+pub mod pages;
 pub mod period;
 pub mod refresh;
 pub mod report;

@@ -538,6 +538,43 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Consentimiento de marketing",
         "Marketing consent",
     ),
+    ("Métricas", "Métricas", "Metrics"),
+    ("Periodo", "Periodo", "Period"),
+    ("Hoy", "Hoy", "Today"),
+    ("Últimos 7 días", "Últimos 7 días", "Last 7 days"),
+    ("Últimos 30 días", "Últimos 30 días", "Last 30 days"),
+    ("Desde", "Desde", "From"),
+    ("Hasta", "Hasta", "To"),
+    ("Ver", "Ver", "Show"),
+    ("Comparado con", "Comparado con", "Compared with"),
+    ("Ingresos", "Ingresos", "Revenue"),
+    ("Clientes nuevos", "Clientes nuevos", "New customers"),
+    ("Clientes activos", "Clientes activos", "Active customers"),
+    ("Cancelados", "Cancelados", "Cancelled"),
+    ("Ingresos por día", "Ingresos por día", "Revenue per day"),
+    (
+        "Pedidos y clientes nuevos",
+        "Pedidos y clientes nuevos",
+        "Orders and new customers",
+    ),
+    ("Canales", "Canales", "Channels"),
+    (
+        "Productos más vendidos",
+        "Productos más vendidos",
+        "Best-selling products",
+    ),
+    ("Segmentos", "Segmentos", "Segments"),
+    ("Grilla RFM", "Grilla RFM", "RFM grid"),
+    (
+        "Retención por cohorte",
+        "Retención por cohorte",
+        "Cohort retention",
+    ),
+    (
+        "Valor de vida previsto",
+        "Valor de vida previsto",
+        "Predicted lifetime value",
+    ),
 ];
 
 #[cfg(test)]

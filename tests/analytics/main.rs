@@ -8,3 +8,6 @@ mod rollups;
 mod segment_times;
 #[path = "../api/support.rs"]
 mod support;
+mod ui_dashboard;
+#[path = "../ui/support.rs"]
+mod ui_support;
