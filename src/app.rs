@@ -126,6 +126,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::orders::pages::router())
         .merge(crate::settings::pages::router())
         .merge(crate::analytics::pages::router())
+        .merge(crate::orders::history_pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

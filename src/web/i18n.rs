@@ -575,6 +575,26 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Valor de vida previsto",
         "Predicted lifetime value",
     ),
+    (
+        "Importar historial de pedidos",
+        "Importar historial de pedidos",
+        "Import order history",
+    ),
+    (
+        "Columnas: external_id, telefono o email, fecha (AAAA-MM-DD o fecha y hora ISO 8601), total; opcionales: nombre, canal, estado, items (SKU x2; OTRO x1). Volver a subir el mismo archivo no duplica pedidos.",
+        "Columnas: external_id, telefono o email, fecha (AAAA-MM-DD o fecha y hora ISO 8601), total; opcionales: nombre, canal, estado, items (SKU x2; OTRO x1). Volver a subir el mismo archivo no duplica pedidos.",
+        "Columns: external_id, telefono or email, fecha (YYYY-MM-DD or an ISO 8601 date-time), total; optional: nombre, canal, estado, items (SKU x2; OTHER x1). Uploading the same file again does not duplicate orders.",
+    ),
+    (
+        "Tamaño máximo (KB)",
+        "Tamaño máximo (KB)",
+        "Maximum size (KB)",
+    ),
+    (
+        "Para archivos más grandes: autonomo import pedidos",
+        "Para archivos más grandes: autonomo import pedidos",
+        "For larger files: autonomo import pedidos",
+    ),
 ];
 
 #[cfg(test)]

@@ -84,3 +84,61 @@ async fn dashboard_page_charts_exports_and_roles() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn order_history_upload_reports_rows_and_is_idempotent() {
+    let app = App::new().await;
+    let owner = app.login("owner@x.pe").await;
+    let form = app
+        .get("/m/gollos/pedidos/importar-historial", Some(&owner))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("name=\"archivo\""));
+    let csv = "external_id;telefono;fecha;total;canal\n\
+               u-1;987111222;2024-05-01;20,50;web\n\
+               u-2;987111222;2024-05-03T21:00:00;10;whatsapp\n\
+               u-3;987111333;no-es-fecha;10;web\n";
+    let r = app
+        .upload(
+            "/m/gollos/pedidos/importar-historial",
+            &owner,
+            csv.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("data-count=\"creados\">2<"), "{}", r.body);
+    assert!(r.body.contains("data-count=\"errores\">1<"));
+    let again = app
+        .upload(
+            "/m/gollos/pedidos/importar-historial",
+            &owner,
+            csv.as_bytes(),
+        )
+        .await;
+    assert!(
+        again.body.contains("data-count=\"duplicados\">2<"),
+        "{}",
+        again.body
+    );
+    let page = app
+        .get(
+            "/m/gollos/metricas?desde=2024-05-01&hasta=2024-05-31",
+            Some(&owner),
+        )
+        .await;
+    assert!(
+        page.body.contains("30.50"),
+        "imported revenue shows: {}",
+        page.body
+    );
+
+    let staff = app.login("staff@x.pe").await;
+    let denied = app
+        .upload(
+            "/m/gollos/pedidos/importar-historial",
+            &staff,
+            csv.as_bytes(),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
