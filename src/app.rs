@@ -78,6 +78,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::conversations::api::router())
         .merge(crate::whatsapp::bot::api::router())
         .merge(crate::health::router())
+        .merge(crate::analytics::api::router())
 }
 
 /// The complete router with its middleware.
@@ -126,6 +127,8 @@ fn pages() -> Router<AppState> {
         .merge(crate::settings::pages::router())
         .merge(crate::conversations::pages::router())
         .merge(crate::whatsapp::pages::router())
+        .merge(crate::analytics::pages::router())
+        .merge(crate::orders::history_pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 
@@ -175,6 +178,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                 .run(stopped.clone()),
         ),
         tokio::spawn(crate::whatsapp::ingest::run(
+            registry.clone(),
+            stopped.clone(),
+        )),
+        tokio::spawn(crate::analytics::jobs::run(
             registry.clone(),
             stopped.clone(),
         )),

@@ -7,10 +7,20 @@
 //! customers and products are identified by their `i64` row ids. Outputs derive
 //! `Serialize` with Spanish JSON field names (documented on each type) for the UI and API.
 
+pub mod api;
+pub mod charts;
 pub mod clv;
 pub mod cohorts;
 pub mod crosssell;
+pub mod jobs;
+pub mod metrics;
 mod optimize;
+pub mod pages;
+pub mod period;
+pub mod refresh;
+pub mod report;
 pub mod rfm;
+pub mod rollups;
 pub mod segments;
 mod special;
+pub mod zone;

@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         (name = "pedidos", description = "Orders"),
         (name = "interacciones", description = "Interactions"),
         (name = "sistema", description = "Health and metadata"),
+        (name = "metricas", description = "Metrics, reports, segments, RFM and CLV"),
     )
 )]
 pub struct ApiDoc;

@@ -4,6 +4,9 @@
 
 pub mod api;
 mod counter;
+pub mod history;
+pub mod history_cli;
+pub mod history_pages;
 pub mod notify;
 pub mod pages;
 mod status;

@@ -20,6 +20,13 @@ pub fn catalog() -> Vec<JobSpec> {
             per_brand: true,
             run: prune_outbox,
         },
+        JobSpec {
+            name: "recalcular_segmentos",
+            description: "Recompute segments, RFM and CLV of every customer (nightly)",
+            cron: "0 15 3 * * *",
+            per_brand: true,
+            run: recompute_analytics,
+        },
     ]
 }
 
@@ -55,5 +62,14 @@ fn prune_outbox(ctx: JobCtx) -> JobFuture {
             })
             .await?;
         Ok(format!("{deleted} mensajes borrados / messages deleted"))
+    })
+}
+
+fn recompute_analytics(ctx: JobCtx) -> JobFuture {
+    Box::pin(async move {
+        let tenant = ctx
+            .tenant
+            .ok_or_else(|| AppError::internal("per-brand job without brand"))?;
+        crate::analytics::jobs::recompute(&tenant, chrono::Utc::now()).await
     })
 }

@@ -705,6 +705,63 @@ static TABLE: &[(&str, &str, &str)] = &[
         "FAQ updated.",
     ),
     ("Configurar", "Configurar", "Set up"),
+    ("Métricas", "Métricas", "Metrics"),
+    ("Periodo", "Periodo", "Period"),
+    ("Hoy", "Hoy", "Today"),
+    ("Últimos 7 días", "Últimos 7 días", "Last 7 days"),
+    ("Últimos 30 días", "Últimos 30 días", "Last 30 days"),
+    ("Desde", "Desde", "From"),
+    ("Hasta", "Hasta", "To"),
+    ("Ver", "Ver", "Show"),
+    ("Comparado con", "Comparado con", "Compared with"),
+    ("Ingresos", "Ingresos", "Revenue"),
+    ("Clientes nuevos", "Clientes nuevos", "New customers"),
+    ("Clientes activos", "Clientes activos", "Active customers"),
+    ("Cancelados", "Cancelados", "Cancelled"),
+    ("Ingresos por día", "Ingresos por día", "Revenue per day"),
+    (
+        "Pedidos y clientes nuevos",
+        "Pedidos y clientes nuevos",
+        "Orders and new customers",
+    ),
+    ("Canales", "Canales", "Channels"),
+    (
+        "Productos más vendidos",
+        "Productos más vendidos",
+        "Best-selling products",
+    ),
+    ("Segmentos", "Segmentos", "Segments"),
+    ("Grilla RFM", "Grilla RFM", "RFM grid"),
+    (
+        "Retención por cohorte",
+        "Retención por cohorte",
+        "Cohort retention",
+    ),
+    (
+        "Valor de vida previsto",
+        "Valor de vida previsto",
+        "Predicted lifetime value",
+    ),
+    (
+        "Importar historial de pedidos",
+        "Importar historial de pedidos",
+        "Import order history",
+    ),
+    (
+        "Columnas: external_id, telefono o email, fecha (AAAA-MM-DD o fecha y hora ISO 8601), total; opcionales: nombre, canal, estado, items (SKU x2; OTRO x1). Volver a subir el mismo archivo no duplica pedidos.",
+        "Columnas: external_id, telefono o email, fecha (AAAA-MM-DD o fecha y hora ISO 8601), total; opcionales: nombre, canal, estado, items (SKU x2; OTRO x1). Volver a subir el mismo archivo no duplica pedidos.",
+        "Columns: external_id, telefono or email, fecha (YYYY-MM-DD or an ISO 8601 date-time), total; optional: nombre, canal, estado, items (SKU x2; OTHER x1). Uploading the same file again does not duplicate orders.",
+    ),
+    (
+        "Tamaño máximo (KB)",
+        "Tamaño máximo (KB)",
+        "Maximum size (KB)",
+    ),
+    (
+        "Para archivos más grandes: autonomo import pedidos",
+        "Para archivos más grandes: autonomo import pedidos",
+        "For larger files: autonomo import pedidos",
+    ),
 ];
 
 #[cfg(test)]

@@ -2,3 +2,12 @@
 
 mod cdnow;
 mod clv_bench;
+mod http;
+mod import;
+mod rollups;
+mod segment_times;
+#[path = "../api/support.rs"]
+mod support;
+mod ui_dashboard;
+#[path = "../ui/support.rs"]
+mod ui_support;

@@ -1,0 +1,429 @@
+//! Dashboard figures for a brand and a period, read from the rollups (never a scan of all
+//! orders): KPIs against the previous period of the same length, a per-day series, channels,
+//! top products and categories, and the customer-base pictures (segments, RFM, CLV, cohorts).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::cohorts::{self, CohortMatrix};
+pub use super::period::{MAX_DAYS, Period, resolve_period};
+use super::segments::Segment;
+use crate::error::AppError;
+
+/// One day of the series. Money in minor units.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DayRow {
+    pub dia: String,
+    pub pedidos: i64,
+    pub ingresos: i64,
+    pub cancelados: i64,
+    pub clientes_nuevos: i64,
+    pub clientes_activos: i64,
+}
+
+/// Totals of a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub pedidos: i64,
+    pub ingresos: i64,
+    /// Revenue / orders, minor units (0 without orders).
+    pub ticket_promedio: i64,
+    pub cancelados: i64,
+    pub clientes_nuevos: i64,
+    /// Distinct customers with an order in the period.
+    pub clientes_activos: i64,
+}
+
+/// A KPI now and in the previous period; `variacion` = (actual − anterior) / anterior, null
+/// when the previous value is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Kpi {
+    pub actual: i64,
+    pub anterior: i64,
+    pub variacion: Option<f64>,
+}
+
+impl Kpi {
+    fn new(actual: i64, anterior: i64) -> Kpi {
+        Kpi {
+            actual,
+            anterior,
+            variacion: (anterior != 0).then(|| (actual - anterior) as f64 / anterior as f64),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Kpis {
+    pub pedidos: Kpi,
+    pub ingresos: Kpi,
+    pub ticket_promedio: Kpi,
+    pub clientes_nuevos: Kpi,
+    pub clientes_activos: Kpi,
+    pub cancelados: Kpi,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelRow {
+    pub canal: String,
+    pub pedidos: i64,
+    pub ingresos: i64,
+    pub cancelados: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductRow {
+    pub sku: String,
+    pub nombre: String,
+    pub categoria: String,
+    pub unidades: i64,
+    pub ingresos: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryRow {
+    pub categoria: String,
+    pub unidades: i64,
+    pub ingresos: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentCount {
+    pub segmento: &'static str,
+    pub nombre: &'static str,
+    pub clientes: i64,
+}
+
+/// One bar of the CLV histogram: customers whose predicted 12-month value is in
+/// [`desde`, `hasta`) minor units (`hasta` null: open-ended).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClvBucket {
+    pub desde: i64,
+    pub hasta: Option<i64>,
+    pub clientes: i64,
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dashboard {
+    pub periodo: Period,
+    pub anterior: Period,
+    pub totales: Totals,
+    pub kpis: Kpis,
+    pub serie: Vec<DayRow>,
+    pub canales: Vec<ChannelRow>,
+    pub productos_top: Vec<ProductRow>,
+    pub categorias_top: Vec<CategoryRow>,
+    pub segmentos: Vec<SegmentCount>,
+    /// RFM grid of the last nightly run: `rfm_grilla[r-1][f-1]` customers.
+    pub rfm_grilla: [[i64; 5]; 5],
+    pub rfm_grupos: Vec<(String, i64)>,
+    pub clv: Vec<ClvBucket>,
+    pub cohortes: CohortMatrix,
+}
+
+/// The per-day series of a period, every day present (zeros included).
+pub fn series(conn: &Connection, p: Period) -> Result<Vec<DayRow>, AppError> {
+    let (from, to) = p.keys();
+    let mut days: BTreeMap<String, DayRow> = BTreeMap::new();
+    let mut d = p.desde;
+    while d <= p.hasta {
+        days.insert(
+            d.to_string(),
+            DayRow {
+                dia: d.to_string(),
+                ..DayRow::default()
+            },
+        );
+        d = match d.succ_opt() {
+            Some(n) => n,
+            None => break,
+        };
+    }
+    let mut st = conn.prepare_cached(
+        "SELECT dia, SUM(pedidos), SUM(ingresos), SUM(cancelados) FROM analitica_dia
+         WHERE dia BETWEEN ?1 AND ?2 GROUP BY dia",
+    )?;
+    for r in st.query_map(params![from, to], |r| {
+        Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })? {
+        let (dia, o, rev, c) = r?;
+        if let Some(row) = days.get_mut(&dia) {
+            (row.pedidos, row.ingresos, row.cancelados) = (o, rev, c);
+        }
+    }
+    let mut st = conn.prepare_cached(
+        "SELECT dia, clientes FROM analitica_nuevos_dia WHERE dia BETWEEN ?1 AND ?2",
+    )?;
+    for r in st.query_map(params![from, to], |r| {
+        Ok((r.get::<_, String>(0)?, r.get(1)?))
+    })? {
+        let (dia, n) = r?;
+        if let Some(row) = days.get_mut(&dia) {
+            row.clientes_nuevos = n;
+        }
+    }
+    let mut st = conn.prepare_cached(
+        "SELECT dia, COUNT(*) FROM analitica_cliente_dia WHERE dia BETWEEN ?1 AND ?2 GROUP BY dia",
+    )?;
+    for r in st.query_map(params![from, to], |r| {
+        Ok((r.get::<_, String>(0)?, r.get(1)?))
+    })? {
+        let (dia, n) = r?;
+        if let Some(row) = days.get_mut(&dia) {
+            row.clientes_activos = n;
+        }
+    }
+    Ok(days.into_values().collect())
+}
+
+/// A period's totals (active customers are distinct over the whole period).
+pub fn totals(conn: &Connection, p: Period) -> Result<Totals, AppError> {
+    let (from, to) = p.keys();
+    let (pedidos, ingresos, cancelados): (i64, i64, i64) = conn.query_row(
+        "SELECT COALESCE(SUM(pedidos), 0), COALESCE(SUM(ingresos), 0), COALESCE(SUM(cancelados), 0)
+         FROM analitica_dia WHERE dia BETWEEN ?1 AND ?2",
+        params![from, to],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let clientes_nuevos: i64 = conn.query_row(
+        "SELECT COALESCE(SUM(clientes), 0) FROM analitica_nuevos_dia WHERE dia BETWEEN ?1 AND ?2",
+        params![from, to],
+        |r| r.get(0),
+    )?;
+    let clientes_activos: i64 = conn.query_row(
+        "SELECT COUNT(DISTINCT cliente_id) FROM analitica_cliente_dia WHERE dia BETWEEN ?1 AND ?2",
+        params![from, to],
+        |r| r.get(0),
+    )?;
+    Ok(Totals {
+        pedidos,
+        ingresos,
+        ticket_promedio: if pedidos > 0 { ingresos / pedidos } else { 0 },
+        cancelados,
+        clientes_nuevos,
+        clientes_activos,
+    })
+}
+
+pub fn channels(conn: &Connection, p: Period) -> Result<Vec<ChannelRow>, AppError> {
+    let (from, to) = p.keys();
+    let mut st = conn.prepare_cached(
+        "SELECT canal, SUM(pedidos), SUM(ingresos), SUM(cancelados) FROM analitica_dia
+         WHERE dia BETWEEN ?1 AND ?2 GROUP BY canal ORDER BY SUM(ingresos) DESC, canal",
+    )?;
+    let rows = st.query_map(params![from, to], |r| {
+        Ok(ChannelRow {
+            canal: r.get(0)?,
+            pedidos: r.get(1)?,
+            ingresos: r.get(2)?,
+            cancelados: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Products by revenue in the period (`limit` None: all).
+pub fn products(
+    conn: &Connection,
+    p: Period,
+    limit: Option<u32>,
+) -> Result<Vec<ProductRow>, AppError> {
+    let (from, to) = p.keys();
+    let mut st = conn.prepare_cached(
+        "SELECT a.sku, COALESCE(pr.nombre, a.sku), COALESCE(pr.categoria, ''), a.u, a.i
+         FROM (SELECT sku, SUM(unidades) AS u, SUM(ingresos) AS i FROM analitica_producto_dia
+               WHERE dia BETWEEN ?1 AND ?2 GROUP BY sku) a
+         LEFT JOIN productos pr ON pr.sku = a.sku
+         ORDER BY a.i DESC, a.sku LIMIT ?3",
+    )?;
+    let rows = st.query_map(params![from, to, limit.map_or(-1, i64::from)], |r| {
+        Ok(ProductRow {
+            sku: r.get(0)?,
+            nombre: r.get(1)?,
+            categoria: r.get(2)?,
+            unidades: r.get(3)?,
+            ingresos: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn categories(all: &[ProductRow]) -> Vec<CategoryRow> {
+    let mut map: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for p in all {
+        let e = map.entry(p.categoria.as_str()).or_default();
+        e.0 += p.unidades;
+        e.1 += p.ingresos;
+    }
+    let mut rows: Vec<CategoryRow> = map
+        .into_iter()
+        .map(|(c, (u, i))| CategoryRow {
+            categoria: c.to_string(),
+            unidades: u,
+            ingresos: i,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.ingresos
+            .cmp(&a.ingresos)
+            .then(a.categoria.cmp(&b.categoria))
+    });
+    rows
+}
+
+pub fn segment_counts(conn: &Connection) -> Result<Vec<SegmentCount>, AppError> {
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut st =
+        conn.prepare_cached("SELECT segmento, COUNT(*) FROM clientes GROUP BY segmento")?;
+    for r in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))? {
+        let (s, n) = r?;
+        counts.insert(s, n);
+    }
+    Ok(Segment::ALL
+        .iter()
+        .map(|s| SegmentCount {
+            segmento: s.key(),
+            nombre: s.name_es(),
+            clientes: counts.get(s.key()).copied().unwrap_or(0),
+        })
+        .collect())
+}
+
+/// Grid counts (`[r-1][f-1]`) and customers per named group.
+type RfmPicture = ([[i64; 5]; 5], Vec<(String, i64)>);
+
+fn rfm_picture(conn: &Connection) -> Result<RfmPicture, AppError> {
+    let mut grid = [[0i64; 5]; 5];
+    let mut st = conn.prepare_cached(
+        "SELECT rfm_r, rfm_f, COUNT(*) FROM analitica_clientes GROUP BY rfm_r, rfm_f",
+    )?;
+    for r in st.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })? {
+        let (rr, f, n) = r?;
+        if let (Ok(i @ 0..=4), Ok(j @ 0..=4)) = (usize::try_from(rr - 1), usize::try_from(f - 1)) {
+            grid[i][j] = n;
+        }
+    }
+    let mut st = conn.prepare_cached(
+        "SELECT rfm_grupo, COUNT(*) FROM analitica_clientes GROUP BY rfm_grupo ORDER BY COUNT(*) DESC",
+    )?;
+    let groups = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok((grid, groups))
+}
+
+/// CLV histogram with round bucket edges (powers of ten × 1, 2, 5 minor units).
+pub fn clv_buckets(conn: &Connection) -> Result<Vec<ClvBucket>, AppError> {
+    let values: Vec<i64> = conn
+        .prepare_cached("SELECT clv FROM analitica_clientes WHERE clv IS NOT NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let Some(&max) = values.iter().max() else {
+        return Ok(Vec::new());
+    };
+    let mut edges = vec![0i64];
+    let mut step = 100i64;
+    while edges.last().copied().unwrap_or(0) <= max && edges.len() < 12 {
+        for m in [1, 2, 5] {
+            edges.push(step * m);
+        }
+        step = step.saturating_mul(10);
+    }
+    let mut buckets: Vec<ClvBucket> = edges
+        .windows(2)
+        .map(|w| ClvBucket {
+            desde: w[0],
+            hasta: Some(w[1]),
+            clientes: 0,
+        })
+        .collect();
+    buckets.push(ClvBucket {
+        desde: edges.last().copied().unwrap_or(0),
+        hasta: None,
+        clientes: 0,
+    });
+    for v in values {
+        if let Some(b) = buckets
+            .iter_mut()
+            .find(|b| v >= b.desde && b.hasta.is_none_or(|h| v < h))
+        {
+            b.clientes += 1;
+        }
+    }
+    while buckets.last().is_some_and(|b| b.clientes == 0) {
+        buckets.pop();
+    }
+    Ok(buckets)
+}
+
+/// Monthly cohorts from the customer-day rollup, ending at the period's last month.
+pub fn cohort_matrix(conn: &Connection, p: Period) -> Result<CohortMatrix, AppError> {
+    let noon = |d: NaiveDate| {
+        d.and_hms_opt(12, 0, 0)
+            .map(|t| t.and_utc())
+            .unwrap_or_default()
+    };
+    let mut st = conn.prepare_cached(
+        "SELECT cliente_id, MIN(dia) FROM analitica_cliente_dia WHERE dia <= ?1
+         GROUP BY cliente_id, substr(dia, 1, 7)",
+    )?;
+    let pairs: Vec<(i64, chrono::DateTime<chrono::Utc>)> = st
+        .query_map([p.hasta.to_string()], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .filter_map(|r| {
+            r.ok().and_then(|(c, d)| {
+                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| (c, noon(d)))
+            })
+        })
+        .collect();
+    // Days are already local: bucket them in UTC so they stay on their day.
+    Ok(cohorts::retention_matrix(
+        &pairs,
+        chrono_tz::UTC,
+        noon(p.hasta),
+    ))
+}
+
+/// The whole dashboard of a period.
+pub fn dashboard(conn: &Connection, p: Period) -> Result<Dashboard, AppError> {
+    let prev = p.previous();
+    let now = totals(conn, p)?;
+    let before = totals(conn, prev)?;
+    let all_products = products(conn, p, None)?;
+    let (rfm_grilla, rfm_grupos) = rfm_picture(conn)?;
+    Ok(Dashboard {
+        periodo: p,
+        anterior: prev,
+        totales: now,
+        kpis: Kpis {
+            pedidos: Kpi::new(now.pedidos, before.pedidos),
+            ingresos: Kpi::new(now.ingresos, before.ingresos),
+            ticket_promedio: Kpi::new(now.ticket_promedio, before.ticket_promedio),
+            clientes_nuevos: Kpi::new(now.clientes_nuevos, before.clientes_nuevos),
+            clientes_activos: Kpi::new(now.clientes_activos, before.clientes_activos),
+            cancelados: Kpi::new(now.cancelados, before.cancelados),
+        },
+        serie: series(conn, p)?,
+        canales: channels(conn, p)?,
+        categorias_top: categories(&all_products).into_iter().take(10).collect(),
+        productos_top: all_products.into_iter().take(10).collect(),
+        segmentos: segment_counts(conn)?,
+        rfm_grilla,
+        rfm_grupos,
+        clv: clv_buckets(conn)?,
+        cohortes: cohort_matrix(conn, p)?,
+    })
+}

@@ -1,0 +1,276 @@
+//! Keeping `clientes.segmento`, the segment-change log and `analitica_clientes` (RFM, CLV)
+//! current: a full recompute (nightly job) and an incremental pass over the customers whose
+//! orders changed since the last pass (the change feed, cursor in `analitica_estado`).
+//! Functions take the caller's connection; the full recompute reads on a reader and writes
+//! the differences in one short write.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::clv::{self, ClvOptions, CustomerClv};
+use super::rfm::{self, RfmInput, RfmScore};
+use super::segments::{self, CustomerActivity, Segment, SegmentRules};
+use crate::error::AppError;
+
+/// Non-cancelled orders (time, total) of every customer, or of one.
+pub type OrdersByCustomer = HashMap<i64, Vec<(DateTime<Utc>, i64)>>;
+
+fn instant(ms: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+pub fn load_orders(conn: &Connection, customer: Option<i64>) -> Result<OrdersByCustomer, AppError> {
+    let mut map: OrdersByCustomer = HashMap::new();
+    let mut st = conn.prepare_cached(
+        "SELECT cliente_id, creado_en, total FROM pedidos
+         WHERE estado <> 'cancelado' AND (?1 IS NULL OR cliente_id = ?1)",
+    )?;
+    let rows = st.query_map([customer], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (c, at, total) = row?;
+        map.entry(c).or_default().push((instant(at), total));
+    }
+    Ok(map)
+}
+
+fn state(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT valor FROM analitica_estado WHERE clave = ?1",
+            [key],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn set_state(conn: &Connection, key: &str, value: &str) -> Result<(), AppError> {
+    conn.execute(
+        "INSERT INTO analitica_estado (clave, valor) VALUES (?1, ?2)
+         ON CONFLICT (clave) DO UPDATE SET valor = excluded.valor",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// The brand's segment thresholds (`reglas_segmento` in `analitica_estado`, JSON), or the
+/// defaults.
+pub fn rules(conn: &Connection) -> Result<SegmentRules, AppError> {
+    Ok(state(conn, "reglas_segmento")?
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default())
+}
+
+pub fn set_rules(conn: &Connection, rules: &SegmentRules) -> Result<(), AppError> {
+    let json = serde_json::to_string(rules).map_err(|e| AppError::internal(e.to_string()))?;
+    set_state(conn, "reglas_segmento", &json)
+}
+
+/// Everything the nightly recompute decided, ready to write.
+pub struct Recompute {
+    pub now: i64,
+    pub segments: Vec<(i64, Segment)>,
+    pub vip_cut: Option<i64>,
+    pub rfm: Vec<RfmScore>,
+    pub clv: Vec<CustomerClv>,
+    /// Why no CLV could be fitted, if so.
+    pub clv_error: Option<String>,
+}
+
+/// Classifies every customer, scores RFM and fits CLV as of `now` (reads only).
+pub fn compute(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<Recompute, AppError> {
+    let rules = rules(conn)?;
+    let orders = load_orders(conn, None)?;
+    let mut ids: Vec<i64> = conn
+        .prepare("SELECT id FROM clientes ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    ids.sort_unstable();
+    let empty = Vec::new();
+    let activity: Vec<CustomerActivity> = ids
+        .iter()
+        .map(|id| CustomerActivity::from_orders(*id, orders.get(id).unwrap_or(&empty), now))
+        .collect();
+    let brand = segments::classify_brand(&activity, now, &rules);
+    let rfm_input: Vec<RfmInput> = ids
+        .iter()
+        .filter_map(|id| {
+            let list = orders.get(id)?;
+            let past: Vec<&(DateTime<Utc>, i64)> = list.iter().filter(|o| o.0 <= now).collect();
+            Some(RfmInput {
+                customer_id: *id,
+                last_order: past.iter().map(|o| o.0).max()?,
+                orders: u32::try_from(past.len()).unwrap_or(u32::MAX),
+                revenue: past.iter().map(|o| o.1).sum(),
+            })
+        })
+        .collect();
+    let report = rfm::analyse(&rfm_input, now, tz);
+    let summaries: Vec<clv::CustomerSummary> = ids
+        .iter()
+        .filter_map(|id| clv::summarize(*id, orders.get(id)?, now, tz))
+        .collect();
+    let (clv, clv_error) = match clv::fit_model(&summaries) {
+        Ok(model) => (
+            clv::predict_all(&model, &summaries, &ClvOptions::default()),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    Ok(Recompute {
+        now: now.timestamp_millis(),
+        segments: brand
+            .customers
+            .iter()
+            .map(|c| (c.customer_id, c.segment))
+            .collect(),
+        vip_cut: brand.vip_cut,
+        rfm: report.customers,
+        clv,
+        clv_error,
+    })
+}
+
+/// Sets a customer's segment when it differs, logging the change. Returns whether it did.
+pub fn set_segment(
+    conn: &Connection,
+    customer: i64,
+    to: Segment,
+    at: i64,
+) -> Result<bool, AppError> {
+    let from: Option<String> = conn
+        .prepare_cached("SELECT segmento FROM clientes WHERE id = ?1")?
+        .query_row([customer], |r| r.get(0))
+        .optional()?;
+    let Some(from) = from else {
+        return Ok(false);
+    };
+    if from == to.key() {
+        return Ok(false);
+    }
+    conn.prepare_cached("UPDATE clientes SET segmento = ?2 WHERE id = ?1")?
+        .execute(params![customer, to.key()])?;
+    conn.prepare_cached(
+        "INSERT INTO segmento_cambios (cliente_id, desde, hacia, en) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![customer, from, to.key(), at])?;
+    Ok(true)
+}
+
+/// Writes a recompute: changed segments (logged), the VIP cut, RFM and CLV per customer.
+/// Returns how many segments changed.
+pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
+    let mut changed = 0;
+    for (id, seg) in &r.segments {
+        changed += usize::from(set_segment(conn, *id, *seg, r.now)?);
+    }
+    set_state(
+        conn,
+        "corte_vip",
+        &r.vip_cut.map(|c| c.to_string()).unwrap_or_default(),
+    )?;
+    let clv: HashMap<i64, &CustomerClv> = r.clv.iter().map(|c| (c.customer_id, c)).collect();
+    conn.execute("DELETE FROM analitica_clientes", [])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO analitica_clientes (cliente_id, rfm_r, rfm_f, rfm_m, rfm_grupo, clv,
+             prob_activo, compras_esperadas, calculado_en)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM clientes WHERE id = ?1)",
+    )?;
+    for s in &r.rfm {
+        let c = clv.get(&s.customer_id);
+        let group = serde_json::to_value(s.group)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        insert.execute(params![
+            s.customer_id,
+            s.r,
+            s.f,
+            s.m,
+            group,
+            c.map(|c| c.clv),
+            c.map(|c| c.p_alive),
+            c.map(|c| c.expected_purchases),
+            r.now
+        ])?;
+    }
+    Ok(changed)
+}
+
+/// The VIP cut of the last recompute; computed from the rollups (12-month spend per
+/// customer) and remembered when there is none yet.
+fn vip_cut(
+    conn: &Connection,
+    rules: &SegmentRules,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<Option<i64>, AppError> {
+    if let Some(v) = state(conn, "corte_vip")? {
+        return Ok(v.parse().ok());
+    }
+    let since = super::cohorts::local_day(now - Duration::days(365), tz)
+        .format("%Y-%m-%d")
+        .to_string();
+    let spends: Vec<i64> = conn
+        .prepare(
+            "SELECT SUM(ingresos) FROM analitica_cliente_dia WHERE dia > ?1 GROUP BY cliente_id",
+        )?
+        .query_map([since], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let cut = segments::vip_spend_cut(spends, rules.vip_top_share);
+    set_state(
+        conn,
+        "corte_vip",
+        &cut.map(|c| c.to_string()).unwrap_or_default(),
+    )?;
+    Ok(cut)
+}
+
+/// Reclassifies the customers whose orders changed since the last pass (the change feed
+/// after the cursor) and moves the cursor, in the caller's transaction. Returns how many
+/// segments changed.
+pub fn incremental(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let cursor: i64 = state(conn, "cursor_segmentos")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let last: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
+        r.get(0)
+    })?;
+    if last <= cursor {
+        return Ok(0);
+    }
+    let customers: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT DISTINCT p.cliente_id FROM changes c JOIN pedidos p ON p.id = c.fila_id
+             WHERE c.tabla = 'pedidos' AND c.seq > ?1 AND c.seq <= ?2",
+        )?
+        .query_map(params![cursor, last], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let rules = rules(conn)?;
+    let cut = if customers.is_empty() {
+        None
+    } else {
+        vip_cut(conn, &rules, now, tz)?
+    };
+    let mut changed = 0;
+    for id in customers {
+        let orders = load_orders(conn, Some(id))?;
+        let activity = CustomerActivity::from_orders(
+            id,
+            orders.get(&id).map(Vec::as_slice).unwrap_or(&[]),
+            now,
+        );
+        let seg = segments::classify(&activity, now, &rules, cut);
+        changed += usize::from(set_segment(conn, id, seg, now.timestamp_millis())?);
+    }
+    set_state(conn, "cursor_segmentos", &last.to_string())?;
+    Ok(changed)
+}

@@ -1,0 +1,155 @@
+//! Daily rollups (`analitica_*` tables of tenant V9): triggers keep them exact in the same
+//! transaction as every order write; this module rebuilds them from scratch (first use, a
+//! new zone) and can recompute them independently, in Rust, to prove they match.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rusqlite::Connection;
+
+use super::cohorts::local_day;
+use crate::error::AppError;
+
+/// SQL for the local day (`YYYY-MM-DD`) of the unix-ms expression `ms`, using the offsets
+/// in `analitica_zona` — the same expression the triggers use.
+pub fn day_sql(ms: &str) -> String {
+    format!(
+        "date(({ms} + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= {ms} \
+         ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch')"
+    )
+}
+
+/// Empties and refills every rollup from `pedidos` and `pedido_items`.
+pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
+    let day = day_sql("creado_en");
+    let pday = day_sql("p.creado_en");
+    conn.execute_batch(&format!(
+        "DELETE FROM analitica_dia;
+         DELETE FROM analitica_cliente_dia;
+         DELETE FROM analitica_nuevos_dia;
+         DELETE FROM analitica_producto_dia;
+         INSERT INTO analitica_dia (dia, canal, pedidos, ingresos, cancelados)
+         SELECT dia, canal, SUM(estado <> 'cancelado'), SUM(IIF(estado <> 'cancelado', total, 0)),
+                SUM(estado = 'cancelado')
+         FROM (SELECT {day} AS dia, canal, estado, total FROM pedidos) GROUP BY dia, canal;
+         -- In (customer, day) order, so the insert trigger counts each customer's first day once.
+         INSERT INTO analitica_cliente_dia (cliente_id, dia, pedidos, ingresos)
+         SELECT cliente_id, dia, COUNT(*), SUM(total)
+         FROM (SELECT cliente_id, {day} AS dia, total FROM pedidos WHERE estado <> 'cancelado')
+         GROUP BY cliente_id, dia ORDER BY cliente_id, dia;
+         INSERT INTO analitica_producto_dia (dia, sku, unidades, ingresos)
+         SELECT dia, sku, SUM(cantidad), SUM(total)
+         FROM (SELECT {pday} AS dia, i.sku, i.cantidad, i.total
+               FROM pedido_items i JOIN pedidos p ON p.id = i.pedido_id
+               WHERE p.estado <> 'cancelado')
+         GROUP BY dia, sku;"
+    ))?;
+    Ok(())
+}
+
+/// Every rollup's content, comparable with `==`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// (day, channel) → (orders, revenue, cancelled)
+    pub days: BTreeMap<(String, String), (i64, i64, i64)>,
+    /// (customer, day) → (orders, revenue)
+    pub customer_days: BTreeMap<(i64, String), (i64, i64)>,
+    /// day → customers whose first order it was
+    pub new_customers: BTreeMap<String, i64>,
+    /// (day, sku) → (units, revenue)
+    pub products: BTreeMap<(String, String), (i64, i64)>,
+}
+
+/// What the rollup tables hold now.
+pub fn stored(conn: &Connection) -> Result<Snapshot, AppError> {
+    let mut s = Snapshot::default();
+    let mut st =
+        conn.prepare("SELECT dia, canal, pedidos, ingresos, cancelados FROM analitica_dia")?;
+    for r in st.query_map([], |r| {
+        Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?, r.get(4)?)))
+    })? {
+        let (k, v) = r?;
+        s.days.insert(k, v);
+    }
+    let mut st =
+        conn.prepare("SELECT cliente_id, dia, pedidos, ingresos FROM analitica_cliente_dia")?;
+    for r in st.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))? {
+        let (k, v) = r?;
+        s.customer_days.insert(k, v);
+    }
+    let mut st = conn.prepare("SELECT dia, clientes FROM analitica_nuevos_dia")?;
+    for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        let (k, v) = r?;
+        s.new_customers.insert(k, v);
+    }
+    let mut st = conn.prepare("SELECT dia, sku, unidades, ingresos FROM analitica_producto_dia")?;
+    for r in st.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))? {
+        let (k, v) = r?;
+        s.products.insert(k, v);
+    }
+    Ok(s)
+}
+
+fn day_of(ms: i64, tz: Tz) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| local_day(t, tz).format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// The rollups recomputed from the orders alone, bucketing days with chrono-tz rather
+/// than the offset table — an independent check of triggers and table.
+pub fn recompute(conn: &Connection, tz: Tz) -> Result<Snapshot, AppError> {
+    let mut s = Snapshot::default();
+    let mut st = conn.prepare("SELECT cliente_id, canal, estado, total, creado_en FROM pedidos")?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (customer, channel, status, total, at) = row?;
+        let day = day_of(at, tz);
+        let live = status != "cancelado";
+        let e = s.days.entry((day.clone(), channel)).or_default();
+        if live {
+            e.0 += 1;
+            e.1 += total;
+            let c = s.customer_days.entry((customer, day)).or_default();
+            c.0 += 1;
+            c.1 += total;
+        } else {
+            e.2 += 1;
+        }
+    }
+    let mut first: BTreeMap<i64, String> = BTreeMap::new();
+    for (customer, day) in s.customer_days.keys() {
+        first.entry(*customer).or_insert_with(|| day.clone());
+    }
+    for day in first.into_values() {
+        *s.new_customers.entry(day).or_default() += 1;
+    }
+    let mut st = conn.prepare(
+        "SELECT i.sku, i.cantidad, i.total, p.creado_en FROM pedido_items i
+         JOIN pedidos p ON p.id = i.pedido_id WHERE p.estado <> 'cancelado'",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (sku, qty, total, at) = row?;
+        let e = s.products.entry((day_of(at, tz), sku)).or_default();
+        e.0 += qty;
+        e.1 += total;
+    }
+    Ok(s)
+}

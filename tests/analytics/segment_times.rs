@@ -1,0 +1,124 @@
+//! Segment transitions over simulated time: the change-feed pass moves a customer as
+//! orders land, the nightly recompute moves them as time passes, and every move is logged.
+
+use autonomo::analytics::jobs;
+use chrono::{DateTime, Utc};
+
+use super::rollups::{add_customer, add_product, brand, ms, order};
+
+fn at(ms: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_customer_goes_new_vip_at_risk_lost_and_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_r, tenant) = brand(dir.path(), "tiempo", "America/Lima").await;
+    jobs::ensure_zone(&tenant).await.expect("zone");
+    let start = ms(2024, 1, 1, 15, 0);
+    let day = 86_400_000i64;
+    let ana = tenant
+        .db()
+        .write(move |c| {
+            add_product(c, "P", 1000);
+            let ana = add_customer(c, 1);
+            add_customer(c, 2); // never buys
+            order(c, ana, "web", &[("P", 1)], start);
+            Ok(ana)
+        })
+        .await
+        .expect("setup");
+    let segment = |t: &std::sync::Arc<autonomo::tenants::Tenant>| {
+        let t = t.clone();
+        async move {
+            t.db()
+                .read(move |c| {
+                    Ok(
+                        c.query_row("SELECT segmento FROM clientes WHERE id = ?1", [ana], |r| {
+                            r.get::<_, String>(0)
+                        })?,
+                    )
+                })
+                .await
+                .expect("read")
+        }
+    };
+    // The change-feed pass classifies her at once: new.
+    jobs::update_segments(&tenant, at(start + 60_000))
+        .await
+        .expect("pass");
+    assert_eq!(segment(&tenant).await, "nuevo");
+    // Weekly orders: after 12 in a year she is VIP (by order count), on the next pass.
+    for week in 1..12 {
+        let t = start + week * 7 * day;
+        tenant
+            .db()
+            .write(move |c| {
+                order(c, ana, "whatsapp", &[("P", 1)], t);
+                Ok(())
+            })
+            .await
+            .expect("order");
+        jobs::update_segments(&tenant, at(t + 60_000))
+            .await
+            .expect("pass");
+    }
+    assert_eq!(segment(&tenant).await, "vip");
+    let last = start + 11 * 7 * day;
+    // Time passes with no orders: the nightly recompute notices.
+    jobs::recompute(&tenant, at(last + 10 * day))
+        .await
+        .expect("night");
+    assert_eq!(segment(&tenant).await, "vip");
+    jobs::recompute(&tenant, at(last + 31 * day))
+        .await
+        .expect("night");
+    assert_eq!(
+        segment(&tenant).await,
+        "en_riesgo",
+        "no order for > max(2×7 days, 30 days)"
+    );
+    jobs::recompute(&tenant, at(last + 181 * day))
+        .await
+        .expect("night");
+    assert_eq!(segment(&tenant).await, "perdido");
+    // She comes back: the order moves her at once.
+    let back = last + 200 * day;
+    tenant
+        .db()
+        .write(move |c| {
+            order(c, ana, "web", &[("P", 1)], back);
+            Ok(())
+        })
+        .await
+        .expect("order");
+    jobs::update_segments(&tenant, at(back + 60_000))
+        .await
+        .expect("pass");
+    assert_eq!(segment(&tenant).await, "vip", "13 orders within 12 months");
+    let log: Vec<(Option<String>, String)> = tenant
+        .db()
+        .read(move |c| {
+            let mut st = c.prepare(
+                "SELECT desde, hacia FROM segmento_cambios WHERE cliente_id = ?1 ORDER BY id",
+            )?;
+            let rows = st.query_map([ana], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+        .expect("log");
+    let hops: Vec<&str> = log.iter().map(|(_, to)| to.as_str()).collect();
+    // Past the 30-day "new" window she is recurrente until the 12th order makes her VIP.
+    assert_eq!(
+        hops,
+        ["nuevo", "recurrente", "vip", "en_riesgo", "perdido", "vip"]
+    );
+    assert_eq!(log[0].0.as_deref(), Some("sin_compras"));
+    // RFM and CLV rows exist after a nightly run for buyers only.
+    let rows: i64 = tenant
+        .db()
+        .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM analitica_clientes", [], |r| r.get(0))?))
+        .await
+        .expect("count");
+    assert_eq!(rows, 1);
+}
