@@ -55,6 +55,9 @@ pub enum Command {
     User(crate::auth::users::cli::UserCommand),
     /// Fill the demo brands (gollos, goio, eco-eterno) with realistic data.
     Demo(crate::demo::DemoArgs),
+    /// The tamper-evident audit trail: verify its hash chains.
+    #[command(subcommand)]
+    Audit(crate::audit::command::AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +217,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 result
             }
             Command::Demo(args) => crate::demo::command(config, args).await,
+            Command::Audit(cmd) => {
+                let registry = open_registry(&config)?;
+                let result = crate::audit::command::run(&registry, cmd).await;
+                registry.close().await;
+                result
+            }
         }
     })
 }

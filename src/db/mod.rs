@@ -8,6 +8,7 @@
 //! pooled read-only connection, so SQLite never blocks the async executor.
 
 mod connection;
+pub mod functions;
 pub mod migrations;
 mod readers;
 mod writer;
@@ -60,7 +61,16 @@ impl Database {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
     {
-        self.writer.write(f).await
+        self.writer.write_as(None, f).await
+    }
+
+    /// Like [`Database::write`], recording `actor` in the audit trail of what `f` changes.
+    pub async fn write_as<T, F>(&self, actor: impl Into<String>, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.writer.write_as(Some(actor.into()), f).await
     }
 
     /// Runs `f` on the writer thread outside any transaction (checkpoints, VACUUM, backups).

@@ -50,6 +50,8 @@ trait WriteRequest: Send {
 
 struct PendingWrite<T, F> {
     work: Option<F>,
+    /// Recorded by the audit triggers as who made the change (`None`: the system).
+    actor: Option<String>,
     result: Option<Result<T, AppError>>,
     reply: oneshot::Sender<Result<T, AppError>>,
 }
@@ -63,8 +65,11 @@ where
         let Some(work) = self.work.take() else {
             return false;
         };
-        let result = catch_unwind(AssertUnwindSafe(|| work(conn)))
-            .unwrap_or_else(|_| Err(AppError::internal("write panicked")));
+        let actor = self.actor.as_deref();
+        let result = super::functions::with_actor(actor, || {
+            catch_unwind(AssertUnwindSafe(|| work(conn)))
+                .unwrap_or_else(|_| Err(AppError::internal("write panicked")))
+        });
         let ok = result.is_ok();
         self.result = Some(result);
         ok
@@ -141,7 +146,7 @@ impl Writer {
         sender.send(command).map_err(|_| closed())
     }
 
-    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    pub async fn write_as<T, F>(&self, actor: Option<String>, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
@@ -149,6 +154,7 @@ impl Writer {
         let (reply, rx) = oneshot::channel::<Result<T, AppError>>();
         let job: WriteJob = Box::new(PendingWrite {
             work: Some(f),
+            actor,
             result: None,
             reply,
         });

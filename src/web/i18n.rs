@@ -538,6 +538,23 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Consentimiento de marketing",
         "Marketing consent",
     ),
+    // Audit trail and GDPR (security).
+    ("Auditoría", "Auditoría", "Audit trail"),
+    ("Cadena íntegra", "Cadena íntegra", "Chain intact"),
+    ("registros", "registros", "records"),
+    (
+        "La cadena de auditoría está rota",
+        "La cadena de auditoría está rota",
+        "The audit chain is broken",
+    ),
+    ("Quién", "Quién", "Who"),
+    ("Entidad", "Entidad", "Entity"),
+    ("Acción", "Acción", "Action"),
+    ("Fila", "Fila", "Row"),
+    ("Cuándo", "Cuándo", "When"),
+    ("Cambios", "Cambios", "Changes"),
+    ("Sin registros", "Sin registros", "No records"),
+    ("Más antiguos", "Más antiguos", "Older"),
 ];
 
 #[cfg(test)]

@@ -1,0 +1,7 @@
+//! Security tests through the real binary: the audit trail, GDPR erasure and export, and the
+//! tests that try to break things (kill -9 loop, erasure sweep, XSS payloads).
+
+#[path = "../api/support.rs"]
+mod support;
+
+mod audit;
