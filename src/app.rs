@@ -71,6 +71,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::tenants::api::router())
         .merge(crate::customers::api::router())
+        .merge(crate::customers::privacy_api::router())
         .merge(crate::products::api::router())
         .merge(crate::orders::api::router())
         .merge(crate::interactions::api::router())
@@ -125,6 +126,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::orders::pages::router())
         .merge(crate::settings::pages::router())
         .merge(crate::audit::pages::router())
+        .merge(crate::customers::privacy_pages_router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

@@ -51,12 +51,12 @@ END;
 
 CREATE TRIGGER clientes_audit_i AFTER INSERT ON clientes BEGIN
     INSERT INTO auditoria_nueva (tabla, fila_id, accion, cambios)
-    VALUES ('clientes', new.id, 'insert', json_object('id', new.id, 'nombre', CASE WHEN new.nombre IS NULL THEN NULL ELSE '***' END, 'telefono', CASE WHEN new.telefono IS NULL THEN NULL ELSE '***' END, 'email', CASE WHEN new.email IS NULL THEN NULL ELSE '***' END, 'direccion', CASE WHEN new.direccion IS NULL THEN NULL ELSE '***' END, 'notas', CASE WHEN new.notas IS NULL THEN NULL ELSE '***' END, 'etiquetas', new.etiquetas, 'consentimiento_marketing', new.consentimiento_marketing, 'canal_adquisicion', new.canal_adquisicion, 'segmento', new.segmento, 'wa_id', CASE WHEN new.wa_id IS NULL THEN NULL ELSE '***' END, 'pedidos_count', new.pedidos_count, 'total_gastado', new.total_gastado, 'primer_pedido_en', new.primer_pedido_en, 'ultimo_pedido_en', new.ultimo_pedido_en, 'creado_en', new.creado_en, 'actualizado_en', new.actualizado_en));
+    VALUES ('clientes', new.id, 'insert', json_object('id', new.id, 'nombre', CASE WHEN new.nombre IS NULL THEN NULL ELSE '***' END, 'telefono', CASE WHEN new.telefono IS NULL THEN NULL ELSE '***' END, 'email', CASE WHEN new.email IS NULL THEN NULL ELSE '***' END, 'direccion', CASE WHEN new.direccion IS NULL THEN NULL ELSE '***' END, 'notas', CASE WHEN new.notas IS NULL THEN NULL ELSE '***' END, 'etiquetas', CASE WHEN new.etiquetas IS NULL THEN NULL ELSE '***' END, 'consentimiento_marketing', new.consentimiento_marketing, 'canal_adquisicion', new.canal_adquisicion, 'segmento', new.segmento, 'wa_id', CASE WHEN new.wa_id IS NULL THEN NULL ELSE '***' END, 'pedidos_count', new.pedidos_count, 'total_gastado', new.total_gastado, 'primer_pedido_en', new.primer_pedido_en, 'ultimo_pedido_en', new.ultimo_pedido_en, 'creado_en', new.creado_en, 'actualizado_en', new.actualizado_en));
 END;
 
 CREATE TRIGGER clientes_audit_d AFTER DELETE ON clientes BEGIN
     INSERT INTO auditoria_nueva (tabla, fila_id, accion, cambios)
-    VALUES ('clientes', old.id, 'delete', json_object('id', old.id, 'nombre', CASE WHEN old.nombre IS NULL THEN NULL ELSE '***' END, 'telefono', CASE WHEN old.telefono IS NULL THEN NULL ELSE '***' END, 'email', CASE WHEN old.email IS NULL THEN NULL ELSE '***' END, 'direccion', CASE WHEN old.direccion IS NULL THEN NULL ELSE '***' END, 'notas', CASE WHEN old.notas IS NULL THEN NULL ELSE '***' END, 'etiquetas', old.etiquetas, 'consentimiento_marketing', old.consentimiento_marketing, 'canal_adquisicion', old.canal_adquisicion, 'segmento', old.segmento, 'wa_id', CASE WHEN old.wa_id IS NULL THEN NULL ELSE '***' END, 'pedidos_count', old.pedidos_count, 'total_gastado', old.total_gastado, 'primer_pedido_en', old.primer_pedido_en, 'ultimo_pedido_en', old.ultimo_pedido_en, 'creado_en', old.creado_en, 'actualizado_en', old.actualizado_en));
+    VALUES ('clientes', old.id, 'delete', json_object('id', old.id, 'nombre', CASE WHEN old.nombre IS NULL THEN NULL ELSE '***' END, 'telefono', CASE WHEN old.telefono IS NULL THEN NULL ELSE '***' END, 'email', CASE WHEN old.email IS NULL THEN NULL ELSE '***' END, 'direccion', CASE WHEN old.direccion IS NULL THEN NULL ELSE '***' END, 'notas', CASE WHEN old.notas IS NULL THEN NULL ELSE '***' END, 'etiquetas', CASE WHEN old.etiquetas IS NULL THEN NULL ELSE '***' END, 'consentimiento_marketing', old.consentimiento_marketing, 'canal_adquisicion', old.canal_adquisicion, 'segmento', old.segmento, 'wa_id', CASE WHEN old.wa_id IS NULL THEN NULL ELSE '***' END, 'pedidos_count', old.pedidos_count, 'total_gastado', old.total_gastado, 'primer_pedido_en', old.primer_pedido_en, 'ultimo_pedido_en', old.ultimo_pedido_en, 'creado_en', old.creado_en, 'actualizado_en', old.actualizado_en));
 END;
 
 CREATE TRIGGER clientes_audit_u AFTER UPDATE ON clientes
@@ -70,7 +70,7 @@ BEGIN
             UNION ALL SELECT 'email' AS k, json_array(CASE WHEN old.email IS NULL THEN NULL ELSE '***' END, CASE WHEN new.email IS NULL THEN NULL ELSE '***' END) AS v WHERE old.email IS NOT new.email
             UNION ALL SELECT 'direccion' AS k, json_array(CASE WHEN old.direccion IS NULL THEN NULL ELSE '***' END, CASE WHEN new.direccion IS NULL THEN NULL ELSE '***' END) AS v WHERE old.direccion IS NOT new.direccion
             UNION ALL SELECT 'notas' AS k, json_array(CASE WHEN old.notas IS NULL THEN NULL ELSE '***' END, CASE WHEN new.notas IS NULL THEN NULL ELSE '***' END) AS v WHERE old.notas IS NOT new.notas
-            UNION ALL SELECT 'etiquetas' AS k, json_array(old.etiquetas, new.etiquetas) AS v WHERE old.etiquetas IS NOT new.etiquetas
+            UNION ALL SELECT 'etiquetas' AS k, json_array(CASE WHEN old.etiquetas IS NULL THEN NULL ELSE '***' END, CASE WHEN new.etiquetas IS NULL THEN NULL ELSE '***' END) AS v WHERE old.etiquetas IS NOT new.etiquetas
             UNION ALL SELECT 'consentimiento_marketing' AS k, json_array(old.consentimiento_marketing, new.consentimiento_marketing) AS v WHERE old.consentimiento_marketing IS NOT new.consentimiento_marketing
             UNION ALL SELECT 'canal_adquisicion' AS k, json_array(old.canal_adquisicion, new.canal_adquisicion) AS v WHERE old.canal_adquisicion IS NOT new.canal_adquisicion
             UNION ALL SELECT 'segmento' AS k, json_array(old.segmento, new.segmento) AS v WHERE old.segmento IS NOT new.segmento
@@ -340,4 +340,25 @@ BEGIN
     VALUES ('wa_ajustes', NULL, 'update', (SELECT json_group_object(k, json(v)) FROM (
             SELECT 'clave' AS k, json_array(old.clave, new.clave) AS v WHERE old.clave IS NOT new.clave
             UNION ALL SELECT 'valor' AS k, json_array(old.valor, new.valor) AS v WHERE old.valor IS NOT new.valor)));
+END;
+
+-- Marketing consent history: every change of clientes.consentimiento_marketing with when and
+-- its source (the actor of the write: a staff member, a token, the WhatsApp webhook, an
+-- import). Kept after a GDPR erasure: it proves what the person had agreed to, not who they are.
+CREATE TABLE consentimientos (
+    id          INTEGER PRIMARY KEY,
+    cliente_id  INTEGER NOT NULL REFERENCES clientes(id) ON DELETE CASCADE,
+    valor       INTEGER NOT NULL CHECK (valor IN (0, 1)),
+    fuente      TEXT NOT NULL,
+    en          INTEGER NOT NULL
+) STRICT;
+CREATE INDEX consentimientos_cliente ON consentimientos (cliente_id, id);
+CREATE TRIGGER clientes_consent_i AFTER INSERT ON clientes BEGIN
+    INSERT INTO consentimientos (cliente_id, valor, fuente, en)
+    VALUES (new.id, new.consentimiento_marketing, audit_actor(), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER clientes_consent_u AFTER UPDATE OF consentimiento_marketing ON clientes
+WHEN old.consentimiento_marketing IS NOT new.consentimiento_marketing BEGIN
+    INSERT INTO consentimientos (cliente_id, valor, fuente, en)
+    VALUES (new.id, new.consentimiento_marketing, audit_actor(), CAST(unixepoch('subsec') * 1000 AS INTEGER));
 END;

@@ -91,6 +91,11 @@ impl Database {
         self.readers.read(f).await
     }
 
+    /// Ships the WAL to the backup, checkpoints it fully and truncates it (see the writer).
+    pub async fn truncate_wal(&self) -> Result<(), AppError> {
+        self.writer.truncate_wal().await
+    }
+
     /// Installs the hook called before every checkpoint (the backup shipper).
     pub fn set_checkpoint_hook(&self, hook: Arc<dyn CheckpointHook>) {
         self.writer.set_checkpoint_hook(hook);

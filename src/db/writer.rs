@@ -91,6 +91,8 @@ type MaintainJob = Box<dyn FnOnce(&mut Connection) + Send>;
 enum Command {
     Write(WriteJob),
     Maintain(MaintainJob),
+    /// Ship, then fold the whole WAL into the file and truncate it (GDPR erasure).
+    Truncate(oneshot::Sender<Result<(), AppError>>),
     Close(oneshot::Sender<()>),
 }
 
@@ -177,6 +179,14 @@ impl Writer {
         rx.await.map_err(|_| closed())?
     }
 
+    /// Lets the backup ship what the WAL holds, then checkpoints it fully and truncates it to
+    /// zero bytes, so old page images (erased values) no longer sit in the `-wal` file.
+    pub async fn truncate_wal(&self) -> Result<(), AppError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Truncate(tx))?;
+        rx.await.map_err(|_| closed())?
+    }
+
     pub fn set_checkpoint_hook(&self, hook: Arc<dyn CheckpointHook>) {
         if let Ok(mut slot) = self.hook.lock() {
             *slot = Some(hook);
@@ -254,6 +264,9 @@ impl WriterThread {
                     }
                 }
                 Command::Maintain(job) => job(&mut self.conn),
+                Command::Truncate(done) => {
+                    let _ = done.send(self.truncate());
+                }
                 Command::Close(done) => {
                     self.maybe_checkpoint(true);
                     let _ = done.send(());
@@ -326,6 +339,29 @@ impl WriterThread {
                 }
             },
         }
+    }
+
+    fn truncate(&mut self) -> Result<(), AppError> {
+        let hook = self.hook.lock().ok().and_then(|h| h.clone());
+        if let Some(hook) = hook {
+            self.last_ship = std::time::Instant::now();
+            hook.before_checkpoint(&self.conn, &self.path)
+                .map_err(|e| AppError::Internal(format!("backup hook: {e}")))?;
+            self.unshipped = false;
+        }
+        let (busy, _, _): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        if busy != 0 {
+            return Err(AppError::Unavailable(msg(
+                "La base de datos está ocupada; el borrado se completará en el próximo punto de control.",
+                "The database is busy; the erasure completes at the next checkpoint.",
+            )));
+        }
+        self.batches_since_checkpoint = 0;
+        Ok(())
     }
 
     /// Lets the hook ship what the WAL holds, then folds the WAL into the database.

@@ -80,6 +80,11 @@ impl TenantCtx {
         self.tenant.db().read(f).await
     }
 
+    /// Folds the WAL into the file and truncates it (after a GDPR erasure).
+    pub async fn truncate_wal(&self) -> Result<(), AppError> {
+        self.tenant.db().truncate_wal().await
+    }
+
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,

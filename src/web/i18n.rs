@@ -555,6 +555,26 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("Cambios", "Cambios", "Changes"),
     ("Sin registros", "Sin registros", "No records"),
     ("Más antiguos", "Más antiguos", "Older"),
+    (
+        "Protección de datos",
+        "Protección de datos",
+        "Data protection",
+    ),
+    (
+        "Exportar sus datos (JSON)",
+        "Exportar sus datos (JSON)",
+        "Export their data (JSON)",
+    ),
+    (
+        "Entiendo que el borrado no se puede deshacer",
+        "Entiendo que el borrado no se puede deshacer",
+        "I understand the erasure cannot be undone",
+    ),
+    (
+        "Olvidar a este cliente",
+        "Olvidar a este cliente",
+        "Forget this customer",
+    ),
 ];
 
 #[cfg(test)]

@@ -5,3 +5,4 @@
 mod support;
 
 mod audit;
+mod gdpr;
