@@ -3,6 +3,10 @@
 
 #[path = "../api/support.rs"]
 mod support;
+#[path = "../ui/support.rs"]
+mod ui_support;
 
 mod audit;
 mod gdpr;
+mod kill9;
+mod xss;
