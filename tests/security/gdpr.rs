@@ -116,6 +116,16 @@ async fn export_is_complete_and_private_and_erasure_leaves_nothing_readable() {
     let before = files_containing(&env, "gdpr", std::slice::from_ref(&marker));
     assert!(!before.is_empty(), "the sweep cannot see the marker at all");
 
+    // A backup taken while she still exists: restoring it later must forget her again.
+    let backups = env.data.join("..").join("backups");
+    let made = env.cli_ok(&["backup", "local", "--to", backups.to_str().unwrap()]);
+    let archive = made
+        .lines()
+        .find(|l| l.contains("gdpr-"))
+        .unwrap_or_else(|| panic!("no archive of the brand: {made}"))
+        .trim()
+        .to_string();
+
     // Right to be forgotten.
     let writer_forget = server
         .api(Some(&writer))
@@ -158,6 +168,27 @@ async fn export_is_complete_and_private_and_erasure_leaves_nothing_readable() {
     assert!(
         hits.is_empty(),
         "erased values readable after shutdown: {hits:?}"
+    );
+    // Restoring the pre-erasure backup replays the erasure log: she is not in the copy.
+    let restored = env.data.join("..").join("restored.db");
+    env.cli_ok(&[
+        "restore",
+        "--tenant",
+        "gdpr",
+        "--from",
+        &archive,
+        "--to",
+        restored.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&restored).unwrap();
+    let text = String::from_utf8_lossy(&bytes).to_lowercase();
+    assert!(
+        text.contains("cliente olvidado"),
+        "the restored copy has the customer row"
+    );
+    assert!(
+        !text.contains(&marker) && !text.contains(&digits),
+        "restored copy remembers her"
     );
     // The erasure is in the log a restore replays, and in the audit trail.
     let control = rusqlite::Connection::open(env.data.join("control.db")).unwrap();

@@ -9,4 +9,5 @@ mod ui_support;
 mod audit;
 mod gdpr;
 mod kill9;
+mod screens;
 mod xss;
