@@ -152,3 +152,36 @@ fn events_are_chained_too() {
         ("user:9", "denegado")
     );
 }
+
+/// A table that feeds the change feed is a business table: it must be audited too. A new
+/// table fails here until a migration adds its triggers (see scripts/audit_triggers.py).
+#[test]
+fn every_table_in_the_change_feed_is_audited() {
+    let c = db();
+    let mut stmt = c
+        .prepare(
+            "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'
+             AND sql LIKE '%INSERT INTO changes%'",
+        )
+        .unwrap();
+    let fed: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(fed.len() >= 8, "{fed:?}");
+    for table in fed {
+        let audited: i64 = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1
+                 AND sql LIKE '%INSERT INTO auditoria_nueva%'",
+                [&table],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(
+            audited >= 2,
+            "{table} feeds `changes` but has no audit triggers: add them in a new tenant migration"
+        );
+    }
+}
