@@ -58,7 +58,9 @@ impl AppState {
             config: Arc::new(config),
             registry: Arc::new(registry),
             started: Instant::now(),
-            openapi: Arc::new(api_routes().split_for_parts().1),
+            openapi: Arc::new(crate::api::openapi::with_common_errors(
+                api_routes().split_for_parts().1,
+            )),
             backups,
             login_limiter: Arc::default(),
             live: Arc::default(),
