@@ -4,6 +4,16 @@
 For a table added later, add it to T (key column, columns with * = personal/masked, and
 optionally the columns whose update is worth a record) and paste the triggers printed for
 it into a NEW migration; never edit V7 once landed. Header: /tmp/head.sql in the original run."""
+import os
+CONTROL = {
+ 'marcas': (None, ['slug','nombre','moneda','zona_horaria','pais','idioma','configuracion','archivada_en','creado_en','actualizado_en'], None),
+ 'api_tokens': ('id', ['id','*hash','marca','alcance','etiqueta','creado_en','revocado_en'], None),
+ 'usuarios': ('id', ['id','email','nombre','*hash_clave','rol','idioma','activo','creado_en','actualizado_en'], None),
+ 'usuario_marcas': (None, ['usuario_id','marca'], None),
+ 'sesiones': (None, ['*hash','usuario_id','*csrf','creado_en','expira_en'], []),
+ 'whatsapp_numeros': (None, ['phone_number_id','marca','waba_id','*verify_token','*verify_token_indice','*app_secret','*access_token','mps','creado_en','actualizado_en'], None),
+ 'erasures': ('id', ['id','marca','cliente_id','creado_en'], None),
+}
 T = {
  'clientes': ('id', ['id','*nombre','*telefono','*email','*direccion','*notas','*etiquetas','consentimiento_marketing','canal_adquisicion','segmento','*wa_id','pedidos_count','total_gastado','primer_pedido_en','ultimo_pedido_en','creado_en','actualizado_en'], None),
  'productos': ('id', ['id','sku','nombre','categoria','precio','costo','stock','activo','atributos','creado_en','actualizado_en'], None),
@@ -18,6 +28,8 @@ T = {
  'wa_sinonimos': (None, ['sku','sinonimo'], None),
  'wa_ajustes': (None, ['clave','valor'], None),
 }
+if os.environ.get('AUDIT_SCHEMA') == 'control':
+    T = CONTROL
 def val(ref, c):
     if c.startswith('*'):
         c = c[1:]
@@ -34,6 +46,8 @@ for t,(pk,cols,upd_only) in T.items():
         when = 'INSERT' if op=='insert' else 'DELETE'
         obj = ", ".join(f"'{name(c)}', {val(ref,c)}" for c in cols)
         out.append(f"CREATE TRIGGER {t}_audit_{op[0]} AFTER {when} ON {t} BEGIN\n    INSERT INTO auditoria_nueva (tabla, fila_id, accion, cambios)\n    VALUES ('{t}', {fid(ref)}, '{op}', json_object({obj}));\nEND;")
+    if upd_only == []:
+        continue
     ucols = [c for c in cols if name(c) in (upd_only or [name(x) for x in cols])]
     whencl = " OR ".join(f"old.{name(c)} IS NOT new.{name(c)}" for c in ucols)
     rows = "\n            UNION ALL ".join(

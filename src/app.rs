@@ -100,6 +100,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(localize_problems))
+        // Every request gets its own actor slot for the audit trail (filled by `Caller`).
+        .layer(axum::middleware::from_fn(
+            |req: axum::extract::Request, next: axum::middleware::Next| {
+                crate::db::functions::with_task_actor(None, next.run(req))
+            },
+        ))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(CatchPanicLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -200,7 +200,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async move {
+    // Changes made by a command are recorded as the command line's; the server's own tasks
+    // and requests set theirs.
+    let actor = (!matches!(cli.command, Command::Serve { .. })).then(|| "system:cli".to_string());
+    runtime.block_on(crate::db::functions::with_task_actor(actor, async move {
         match cli.command {
             Command::Serve { .. } => crate::app::serve(config).await,
             Command::Tenant(cmd) => tenant(config, cmd).await,
@@ -224,7 +227,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 result
             }
         }
-    })
+    }))
 }
 
 async fn mirror(config: Config, cmd: MirrorCommand) -> anyhow::Result<()> {

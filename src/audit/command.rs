@@ -1,4 +1,4 @@
-//! `autonomo audit verify [--tenant SLUG]`: walks each brand's hash chain and fails (non-zero
+//! `autonomo audit verify [--tenant SLUG]`: walks the control trail and each brand's hash chain (non-zero
 //! exit) naming the first broken row.
 
 use clap::Subcommand;
@@ -17,6 +17,12 @@ pub enum AuditCommand {
 
 pub async fn run(registry: &Registry, cmd: AuditCommand) -> anyhow::Result<()> {
     let AuditCommand::Verify { tenant } = cmd;
+    let mut broken = 0;
+    if tenant.is_none() {
+        // The installation's own trail: brands, tokens, staff, logins, erasures.
+        let v = registry.control().read(super::verify).await?;
+        broken += report("control", &v);
+    }
     let slugs = match tenant {
         Some(t) => vec![Slug::parse(&t)?],
         None => registry
@@ -26,23 +32,30 @@ pub async fn run(registry: &Registry, cmd: AuditCommand) -> anyhow::Result<()> {
             .map(|b| b.slug)
             .collect(),
     };
-    let mut broken = 0;
     for slug in slugs {
         let t = registry.tenant(&slug).await?;
         let v = t.db().read(super::verify).await?;
-        match v.broken {
-            None => println!(
-                "{slug}: ok — {} registros / records, head {}",
-                v.rows, v.head
-            ),
-            Some((id, why)) => {
-                broken += 1;
-                println!("{slug}: ROTA / BROKEN at #{id} — {why}");
-            }
-        }
+        broken += report(slug.as_str(), &v);
     }
     if broken > 0 {
         anyhow::bail!("{broken} cadena(s) de auditoría rota(s) / broken audit chain(s)");
     }
     Ok(())
+}
+
+/// Prints one chain's verdict; 1 when it is broken.
+fn report(name: &str, v: &super::Verification) -> usize {
+    match &v.broken {
+        None => {
+            println!(
+                "{name}: ok — {} registros / records, head {}",
+                v.rows, v.head
+            );
+            0
+        }
+        Some((id, why)) => {
+            println!("{name}: ROTA / BROKEN at #{id} — {why}");
+            1
+        }
+    }
 }

@@ -14,6 +14,27 @@ thread_local! {
     static ACTOR: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
+tokio::task_local! {
+    /// The actor of the request (or CLI command) this task serves; filled in once the caller
+    /// is known, read when a write is queued without an explicit actor.
+    static TASK_ACTOR: RefCell<Option<String>>;
+}
+
+/// Runs `f` with a task-local actor slot, initially `actor`; see [`set_task_actor`].
+pub async fn with_task_actor<F: std::future::Future>(actor: Option<String>, f: F) -> F::Output {
+    TASK_ACTOR.scope(RefCell::new(actor), f).await
+}
+
+/// Records who this task acts for (no effect outside [`with_task_actor`]).
+pub fn set_task_actor(actor: String) {
+    let _ = TASK_ACTOR.try_with(|a| *a.borrow_mut() = Some(actor));
+}
+
+/// The actor of the current task, if one was set.
+pub fn task_actor() -> Option<String> {
+    TASK_ACTOR.try_with(|a| a.borrow().clone()).ok().flatten()
+}
+
 /// Who is recorded when nobody said: a system task of the application.
 pub const DEFAULT_ACTOR: &str = "system";
 

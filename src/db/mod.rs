@@ -61,7 +61,8 @@ impl Database {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
     {
-        self.writer.write_as(None, f).await
+        // Inside a request or CLI command the actor is the caller; otherwise "system".
+        self.writer.write_as(functions::task_actor(), f).await
     }
 
     /// Like [`Database::write`], recording `actor` in the audit trail of what `f` changes.

@@ -7,6 +7,7 @@ mod support;
 mod ui_support;
 
 mod audit;
+mod control_audit;
 mod gdpr;
 mod kill9;
 mod screens;

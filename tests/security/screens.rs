@@ -32,6 +32,22 @@ async fn audit_screen_is_for_managers_and_filters() {
     let app = App::new().await;
     let id = add_customer(&app, "Rosa Auditada", "+51911000001").await;
     let manager = app.login("manager@x.pe").await;
+    // The login itself is in the installation's trail, as the person who logged in.
+    let logins: Vec<String> = app
+        .state
+        .registry
+        .control()
+        .read(|c| {
+            let mut s = c.prepare(
+                "SELECT actor FROM auditoria WHERE tabla = 'sesiones' AND accion = 'insert'",
+            )?;
+            let rows = s.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<Vec<String>, _>>()?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(logins.len(), 1, "{logins:?}");
+    assert!(logins[0].starts_with("user:"));
     let page = app.get("/m/gollos/auditoria", Some(&manager)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("data-audit-ok"), "{}", page.body);
