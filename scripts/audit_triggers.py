@@ -12,7 +12,6 @@ CONTROL = {
  'usuario_marcas': (None, ['usuario_id','marca'], None),
  'sesiones': (None, ['*hash','usuario_id','*csrf','creado_en','expira_en'], []),
  'whatsapp_numeros': (None, ['phone_number_id','marca','waba_id','*verify_token','*verify_token_indice','*app_secret','*access_token','mps','creado_en','actualizado_en'], None),
- 'erasures': ('id', ['id','marca','cliente_id','creado_en'], None),
 }
 T = {
  'clientes': ('id', ['id','*nombre','*telefono','*email','*direccion','*notas','*etiquetas','consentimiento_marketing','canal_adquisicion','segmento','*wa_id','pedidos_count','total_gastado','primer_pedido_en','ultimo_pedido_en','creado_en','actualizado_en'], None),

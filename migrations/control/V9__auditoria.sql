@@ -1,6 +1,7 @@
 -- The audit trail of the installation (control database): brands, API tokens, staff accounts
--- and their brands, logins (sessions created and ended), WhatsApp numbers and GDPR erasures.
--- Same design as the brands' trail (tenant V7): written by triggers in the same transaction
+-- and their brands, logins (sessions created and ended) and WhatsApp numbers. GDPR erasures are
+-- in the brand's own trail (`olvidar`); the erasure log itself may be written by restore tools
+-- without the application's functions. Same design as the brands' trail (tenant V7): written by triggers in the same transaction
 -- as the change, append-only, hash-chained, personal values and secrets masked; checked by
 -- `autonomo audit verify`. Left out: scheduler bookkeeping (jobs, job_runs), session idle
 -- refreshes, and the log of unknown WhatsApp numbers.
@@ -172,25 +173,4 @@ BEGIN
             UNION ALL SELECT 'mps' AS k, json_array(old.mps, new.mps) AS v WHERE old.mps IS NOT new.mps
             UNION ALL SELECT 'creado_en' AS k, json_array(old.creado_en, new.creado_en) AS v WHERE old.creado_en IS NOT new.creado_en
             UNION ALL SELECT 'actualizado_en' AS k, json_array(old.actualizado_en, new.actualizado_en) AS v WHERE old.actualizado_en IS NOT new.actualizado_en)));
-END;
-
-CREATE TRIGGER erasures_audit_i AFTER INSERT ON erasures BEGIN
-    INSERT INTO auditoria_nueva (tabla, fila_id, accion, cambios)
-    VALUES ('erasures', new.id, 'insert', json_object('id', new.id, 'marca', new.marca, 'cliente_id', new.cliente_id, 'creado_en', new.creado_en));
-END;
-
-CREATE TRIGGER erasures_audit_d AFTER DELETE ON erasures BEGIN
-    INSERT INTO auditoria_nueva (tabla, fila_id, accion, cambios)
-    VALUES ('erasures', old.id, 'delete', json_object('id', old.id, 'marca', old.marca, 'cliente_id', old.cliente_id, 'creado_en', old.creado_en));
-END;
-
-CREATE TRIGGER erasures_audit_u AFTER UPDATE ON erasures
-WHEN old.id IS NOT new.id OR old.marca IS NOT new.marca OR old.cliente_id IS NOT new.cliente_id OR old.creado_en IS NOT new.creado_en
-BEGIN
-    INSERT INTO auditoria_nueva (tabla, fila_id, accion, cambios)
-    VALUES ('erasures', new.id, 'update', (SELECT json_group_object(k, json(v)) FROM (
-            SELECT 'id' AS k, json_array(old.id, new.id) AS v WHERE old.id IS NOT new.id
-            UNION ALL SELECT 'marca' AS k, json_array(old.marca, new.marca) AS v WHERE old.marca IS NOT new.marca
-            UNION ALL SELECT 'cliente_id' AS k, json_array(old.cliente_id, new.cliente_id) AS v WHERE old.cliente_id IS NOT new.cliente_id
-            UNION ALL SELECT 'creado_en' AS k, json_array(old.creado_en, new.creado_en) AS v WHERE old.creado_en IS NOT new.creado_en)));
 END;
