@@ -200,5 +200,14 @@ async fn export_is_complete_and_private_and_erasure_leaves_nothing_readable() {
         )
         .unwrap();
     assert_eq!(logged, 1);
+    let brand = rusqlite::Connection::open(env.brand_db("gdpr")).unwrap();
+    let events: Vec<String> = brand
+        .prepare("SELECT accion FROM auditoria WHERE accion IN ('exportar', 'olvidar') ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(events, ["exportar", "olvidar"]);
     assert!(env.cli(&["audit", "verify"]).status.success());
 }
