@@ -20,6 +20,9 @@ export AUTONOMO_TEST_AIOSMTPD_PYTHON="$TOOLS/smtp/bin/python"
 echo "== cargo test"
 cargo test --locked --all-targets --no-fail-fast
 
+echo "== API fuzzing (schemathesis, two brands' tokens)"
+bash tests/security/schemathesis.sh "$TOOLS"
+
 if [ -f tests/browser/run.sh ]; then
   echo "== browser tests"
   bash tests/browser/run.sh

@@ -58,7 +58,9 @@ impl AppState {
             config: Arc::new(config),
             registry: Arc::new(registry),
             started: Instant::now(),
-            openapi: Arc::new(api_routes().split_for_parts().1),
+            openapi: Arc::new(crate::api::openapi::with_common_errors(
+                api_routes().split_for_parts().1,
+            )),
             backups,
             login_limiter: Arc::default(),
             live: Arc::default(),
@@ -71,6 +73,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::tenants::api::router())
         .merge(crate::customers::api::router())
+        .merge(crate::customers::privacy_api::router())
         .merge(crate::products::api::router())
         .merge(crate::orders::api::router())
         .merge(crate::interactions::api::router())
@@ -98,6 +101,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(localize_problems))
+        // Every request gets its own actor slot for the audit trail (filled by `Caller`).
+        .layer(axum::middleware::from_fn(
+            |req: axum::extract::Request, next: axum::middleware::Next| {
+                crate::db::functions::with_task_actor(None, next.run(req))
+            },
+        ))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(CatchPanicLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -129,6 +138,8 @@ fn pages() -> Router<AppState> {
         .merge(crate::whatsapp::pages::router())
         .merge(crate::analytics::pages::router())
         .merge(crate::orders::history_pages::router())
+        .merge(crate::audit::pages::router())
+        .merge(crate::customers::privacy_pages_router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

@@ -58,6 +58,9 @@ pub enum Command {
     /// Import data from CSV files (past orders).
     #[command(subcommand)]
     Import(crate::orders::history_cli::ImportCommand),
+    /// The tamper-evident audit trail: verify its hash chains.
+    #[command(subcommand)]
+    Audit(crate::audit::command::AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,7 +203,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async move {
+    // Changes made by a command are recorded as the command line's; the server's own tasks
+    // and requests set theirs.
+    let actor = (!matches!(cli.command, Command::Serve { .. })).then(|| "system:cli".to_string());
+    runtime.block_on(crate::db::functions::with_task_actor(actor, async move {
         match cli.command {
             Command::Serve { .. } => crate::app::serve(config).await,
             Command::Tenant(cmd) => tenant(config, cmd).await,
@@ -223,8 +229,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 registry.close().await;
                 result
             }
+            Command::Audit(cmd) => {
+                let registry = open_registry(&config)?;
+                let result = crate::audit::command::run(&registry, cmd).await;
+                registry.close().await;
+                result
+            }
         }
-    })
+    }))
 }
 
 async fn mirror(config: Config, cmd: MirrorCommand) -> anyhow::Result<()> {

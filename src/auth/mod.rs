@@ -132,6 +132,7 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         // A session cookie, already resolved (and CSRF-checked) by `sessions::layer`.
         if let Some(caller) = parts.extensions.get::<Caller>() {
+            crate::db::functions::set_task_actor(caller.actor());
             return Ok(caller.clone());
         }
         let header = parts
@@ -145,6 +146,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         let caller = tokens::authenticate(state.registry.control(), token.trim()).await?;
         parts.extensions.insert(caller.clone());
+        crate::db::functions::set_task_actor(caller.actor());
         Ok(caller)
     }
 }

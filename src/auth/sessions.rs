@@ -57,8 +57,9 @@ pub async fn start(
     let token = random_token();
     let (digest, csrf) = (hash(&token), random_token());
     let old = previous.map(|p| hash(&p));
+    // The login is recorded in the audit trail as the person who logged in.
     control
-        .write(move |c| {
+        .write_as(format!("user:{user_id}"), move |c| {
             let now = now_ms();
             if let Some(old) = old {
                 c.execute("DELETE FROM sesiones WHERE hash = ?1", [old])?;

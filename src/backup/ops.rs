@@ -266,7 +266,10 @@ pub fn replay_erasures(file: &Path, slug: &Slug, log: &[erasure::Erasure]) -> Re
         return Ok(0);
     }
     let mut c = Connection::open(file)?;
-    let n = erasure::replay(&mut c, &ids)?;
+    // The audit triggers of the brand schema need their functions on this handle too.
+    crate::db::functions::register(&c, slug.as_str())?;
+    let n =
+        crate::db::functions::with_actor(Some("system:restore"), || erasure::replay(&mut c, &ids))?;
     c.close().map_err(|(_, e)| e)?;
     restore::integrity_check(file)?;
     Ok(n)

@@ -17,6 +17,26 @@ pub const ERASED_NAME: &str = "Cliente olvidado";
 /// the neutral values; `optimize` then merges the index segments so the old terms, which a
 /// delete only marks, are physically dropped.
 pub fn anonymize(conn: &Connection, customer_id: i64) -> Result<bool, AppError> {
+    // The identifiers that raw WhatsApp webhook bodies carry, read before they are erased.
+    let handles: Vec<String> = conn
+        .query_row(
+            "SELECT c.telefono, c.wa_id, w.wa_id, w.bsuid FROM clientes c
+             LEFT JOIN wa_contactos w ON w.cliente_id = c.id WHERE c.id = ?1",
+            [customer_id],
+            |r| {
+                Ok([
+                    r.get::<_, Option<String>>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                ])
+            },
+        )
+        .map(|row| row.into_iter().flatten().collect())
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(Vec::new()),
+            e => Err(e),
+        })?;
     let changed = conn.execute(
         "UPDATE clientes SET nombre = ?2, telefono = NULL, email = NULL, direccion = NULL,
             notas = NULL, wa_id = NULL, etiquetas = '[]', consentimiento_marketing = 0,
@@ -32,11 +52,54 @@ pub fn anonymize(conn: &Connection, customer_id: i64) -> Result<bool, AppError> 
          WHERE cliente_id = ?1 AND (cuerpo != '' OR metadatos != '{}')",
         [customer_id],
     )?;
+    erase_around(conn, customer_id, &handles)?;
     conn.execute_batch(
         "INSERT INTO clientes_fts (clientes_fts) VALUES ('optimize');
          INSERT INTO interacciones_fts (interacciones_fts) VALUES ('optimize');",
     )?;
     Ok(true)
+}
+
+/// Everything around the customer row that may hold their words or identifiers: order and
+/// status notes, outbound payloads (pending ones are cancelled), the inbox preview, the
+/// WhatsApp identity and bot memory, and the raw webhook bodies that mention them.
+fn erase_around(conn: &Connection, customer_id: i64, handles: &[String]) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE pedidos SET notas = NULL WHERE cliente_id = ?1 AND notas IS NOT NULL",
+        [customer_id],
+    )?;
+    conn.execute(
+        "UPDATE pedido_estados SET nota = NULL WHERE nota IS NOT NULL
+           AND pedido_id IN (SELECT id FROM pedidos WHERE cliente_id = ?1)",
+        [customer_id],
+    )?;
+    conn.execute(
+        "UPDATE outbox SET destino = '', cuerpo = '{}', ultimo_error = NULL,
+            estado = CASE WHEN estado IN ('pendiente', 'enviando') THEN 'cancelado' ELSE estado END
+         WHERE cliente_id = ?1 AND (destino != '' OR cuerpo != '{}' OR ultimo_error IS NOT NULL)",
+        [customer_id],
+    )?;
+    conn.execute(
+        "UPDATE conversaciones SET ultimo_resumen = '', motivo_humano = NULL
+         WHERE cliente_id = ?1 AND (ultimo_resumen != '' OR motivo_humano IS NOT NULL)",
+        [customer_id],
+    )?;
+    conn.execute(
+        "DELETE FROM wa_contactos WHERE cliente_id = ?1",
+        [customer_id],
+    )?;
+    conn.execute("DELETE FROM wa_bot WHERE cliente_id = ?1", [customer_id])?;
+    for handle in handles {
+        // A phone is stored as +E.164; webhook bodies carry it without the plus.
+        let digits = handle.trim_start_matches('+');
+        if digits.len() >= 6 {
+            conn.execute(
+                "DELETE FROM wa_eventos WHERE instr(cuerpo, CAST(?1 AS BLOB)) > 0",
+                [digits],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

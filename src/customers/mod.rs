@@ -6,8 +6,12 @@ pub mod api;
 pub mod csv;
 mod import_pages;
 pub use import_pages::uploaded_file;
+pub use privacy_pages::router as privacy_pages_router;
 pub mod merge;
 pub mod pages;
+pub mod privacy;
+pub mod privacy_api;
+mod privacy_pages;
 pub mod store;
 
 pub use anonymize::{ERASED_NAME, anonymize};

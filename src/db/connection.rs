@@ -48,6 +48,7 @@ pub fn open_connection(path: &Path, role: ConnectionRole) -> Result<Connection, 
             conn.pragma_update(None, "query_only", true)?;
         }
     }
+    super::functions::register(&conn, &super::functions::brand_of(path))?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }

@@ -15,6 +15,13 @@ mod tenant {
 
 /// Brings `conn` to the latest schema of its kind.
 pub fn run(conn: &mut Connection, schema: Schema) -> Result<(), AppError> {
+    // The audit triggers need their functions; a connection opened elsewhere (in-memory
+    // tests, tools) gets them here, with the file's stem (or nothing) as the brand.
+    let brand = conn
+        .path()
+        .map(|p| super::functions::brand_of(std::path::Path::new(p)))
+        .unwrap_or_default();
+    super::functions::register(conn, &brand)?;
     let report = match schema {
         Schema::Control => control::migrations::runner().run(conn),
         Schema::Tenant => tenant::migrations::runner().run(conn),

@@ -8,6 +8,7 @@
 //! pooled read-only connection, so SQLite never blocks the async executor.
 
 mod connection;
+pub mod functions;
 pub mod migrations;
 mod readers;
 mod writer;
@@ -60,7 +61,17 @@ impl Database {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
     {
-        self.writer.write(f).await
+        // Inside a request or CLI command the actor is the caller; otherwise "system".
+        self.writer.write_as(functions::task_actor(), f).await
+    }
+
+    /// Like [`Database::write`], recording `actor` in the audit trail of what `f` changes.
+    pub async fn write_as<T, F>(&self, actor: impl Into<String>, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.writer.write_as(Some(actor.into()), f).await
     }
 
     /// Runs `f` on the writer thread outside any transaction (checkpoints, VACUUM, backups).
@@ -79,6 +90,11 @@ impl Database {
         F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
     {
         self.readers.read(f).await
+    }
+
+    /// Ships the WAL to the backup, checkpoints it fully and truncates it (see the writer).
+    pub async fn truncate_wal(&self) -> Result<(), AppError> {
+        self.writer.truncate_wal().await
     }
 
     /// Installs the hook called before every checkpoint (the backup shipper).

@@ -50,6 +50,8 @@ trait WriteRequest: Send {
 
 struct PendingWrite<T, F> {
     work: Option<F>,
+    /// Recorded by the audit triggers as who made the change (`None`: the system).
+    actor: Option<String>,
     result: Option<Result<T, AppError>>,
     reply: oneshot::Sender<Result<T, AppError>>,
 }
@@ -63,8 +65,11 @@ where
         let Some(work) = self.work.take() else {
             return false;
         };
-        let result = catch_unwind(AssertUnwindSafe(|| work(conn)))
-            .unwrap_or_else(|_| Err(AppError::internal("write panicked")));
+        let actor = self.actor.as_deref();
+        let result = super::functions::with_actor(actor, || {
+            catch_unwind(AssertUnwindSafe(|| work(conn)))
+                .unwrap_or_else(|_| Err(AppError::internal("write panicked")))
+        });
         let ok = result.is_ok();
         self.result = Some(result);
         ok
@@ -86,6 +91,8 @@ type MaintainJob = Box<dyn FnOnce(&mut Connection) + Send>;
 enum Command {
     Write(WriteJob),
     Maintain(MaintainJob),
+    /// Ship, then fold the whole WAL into the file and truncate it (GDPR erasure).
+    Truncate(oneshot::Sender<Result<(), AppError>>),
     Close(oneshot::Sender<()>),
 }
 
@@ -141,7 +148,7 @@ impl Writer {
         sender.send(command).map_err(|_| closed())
     }
 
-    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    pub async fn write_as<T, F>(&self, actor: Option<String>, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
@@ -149,6 +156,7 @@ impl Writer {
         let (reply, rx) = oneshot::channel::<Result<T, AppError>>();
         let job: WriteJob = Box::new(PendingWrite {
             work: Some(f),
+            actor,
             result: None,
             reply,
         });
@@ -168,6 +176,14 @@ impl Writer {
             let _ = tx.send(result);
         });
         self.send(Command::Maintain(job))?;
+        rx.await.map_err(|_| closed())?
+    }
+
+    /// Lets the backup ship what the WAL holds, then checkpoints it fully and truncates it to
+    /// zero bytes, so old page images (erased values) no longer sit in the `-wal` file.
+    pub async fn truncate_wal(&self) -> Result<(), AppError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Truncate(tx))?;
         rx.await.map_err(|_| closed())?
     }
 
@@ -248,6 +264,9 @@ impl WriterThread {
                     }
                 }
                 Command::Maintain(job) => job(&mut self.conn),
+                Command::Truncate(done) => {
+                    let _ = done.send(self.truncate());
+                }
                 Command::Close(done) => {
                     self.maybe_checkpoint(true);
                     let _ = done.send(());
@@ -320,6 +339,29 @@ impl WriterThread {
                 }
             },
         }
+    }
+
+    fn truncate(&mut self) -> Result<(), AppError> {
+        let hook = self.hook.lock().ok().and_then(|h| h.clone());
+        if let Some(hook) = hook {
+            self.last_ship = std::time::Instant::now();
+            hook.before_checkpoint(&self.conn, &self.path)
+                .map_err(|e| AppError::Internal(format!("backup hook: {e}")))?;
+            self.unshipped = false;
+        }
+        let (busy, _, _): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        if busy != 0 {
+            return Err(AppError::Unavailable(msg(
+                "La base de datos está ocupada; el borrado se completará en el próximo punto de control.",
+                "The database is busy; the erasure completes at the next checkpoint.",
+            )));
+        }
+        self.batches_since_checkpoint = 0;
+        Ok(())
     }
 
     /// Lets the hook ship what the WAL holds, then folds the WAL into the database.

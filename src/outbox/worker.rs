@@ -80,7 +80,9 @@ async fn drain_tenant(tenant: &Arc<Tenant>, deliveries: &Deliveries) -> Result<u
     let lease = LEASE.as_millis() as i64;
     let claimed = tenant
         .db()
-        .write(move |c| store::claim_due(c, now_ms(), lease, CLAIM_BATCH))
+        .write_as("system:outbox", move |c| {
+            store::claim_due(c, now_ms(), lease, CLAIM_BATCH)
+        })
         .await?;
     let count = claimed.len();
     for message in claimed {
@@ -103,7 +105,7 @@ async fn record(tenant: &Arc<Tenant>, message: &Claimed, outcome: Outcome) -> Re
     let (id, attempts) = (message.id, message.attempts);
     tenant
         .db()
-        .write(move |c| {
+        .write_as("system:outbox", move |c| {
             let now = now_ms();
             match outcome {
                 Outcome::Sent { external_id } => {

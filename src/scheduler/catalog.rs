@@ -54,7 +54,7 @@ fn prune_outbox(ctx: JobCtx) -> JobFuture {
         let cutoff = crate::time::now_ms() - 90 * 24 * 3600 * 1000;
         let deleted = tenant
             .db()
-            .write(move |c| {
+            .write_as("system:job:prune_outbox", move |c| {
                 Ok(c.execute(
                     "DELETE FROM outbox WHERE estado = 'enviado' AND enviado_en < ?1",
                     [cutoff],

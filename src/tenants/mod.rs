@@ -35,9 +35,11 @@ impl TenantCtx {
         access: Access,
     ) -> Result<TenantCtx, AppError> {
         if !caller.may_see(slug) {
+            record_denied(registry, caller, slug, access, "marca").await;
             return Err(AppError::NotFound("marca"));
         }
         if !caller.allows(access) {
+            record_denied(registry, caller, slug, access, "acceso").await;
             return Err(AppError::Forbidden);
         }
         let tenant = registry.tenant(slug).await?;
@@ -78,11 +80,41 @@ impl TenantCtx {
         self.tenant.db().read(f).await
     }
 
+    /// Folds the WAL into the file and truncates it (after a GDPR erasure).
+    pub async fn truncate_wal(&self) -> Result<(), AppError> {
+        self.tenant.db().truncate_wal().await
+    }
+
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
     {
-        self.tenant.db().write(f).await
+        self.tenant.db().write_as(self.actor(), f).await
+    }
+}
+
+/// Writes a denied attempt on `slug` into that brand's audit trail (when the brand exists).
+/// Best effort on purpose: the request is refused whether or not the record lands, and a
+/// missing brand has no trail to write to.
+async fn record_denied(
+    registry: &Registry,
+    caller: &Caller,
+    slug: &Slug,
+    access: Access,
+    motivo: &'static str,
+) {
+    let Ok(tenant) = registry.tenant(slug).await else {
+        return;
+    };
+    let detalle = serde_json::json!({ "acceso": access.as_str(), "motivo": motivo });
+    let result = tenant
+        .db()
+        .write_as(caller.actor(), move |c| {
+            crate::audit::record(c, "marca", None, "denegado", &detalle)
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, brand = %slug, "could not record a denied attempt");
     }
 }

@@ -762,6 +762,43 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Para archivos más grandes: autonomo import pedidos",
         "For larger files: autonomo import pedidos",
     ),
+    // Audit trail and GDPR (security).
+    ("Auditoría", "Auditoría", "Audit trail"),
+    ("Cadena íntegra", "Cadena íntegra", "Chain intact"),
+    ("registros", "registros", "records"),
+    (
+        "La cadena de auditoría está rota",
+        "La cadena de auditoría está rota",
+        "The audit chain is broken",
+    ),
+    ("Quién", "Quién", "Who"),
+    ("Entidad", "Entidad", "Entity"),
+    ("Acción", "Acción", "Action"),
+    ("Fila", "Fila", "Row"),
+    ("Cuándo", "Cuándo", "When"),
+    ("Cambios", "Cambios", "Changes"),
+    ("Sin registros", "Sin registros", "No records"),
+    ("Más antiguos", "Más antiguos", "Older"),
+    (
+        "Protección de datos",
+        "Protección de datos",
+        "Data protection",
+    ),
+    (
+        "Exportar sus datos (JSON)",
+        "Exportar sus datos (JSON)",
+        "Export their data (JSON)",
+    ),
+    (
+        "Entiendo que el borrado no se puede deshacer",
+        "Entiendo que el borrado no se puede deshacer",
+        "I understand the erasure cannot be undone",
+    ),
+    (
+        "Olvidar a este cliente",
+        "Olvidar a este cliente",
+        "Forget this customer",
+    ),
 ];
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ impl FromRequestParts<AppState> for Ui {
             .cloned()
             .ok_or(AppError::Unauthenticated)?;
         let caller = session.user.caller();
+        crate::db::functions::set_task_actor(caller.actor());
         let path = parts
             .uri
             .path_and_query()

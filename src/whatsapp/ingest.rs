@@ -91,7 +91,7 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
     let count = pending.len();
     tenant
         .db()
-        .write(move |c| {
+        .write_as("system:whatsapp-webhook", move |c| {
             for id in pending {
                 process_event(c, &brand, &number, id)?;
             }

@@ -173,7 +173,7 @@ pub async fn accept(state: &AppState, headers: &HeaderMap, body: Bytes) -> Resul
         let bytes = body.clone();
         tenant
             .db()
-            .write(move |c| {
+            .write_as("system:whatsapp-webhook", move |c| {
                 c.prepare_cached("INSERT INTO wa_eventos (cuerpo, recibido_en) VALUES (?1, ?2)")?
                     .execute(rusqlite::params![bytes.as_ref(), now])?;
                 Ok(())

@@ -19,7 +19,7 @@ const SLUGS: [&str; 2] = ["gollos", "goio"];
 async fn moto_with_bucket(tools: &Tools) -> (Moto, S3Client) {
     let moto = Moto::start(tools, free_port());
     let client = S3Client::new(s3_config(moto.port)).unwrap();
-    client.create_bucket().await.unwrap();
+    common::create_bucket(&client).await;
     (moto, client)
 }
 

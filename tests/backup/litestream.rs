@@ -16,7 +16,7 @@ async fn litestream_and_our_restore_match_the_live_database() {
     let moto = Moto::start(&tools, free_port());
     let cfg = s3_config(moto.port);
     let client = S3Client::new(cfg.clone()).unwrap();
-    client.create_bucket().await.unwrap();
+    common::create_bucket(&client).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("gollos.db");
     let path = cfg.tenant_path("gollos");

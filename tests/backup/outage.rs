@@ -64,7 +64,7 @@ async fn outage_is_caught_up_in_order() {
     let mut px = proxy(pport, moto.port).await;
     let cfg = s3_config(pport);
     let client = S3Client::new(cfg.clone()).unwrap();
-    client.create_bucket().await.unwrap();
+    common::create_bucket(&client).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("goio.db");
     let path = cfg.tenant_path("goio");
@@ -124,7 +124,7 @@ async fn emptied_store_and_full_spool_heal_with_a_snapshot() {
     let moto = Moto::start(&tools, port);
     let cfg = s3_config(port);
     let client = S3Client::new(cfg.clone()).unwrap();
-    client.create_bucket().await.unwrap();
+    common::create_bucket(&client).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("eco.db");
     let path = cfg.tenant_path("eco");
@@ -153,7 +153,7 @@ async fn emptied_store_and_full_spool_heal_with_a_snapshot() {
     );
 
     let moto = Moto::start(&tools, port);
-    client.create_bucket().await.unwrap();
+    common::create_bucket(&client).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         // The writer's idle tick: the owed snapshot is taken once S3 answers again.

@@ -15,7 +15,7 @@ async fn restarts_and_a_new_machine_continue_the_chain() {
     let moto = Moto::start(&tools, free_port());
     let cfg = s3_config(moto.port);
     let client = S3Client::new(cfg.clone()).unwrap();
-    client.create_bucket().await.unwrap();
+    common::create_bucket(&client).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("control.db");
     let path = cfg.control_path();

@@ -284,3 +284,17 @@ pub fn litestream_restore(
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Creates the bucket, retrying while a just-started emulator still drops connections (on a
+/// loaded machine moto accepts on its port a moment before it answers).
+pub async fn create_bucket(client: &autonomo::backup::S3Client) {
+    let mut last = None;
+    for _ in 0..50 {
+        match client.create_bucket().await {
+            Ok(()) => return,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("cannot create the test bucket: {last:?}");
+}

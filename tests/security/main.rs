@@ -1,0 +1,14 @@
+//! Security tests through the real binary: the audit trail, GDPR erasure and export, and the
+//! tests that try to break things (kill -9 loop, erasure sweep, XSS payloads).
+
+#[path = "../api/support.rs"]
+mod support;
+#[path = "../ui/support.rs"]
+mod ui_support;
+
+mod audit;
+mod control_audit;
+mod gdpr;
+mod kill9;
+mod screens;
+mod xss;
