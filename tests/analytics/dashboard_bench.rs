@@ -102,7 +102,7 @@ async fn dashboard_p95_on_a_big_brand() {
         ("year", 365),
     ] {
         let mut times = Vec::new();
-        for k in 0..40u64 {
+        for k in 0..env("BENCH_ROUNDS", 40) as u64 {
             let hasta = today
                 .checked_sub_days(Days::new((k * 17) % 700))
                 .unwrap_or(today);
@@ -123,6 +123,41 @@ async fn dashboard_p95_on_a_big_brand() {
             percentile(&times, 0.5),
             percentile(&times, 0.95)
         );
+    }
+    // Where the time goes, for one month.
+    let month = metrics::Period {
+        desde: today.checked_sub_days(Days::new(29)).unwrap_or(today),
+        hasta: today,
+    };
+    let parts = tenant
+        .db()
+        .read(move |c| {
+            let mut out = Vec::new();
+            let mut time =
+                |name: &'static str, f: &dyn Fn() -> Result<(), autonomo::error::AppError>| {
+                    let t = Instant::now();
+                    let r = f();
+                    out.push((name, t.elapsed().as_secs_f64() * 1000.0, r.is_ok()));
+                };
+            time("series", &|| metrics::series(c, month).map(drop));
+            time("totals", &|| metrics::totals(c, month).map(drop));
+            time("channels", &|| metrics::channels(c, month).map(drop));
+            time("products", &|| metrics::products(c, month, None).map(drop));
+            time("segments", &|| metrics::segment_counts(c).map(drop));
+            time("clv buckets", &|| metrics::clv_buckets(c).map(drop));
+            time("cohorts", &|| metrics::cohort_matrix(c, month).map(drop));
+            Ok(out)
+        })
+        .await
+        .expect("parts");
+    for (name, ms, ok) in parts {
+        println!(
+            "  {name:>12}: {ms:.1} ms{}",
+            if ok { "" } else { " (failed)" }
+        );
+    }
+    if std::env::var("BENCH_SKIP_RECOMPUTE").is_ok() {
+        return;
     }
     let t = Instant::now();
     let now = Utc::now();
