@@ -124,7 +124,7 @@ async fn dashboard_reports_and_isolation_over_http() {
 
     // Segments move as orders land (the change-feed updater runs every second).
     let mut segs = Value::Null;
-    for _ in 0..50 {
+    for _ in 0..150 {
         segs = api
             .get("/api/marcas/pollos/metricas/segmentos/cambios?hacia=nuevo")
             .await

@@ -58,6 +58,15 @@ static FX: LazyLock<Fx> = LazyLock::new(|| {
                         )
                         .await
                         .ok(201);
+                    // The segment follows the order in the background within seconds; the
+                    // "nothing changed" snapshots start once it has.
+                    let path = format!("/api/clientes/{}", c["id"].as_str().unwrap());
+                    for _ in 0..200 {
+                        if api.get(&path).await.ok(200)["segmento"] == "nuevo" {
+                            break;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
                     (
                         c["id"].as_str().unwrap().to_string(),
                         o["id"].as_str().unwrap().to_string(),

@@ -289,12 +289,15 @@ pub async fn business_round(api: &Api, slug: &str, n: u64) -> Vec<Duration> {
 }
 
 /// Waits until every database's changes are in S3 and stay put (the server is idle): nothing
-/// spooled and the same shipped TXIDs over a second. Returns `name → last_shipped_txid`.
+/// spooled and the same shipped TXIDs over two seconds — longer than the analytics segment
+/// updater's 1 s tick, which writes once more after the last order. Returns
+/// `name → last_shipped_txid`.
 pub async fn wait_replicated(api: &Api, timeout: Duration) -> Vec<(String, u64)> {
     let deadline = Instant::now() + timeout;
     // The writer offers fresh commits to the backup on its 1 s idle tick.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let mut prev: Option<Vec<(String, u64)>> = None;
+    let mut stable = 0;
     loop {
         let (status, h) = api.health().await;
         let dbs = h["backup"]["databases"]
@@ -315,7 +318,12 @@ pub async fn wait_replicated(api: &Api, timeout: Duration) -> Vec<(String, u64)>
             })
             .collect();
         if idle && status == 200 && prev.as_ref() == Some(&txids) {
-            return txids;
+            stable += 1;
+            if stable >= 4 {
+                return txids;
+            }
+        } else {
+            stable = 0;
         }
         prev = idle.then_some(txids);
         assert!(

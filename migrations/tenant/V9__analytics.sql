@@ -1,3 +1,5 @@
+-- Numbered 9 (written as V3 on a parallel branch): refinery refuses a migration numbered below
+-- one an existing database already has, and V4, V5 and V8 landed first.
 -- Analytics: daily rollups kept exact by triggers in the same transaction as each order
 -- write, per-customer RFM/CLV results, and the log of segment changes.
 --
