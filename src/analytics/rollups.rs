@@ -1,4 +1,4 @@
-//! Daily rollups (`analitica_*` tables of tenant V9): triggers keep them exact in the same
+//! Daily rollups (`analitica_*` tables of tenant V9 and V10): triggers keep them exact in the same
 //! transaction as every order write; this module rebuilds them from scratch (first use, a
 //! new zone) and can recompute them independently, in Rust, to prove they match.
 
