@@ -45,6 +45,9 @@ pub async fn recompute(tenant: &Tenant, now: DateTime<Utc>) -> Result<String, Ap
 /// One incremental pass for one brand.
 pub async fn update_segments(tenant: &Tenant, now: DateTime<Utc>) -> Result<usize, AppError> {
     ensure_zone(tenant).await?;
+    if !tenant.db().read(refresh::pending).await? {
+        return Ok(0);
+    }
     let tz = tenant.brand().tz();
     tenant
         .db()

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
@@ -366,35 +365,54 @@ pub fn clv_buckets(conn: &Connection) -> Result<Vec<ClvBucket>, AppError> {
     Ok(buckets)
 }
 
-/// Monthly cohorts from the customer-day rollup, ending at the period's last month.
+/// Monthly cohorts from the cohort rollup, up to the period's last month: `activos[k]` of
+/// a cohort are its customers with an order k months after their first.
 pub fn cohort_matrix(conn: &Connection, p: Period) -> Result<CohortMatrix, AppError> {
-    let noon = |d: NaiveDate| {
-        d.and_hms_opt(12, 0, 0)
-            .map(|t| t.and_utc())
-            .unwrap_or_default()
+    use chrono::Datelike;
+    let last = p.hasta.format("%Y-%m").to_string();
+    let index = |m: &str| -> Option<i64> {
+        let (y, mo) = m.split_once('-')?;
+        Some(y.parse::<i64>().ok()? * 12 + mo.parse::<i64>().ok()? - 1)
     };
+    let last_index = i64::from(p.hasta.year()) * 12 + i64::from(p.hasta.month0());
+    let mut rows: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut st = conn.prepare_cached(
-        "SELECT cliente_id, MIN(dia) FROM analitica_cliente_dia WHERE dia <= ?1
-         GROUP BY cliente_id, substr(dia, 1, 7)",
+        "SELECT cohorte, mes, clientes FROM analitica_cohorte WHERE cohorte <= ?1 AND mes <= ?1",
     )?;
-    let pairs: Vec<(i64, chrono::DateTime<chrono::Utc>)> = st
-        .query_map([p.hasta.to_string()], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?
-        .filter_map(|r| {
-            r.ok().and_then(|(c, d)| {
-                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .ok()
-                    .map(|d| (c, noon(d)))
+    for r in st.query_map([&last], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })? {
+        let (cohort, month, n) = r?;
+        let (Some(c), Some(m)) = (index(&cohort), index(&month)) else {
+            continue;
+        };
+        let len = usize::try_from(last_index - c + 1).unwrap_or(0);
+        let row = rows.entry(cohort).or_insert_with(|| vec![0; len]);
+        if let Some(slot) = usize::try_from(m - c).ok().and_then(|k| row.get_mut(k)) {
+            *slot = u32::try_from(n).unwrap_or(0);
+        }
+    }
+    Ok(CohortMatrix {
+        cohorts: rows
+            .into_iter()
+            .map(|(month, active)| {
+                let customers = active.first().copied().unwrap_or(0);
+                cohorts::CohortRow {
+                    month,
+                    customers,
+                    retention: active
+                        .iter()
+                        .map(|&a| f64::from(a) / f64::from(customers.max(1)))
+                        .collect(),
+                    active,
+                }
             })
-        })
-        .collect();
-    // Days are already local: bucket them in UTC so they stay on their day.
-    Ok(cohorts::retention_matrix(
-        &pairs,
-        chrono_tz::UTC,
-        noon(p.hasta),
-    ))
+            .collect(),
+    })
 }
 
 /// The whole dashboard of a period.

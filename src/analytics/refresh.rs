@@ -234,6 +234,18 @@ fn vip_cut(
     Ok(cut)
 }
 
+/// Whether the change feed moved past the segment updater's cursor (a cheap read, so an
+/// idle brand costs no write).
+pub fn pending(conn: &Connection) -> Result<bool, AppError> {
+    let cursor: i64 = state(conn, "cursor_segmentos")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let last: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
+        r.get(0)
+    })?;
+    Ok(last > cursor)
+}
+
 /// Reclassifies the customers whose orders changed since the last pass (the change feed
 /// after the cursor) and moves the cursor, in the caller's transaction. Returns how many
 /// segments changed.

@@ -1,4 +1,4 @@
-//! Daily rollups (`analitica_*` tables of tenant V9): triggers keep them exact in the same
+//! Daily rollups (`analitica_*` tables of tenant V9 and V10): triggers keep them exact in the same
 //! transaction as every order write; this module rebuilds them from scratch (first use, a
 //! new zone) and can recompute them independently, in Rust, to prove they match.
 
@@ -28,6 +28,8 @@ pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
         "DELETE FROM analitica_dia;
          DELETE FROM analitica_cliente_dia;
          DELETE FROM analitica_nuevos_dia;
+         DELETE FROM analitica_cliente_mes;
+         DELETE FROM analitica_cohorte;
          DELETE FROM analitica_producto_dia;
          INSERT INTO analitica_dia (dia, canal, pedidos, ingresos, cancelados)
          SELECT dia, canal, SUM(estado <> 'cancelado'), SUM(IIF(estado <> 'cancelado', total, 0)),
@@ -59,6 +61,8 @@ pub struct Snapshot {
     pub new_customers: BTreeMap<String, i64>,
     /// (day, sku) → (units, revenue)
     pub products: BTreeMap<(String, String), (i64, i64)>,
+    /// (first-order month, month) → customers of that cohort active that month
+    pub cohorts: BTreeMap<(String, String), i64>,
 }
 
 /// What the rollup tables hold now.
@@ -82,6 +86,11 @@ pub fn stored(conn: &Connection) -> Result<Snapshot, AppError> {
     for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
         let (k, v) = r?;
         s.new_customers.insert(k, v);
+    }
+    let mut st = conn.prepare("SELECT cohorte, mes, clientes FROM analitica_cohorte")?;
+    for r in st.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))? {
+        let (k, v) = r?;
+        s.cohorts.insert(k, v);
     }
     let mut st = conn.prepare("SELECT dia, sku, unidades, ingresos FROM analitica_producto_dia")?;
     for r in st.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))? {
@@ -129,6 +138,19 @@ pub fn recompute(conn: &Connection, tz: Tz) -> Result<Snapshot, AppError> {
     let mut first: BTreeMap<i64, String> = BTreeMap::new();
     for (customer, day) in s.customer_days.keys() {
         first.entry(*customer).or_insert_with(|| day.clone());
+    }
+    let mut months: BTreeMap<i64, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (customer, day) in s.customer_days.keys() {
+        months
+            .entry(*customer)
+            .or_default()
+            .insert(day[..7.min(day.len())].to_string());
+    }
+    for set in months.values() {
+        let Some(cohort) = set.first() else { continue };
+        for m in set {
+            *s.cohorts.entry((cohort.clone(), m.clone())).or_default() += 1;
+        }
     }
     for day in first.into_values() {
         *s.new_customers.entry(day).or_default() += 1;

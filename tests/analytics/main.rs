@@ -2,6 +2,7 @@
 
 mod cdnow;
 mod clv_bench;
+mod dashboard_bench;
 mod http;
 mod import;
 mod rollups;

@@ -130,6 +130,20 @@ async fn lima_day_boundary_and_cancelled_orders_by_hand() {
         "a cancelled order sells nothing"
     );
     assert_eq!(p("2024-03-02", "GASEOSA"), Some((1, 500)));
+    let cohorts: Vec<(&str, &str, i64)> = snap
+        .cohorts
+        .iter()
+        .map(|((c, m), n)| (c.as_str(), m.as_str(), *n))
+        .collect();
+    assert_eq!(
+        cohorts,
+        [
+            ("2024-02", "2024-02", 1),
+            ("2024-02", "2024-03", 1),
+            ("2024-03", "2024-03", 1)
+        ],
+        "A starts in February (Lima) and comes back in March; B starts in March"
+    );
 }
 
 struct Rng(u64);
@@ -159,8 +173,8 @@ fn random_ops(c: &Connection, rng: &mut Rng, customers: &[i64], steps: usize) {
         let pick = existing
             .get(rng.below(existing.len() as u64) as usize)
             .copied();
-        // Hours spread over a few days so DST/local-day boundaries are crossed often.
-        let at = base + rng.below(24 * 6) as i64 * 3_600_000 + rng.below(60) as i64 * 60_000;
+        // Hours over six weeks: local-day, DST (Madrid, 31 March) and month boundaries.
+        let at = base + rng.below(24 * 45) as i64 * 3_600_000 + rng.below(60) as i64 * 60_000;
         match (rng.below(9), pick) {
             (0..=2, _) | (_, None) => {
                 let customer = customers[rng.below(customers.len() as u64) as usize];
@@ -237,6 +251,10 @@ async fn rollups_equal_full_recomputation_after_random_writes() {
             .await
             .expect("random writes");
         assert!(!fresh.days.is_empty());
+        assert!(
+            fresh.cohorts.keys().any(|(c, m)| c != m),
+            "some customer returns in a later month"
+        );
         assert_eq!(stored, fresh, "round {round}");
     }
     // The brand moves to Lima: every day is re-bucketed.
