@@ -55,6 +55,11 @@ pub enum Command {
     User(crate::auth::users::cli::UserCommand),
     /// Fill the demo brands (gollos, goio, eco-eterno) with realistic data.
     Demo(crate::demo::DemoArgs),
+    /// Health at a glance: service, brands, outbox, backups, mirror, disk (exit 1 on problems).
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +219,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 result
             }
             Command::Demo(args) => crate::demo::command(config, args).await,
+            Command::Status { json } => crate::status::command(config, json).await,
         }
     })
 }
