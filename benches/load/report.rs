@@ -285,8 +285,10 @@ fn peer_section(r: &Results) -> String {
         r.cold_start_demo_ms, p.start_ms, p.start_ms / r.cold_start_demo_ms.max(0.001)
     ));
     s.push_str(&format!(
-        "\nNocoDB measured at concurrency {} (it times out at 32).\n\n{}",
+        "\nNocoDB ran with {} requests in flight (with that many its p50 is already {:.0} ms, so more would only queue), Autónomo with {} (its figures above).\n\n{}",
         p.ops.first().map(|m| m.concurrency).unwrap_or(0),
+        p.ops.first().map(|m| m.p50_ms).unwrap_or(0.0),
+        r.concurrency,
         table(&p.ops)
     ));
     s
