@@ -64,7 +64,22 @@ pub struct LocalBackup {
 pub async fn gather(config: &Config) -> anyhow::Result<Report> {
     let mut problems = Vec::new();
     let service = probe_service(config, &mut problems).await;
-    let registry = Registry::open(&config.data_dir, 1)?;
+    // Looking must not create an installation where there is none.
+    if !config.data_dir.join("control.db").is_file() {
+        anyhow::bail!(
+            "no hay instalación en / no installation in {}",
+            config.data_dir.display()
+        );
+    }
+    // Read-only, but closing a database may checkpoint: with S3 on, leave that to the server
+    // (as every other command does) so its backup sees every frame.
+    let observer: Option<std::sync::Arc<dyn crate::tenants::DatabaseObserver>> =
+        if config.backup.s3_enabled() {
+            Some(std::sync::Arc::new(crate::backup::LeaveCheckpointsToServer))
+        } else {
+            None
+        };
+    let registry = Registry::open_observed(&config.data_dir, 1, observer)?;
     let brands = brands(&registry, &mut problems).await;
     registry.close().await;
     let disk = disk_free(&config.data_dir);

@@ -74,3 +74,12 @@ async fn status_fails_on_failed_outbound_messages() {
     assert!(stdout.contains("gollos: 1 envíos fallidos"), "{stdout}");
     assert!(stdout.contains("0 pendientes, 1 fallidos"), "{stdout}");
 }
+
+#[test]
+fn status_does_not_create_an_installation_where_there_is_none() {
+    let env = TestEnv::new();
+    let out = env.cli(&["status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no installation in"));
+    assert!(!env.data.join("control.db").exists());
+}
