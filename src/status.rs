@@ -105,10 +105,12 @@ pub async fn gather(config: &Config) -> anyhow::Result<Report> {
             .saturating_mul(2)
             .max(3600);
         match lb.newest_age_secs {
-            None => problems.push(format!(
+            // A fresh installation has had no time to make its first copy yet.
+            None if installation_age_secs(&config.data_dir) > limit => problems.push(format!(
                 "sin copias locales / no local backups in {}",
                 lb.dir
             )),
+            None => {}
             Some(age) if age > limit => problems.push(format!(
                 "copia local antigua / local backup is {}h old",
                 age / 3600
@@ -254,6 +256,14 @@ fn disk_free(dir: &Path) -> Option<Disk> {
         total_bytes: kib(1)?,
         free_bytes: kib(3)?,
     })
+}
+
+fn installation_age_secs(data_dir: &Path) -> u64 {
+    std::fs::metadata(data_dir.join("control.db"))
+        .and_then(|m| m.created().or_else(|_| m.modified()))
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .map_or(0, |d| d.as_secs())
 }
 
 fn newest_file_age(dir: &Path) -> Option<u64> {
