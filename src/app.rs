@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(pages())
         .merge(crate::whatsapp::webhook::router())
+        .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .fallback(|| async { AppError::NotFound("ruta") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -61,6 +61,11 @@ pub enum Command {
     /// The tamper-evident audit trail: verify its hash chains.
     #[command(subcommand)]
     Audit(crate::audit::command::AuditCommand),
+    /// Health at a glance: service, brands, outbox, backups, mirror, disk (exit 1 on problems).
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -235,6 +240,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 registry.close().await;
                 result
             }
+            Command::Status { json } => crate::status::command(config, json).await,
         }
     }))
 }

@@ -32,6 +32,8 @@ pub struct Config {
     pub backup: BackupConfig,
     /// The Postgres mirror (`[mirror]`, see docs/mirror.md).
     pub mirror: MirrorConfig,
+    /// Bearer token that `GET /metrics` requires; without one the endpoint is disabled.
+    pub metrics_token: Option<String>,
 }
 
 /// `[backup]` in autonomo.toml / `AUTONOMO_BACKUP_*`. S3 replication is on when `bucket` is
@@ -159,6 +161,7 @@ impl Default for Config {
             whatsapp_pair_interval_ms: 6000,
             backup: BackupConfig::default(),
             mirror: MirrorConfig::default(),
+            metrics_token: None,
         }
     }
 }
@@ -174,6 +177,7 @@ struct FileConfig {
     log_json: Option<bool>,
     backup: Option<BackupFile>,
     mirror: Option<MirrorConfig>,
+    metrics_token: Option<String>,
 }
 
 /// `[backup]` as written in the file; durations are `"90s"`, `"5m"`, `"7d"` or seconds.
@@ -290,6 +294,9 @@ impl Config {
         if let Some(v) = file.mirror {
             self.mirror = v;
         }
+        if let Some(v) = file.metrics_token {
+            self.metrics_token = Some(v);
+        }
         Ok(())
     }
 
@@ -317,6 +324,15 @@ impl Config {
             self.mirror.postgres_url = Some(text.trim().to_string());
         } else if let Some(v) = env("AUTONOMO_MIRROR_POSTGRES_URL") {
             self.mirror.postgres_url = Some(v);
+        }
+        if let Some(path) = env("AUTONOMO_METRICS_TOKEN_FILE") {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+                path: PathBuf::from(&path),
+                source,
+            })?;
+            self.metrics_token = Some(text.trim().to_string());
+        } else if let Some(v) = env("AUTONOMO_METRICS_TOKEN") {
+            self.metrics_token = Some(v);
         }
         if let Some(v) = env("AUTONOMO_MIRROR_SITE") {
             self.mirror.site = v;

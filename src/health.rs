@@ -1,5 +1,6 @@
 //! `GET /healthz`: version, uptime, the state of each brand's database and of the backup;
-//! `GET /metrics`: the backup gauges in Prometheus text format.
+//! `GET /metrics`: requests, writers, outbox, jobs, backup and mirror in Prometheus text format,
+//! behind the metrics token.
 
 use axum::extract::State;
 use futures_util::StreamExt;
@@ -81,21 +82,52 @@ pub fn backup_health(state: &AppState) -> Option<BackupHealth> {
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "sistema",
-    responses((status = 200, content_type = "text/plain", description = "Prometheus text format")))]
-async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
-    let body = state
-        .backups
-        .as_ref()
-        .map(|b| crate::backup::prometheus_text(&b.statuses()))
-        .unwrap_or_default()
+    responses((status = 200, content_type = "text/plain", description = "Prometheus text format"),
+        (status = 401, description = "Missing or wrong metrics token"),
+        (status = 404, description = "No metrics token configured")),
+    security(("bearer" = [])))]
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl axum::response::IntoResponse, AppError> {
+    check_metrics_token(state.config.metrics_token.as_deref(), &headers)?;
+    let body = crate::metrics::render_requests()
+        + &crate::metrics::render_gauges(&state.registry).await
+        + &state
+            .backups
+            .as_ref()
+            .map(|b| crate::backup::prometheus_text(&b.statuses()))
+            .unwrap_or_default()
         + &state.mirror.prometheus();
-    (
+    Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         body,
-    )
+    ))
+}
+
+/// `/metrics` answers only with `Authorization: Bearer <metrics_token>`; with no token
+/// configured it does not exist, so an install never exposes its figures by accident.
+fn check_metrics_token(
+    expected: Option<&str>,
+    headers: &axum::http::HeaderMap,
+) -> Result<(), AppError> {
+    use subtle::ConstantTimeEq;
+    let expected = expected
+        .filter(|t| !t.is_empty())
+        .ok_or(AppError::NotFound("ruta"))?;
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(AppError::Unauthenticated)
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,0 +1,37 @@
+# Autónomo: multi-stage build. The runtime image holds the stripped binary, CA certificates
+# (S3, WhatsApp, Telegram and SMTP over TLS) and nothing else; it runs as a non-root user with
+# every brand's data in the /data volume.
+#   docker build -t autonomo .
+#   docker run -d -p 8000:8000 -v autonomo-data:/data autonomo
+
+FROM rust:1.90-bookworm AS build
+WORKDIR /src
+# Dependencies first, so a source change does not rebuild them.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir -p src benches/load && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && echo 'fn main() {}' > benches/load/main.rs \
+    && cargo build --release --locked --bin autonomo || true
+COPY src ./src
+COPY migrations ./migrations
+COPY assets ./assets
+RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin autonomo
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates tzdata curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin autonomo \
+    && mkdir -p /data && chown autonomo:autonomo /data
+COPY --from=build /src/target/release/autonomo /usr/local/bin/autonomo
+USER autonomo
+ENV AUTONOMO_DATA_DIR=/data \
+    AUTONOMO_LISTEN=0.0.0.0:8000 \
+    AUTONOMO_LOG_JSON=true
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+    CMD curl -fsS http://127.0.0.1:8000/healthz >/dev/null || exit 1
+# SIGTERM drains requests and flushes every writer; give it time.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/local/bin/autonomo"]
+CMD ["serve"]

@@ -1,0 +1,358 @@
+//! `cargo bench --bench load -- [options]`: the benchmark of issue 11. It drives the real
+//! release binary over HTTP on 127.0.0.1 (fresh data dir filled by `autonomo demo`),
+//! measures throughput, p50/p99, RSS, CPU, cold start and binary size, optionally runs the
+//! same record operations against NocoDB, and writes docs/benchmarks.md.
+//! `scripts/bench.sh` is the documented entry point (it builds the binary first).
+
+mod autonomo;
+mod fake_graph;
+mod nocodb;
+mod report;
+mod runner;
+mod server;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::autonomo::{BRAND, NUMBER, SECRET, Target};
+use crate::report::Results;
+use crate::server::{Binary, free_port, rss_mib};
+
+#[derive(Debug, Parser)]
+#[command(about = "Autónomo benchmark (issue 11)")]
+struct Args {
+    /// The release binary to measure.
+    #[arg(long, default_value = "target/release/autonomo")]
+    bin: PathBuf,
+    /// small (10k customers / 100k orders in gollos), medium (30k / 300k) or full (100k / 1M).
+    #[arg(long, default_value = "small", value_parser = ["tiny", "small", "medium", "full"])]
+    scale: String,
+    /// Scratch folder: cached demo data sets and the per-run data dirs.
+    #[arg(long, default_value = "/tmp/autonomo-bench")]
+    work: PathBuf,
+    /// Requests per workload.
+    #[arg(long, default_value_t = 4000)]
+    requests: usize,
+    /// Requests in flight.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Also measure a peer: `nocodb` (installed by scripts/nocodb-peer.sh).
+    #[arg(long)]
+    peer: Option<String>,
+    /// Where to write the report (`-` for none).
+    #[arg(long, default_value = "docs/benchmarks.md")]
+    out: String,
+    /// The command line shown in the report.
+    #[arg(long, default_value = "bash scripts/bench.sh")]
+    command: String,
+    /// Profiling aid: run only this workload (webhook, orders, search, page) at the given
+    /// load, print it, write no report.
+    #[arg(long, value_parser = ["webhook", "orders", "search", "page"])]
+    only: Option<String>,
+    // `cargo bench` passes --bench to harness=false targets; accept and ignore it.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+fn sizes(scale: &str) -> (u32, u32) {
+    match scale {
+        "tiny" => (2_000, 20_000),
+        "medium" => (30_000, 300_000),
+        "full" => (100_000, 1_000_000),
+        _ => (10_000, 100_000),
+    }
+}
+
+const METRICS_TOKEN: &str = "bench-metrics-token";
+
+/// Builds (once per scale) a data dir with the three demo brands and gollos at `scale`.
+fn demo_seed(bin: &Binary, work: &Path, scale: &str) -> (PathBuf, f64) {
+    let (customers, orders) = sizes(scale);
+    let seed = work.join(format!("seed-{scale}"));
+    let done = seed.join(".bench-complete");
+    let timing = seed.join(".bench-fill-secs");
+    if done.exists() {
+        let secs = std::fs::read_to_string(&timing)
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
+        return (seed, secs.unwrap_or(0.0));
+    }
+    let _ = std::fs::remove_dir_all(&seed);
+    std::fs::create_dir_all(&seed).expect("seed dir");
+    eprintln!(
+        "· filling gollos with {customers} customers / {orders} orders (cached for next runs)…"
+    );
+    let t = std::time::Instant::now();
+    bin.run(
+        &seed,
+        &[
+            "demo",
+            "--tenant",
+            "gollos",
+            "--customers",
+            &customers.to_string(),
+            "--orders",
+            &orders.to_string(),
+        ],
+    );
+    let secs = t.elapsed().as_secs_f64();
+    for other in ["goio", "eco-eterno"] {
+        bin.run(
+            &seed,
+            &[
+                "demo",
+                "--tenant",
+                other,
+                "--customers",
+                "1000",
+                "--orders",
+                "10000",
+            ],
+        );
+    }
+    std::fs::write(work.join("secret"), SECRET).expect("secret");
+    std::fs::write(work.join("access"), "bench-access-token").expect("access");
+    let secret = work.join("secret");
+    let access = work.join("access");
+    bin.run(
+        &seed,
+        &[
+            "whatsapp",
+            "set",
+            "--tenant",
+            BRAND,
+            "--phone-number-id",
+            NUMBER,
+            "--verify-token",
+            "bench-verify",
+            "--app-secret-file",
+            secret.to_str().unwrap(),
+            "--access-token-file",
+            access.to_str().unwrap(),
+            "--mps",
+            "1000",
+        ],
+    );
+    std::fs::write(&timing, format!("{secs:.1}")).expect("timing");
+    std::fs::write(&done, "").expect("marker");
+    (seed, secs)
+}
+
+/// A data dir with 100 empty brands, for the cold start.
+fn hundred_brands(bin: &Binary, work: &Path) -> PathBuf {
+    let dir = work.join("seed-100-brands");
+    let done = dir.join(".bench-complete");
+    if !done.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        eprintln!("· creating 100 brands…");
+        for i in 0..100 {
+            bin.run(
+                &dir,
+                &[
+                    "tenant",
+                    "create",
+                    &format!("marca-{i:03}"),
+                    "--name",
+                    &format!("Marca {i}"),
+                ],
+            );
+        }
+        std::fs::write(&done, "").expect("marker");
+    }
+    dir
+}
+
+/// A fresh copy of `seed`, so every run starts from the same files.
+fn fresh_copy(seed: &Path, dest: &Path) -> PathBuf {
+    let _ = std::fs::remove_dir_all(dest);
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(seed)
+        .arg(dest)
+        .status()
+        .expect("cp");
+    assert!(status.success(), "cp -a {} failed", seed.display());
+    dest.to_path_buf()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args = Args::parse();
+    let bin_path = std::fs::canonicalize(&args.bin)
+        .unwrap_or_else(|_| panic!("no binary at {}", args.bin.display()));
+    std::fs::create_dir_all(&args.work).expect("work dir");
+    let graph = fake_graph::start().await;
+    let bin = Binary {
+        path: bin_path.clone(),
+        env: vec![
+            ("AUTONOMO_WHATSAPP_API_BASE".into(), graph),
+            ("AUTONOMO_METRICS_TOKEN".into(), METRICS_TOKEN.into()),
+            ("AUTONOMO_WHATSAPP_PAIR_INTERVAL_MS".into(), "0".into()),
+            ("RUST_LOG".into(), "warn".into()),
+        ],
+    };
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("http client");
+    let mut results = Results::new(
+        &args.scale,
+        sizes(&args.scale),
+        args.requests,
+        args.concurrency,
+        &args.command,
+    );
+    results.binary_mib = std::fs::metadata(&bin_path)
+        .map(|m| m.len() as f64 / 1_048_576.0)
+        .unwrap_or(0.0);
+
+    // Cold start with 100 brands: three starts, the median.
+    let brands = hundred_brands(&bin, &args.work);
+    let (mut first, mut starts) = (Vec::new(), Vec::new());
+    for i in 0..if args.only.is_some() { 0 } else { 3 } {
+        let dir = fresh_copy(&brands, &args.work.join("run-100-brands"));
+        let mut s = bin.serve(
+            &dir,
+            free_port(),
+            &args.work.join(format!("serve-100-{i}.log")),
+        );
+        // First any answer (no brand opened yet), then /healthz (every brand opened and queried).
+        first.push(
+            s.wait_ready(&http, "/api/openapi.json", Duration::from_secs(60))
+                .await,
+        );
+        starts.push(
+            s.wait_ready(&http, "/healthz", Duration::from_secs(60))
+                .await,
+        );
+        results.rss_100_brands_mib = rss_mib(s.pid()).0;
+        s.stop();
+    }
+    starts.sort();
+    first.sort();
+    starts.resize(3, Duration::ZERO);
+    first.resize(3, Duration::ZERO);
+    results.cold_start_ms = starts[1].as_secs_f64() * 1000.0;
+    results.first_answer_ms = first[1].as_secs_f64() * 1000.0;
+    eprintln!(
+        "cold start, 100 brands: first answer {:.0} ms, /healthz with every brand open {:.0} ms (medians of 3)",
+        results.first_answer_ms, results.cold_start_ms
+    );
+
+    let (seed, fill_secs) = demo_seed(&bin, &args.work, &args.scale);
+    results.fill_secs = fill_secs;
+    let data = fresh_copy(&seed, &args.work.join("run"));
+    let token = bin
+        .run(
+            &data,
+            &[
+                "token",
+                "create",
+                "--all-tenants",
+                "--scope",
+                "admin",
+                "--label",
+                "bench",
+            ],
+        )
+        .trim()
+        .to_owned();
+    let mut s = bin.serve(&data, free_port(), &args.work.join("serve.log"));
+    results.cold_start_demo_ms = s
+        .wait_ready(&http, "/healthz", Duration::from_secs(60))
+        .await
+        .as_secs_f64()
+        * 1000.0;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    results.idle_rss_mib = rss_mib(s.pid()).0;
+    eprintln!(
+        "idle RSS with three demo brands: {:.1} MiB",
+        results.idle_rss_mib
+    );
+
+    let mut target = Target {
+        http: http.clone(),
+        base: s.base.clone(),
+        token,
+        customers: u64::from(sizes(&args.scale).0),
+        skus: Default::default(),
+        terms: Default::default(),
+        pid: s.pid(),
+    };
+    target.discover().await;
+    let (n, c) = (args.requests, args.concurrency);
+    if let Some(only) = args.only.as_deref() {
+        eprintln!("server pid {}", s.pid());
+        let m = match only {
+            "webhook" => target.webhooks(n, c, METRICS_TOKEN).await.0,
+            "orders" => target.create_orders(n, c).await,
+            "search" => target.search(n, c).await,
+            _ => target.customer_page(n, c).await,
+        };
+        eprintln!("{}", m.line());
+        s.stop();
+        return;
+    }
+    let (hook, e2e) = target.webhooks(n, c, METRICS_TOKEN).await;
+    eprintln!("{}", hook.line());
+    results.webhook_e2e_per_sec = e2e;
+    results.add(hook);
+    for m in [
+        target.create_orders(n, c).await,
+        target.search(n, c).await,
+        target.customer_page(n, c).await,
+    ] {
+        eprintln!("{}", m.line());
+        results.add(m);
+    }
+    // Latency without queueing: the same requests one at a time.
+    let probe = (n / 8).max(100);
+    let (hook1, _) = target.webhooks(probe, 1, METRICS_TOKEN).await;
+    for mut m in [
+        hook1,
+        target.create_orders(probe, 1).await,
+        target.search(probe, 1).await,
+    ] {
+        m.name = format!("{} · 1 in flight", m.name);
+        eprintln!("{}", m.line());
+        results.add(m);
+    }
+    match target.dashboard((n / 10).max(100), c.min(8)).await {
+        Some(m) => {
+            eprintln!("{}", m.line());
+            results.add(m);
+        }
+        None => eprintln!(
+            "dashboard: not available in this build (GET /api/marcas/{{id}}/metricas/dashboard is 404)"
+        ),
+    }
+    let records = (n / 4).max(200);
+    for m in [
+        target.create_customers(records, c).await,
+        target.list_page(records, c).await,
+    ] {
+        eprintln!("{}", m.line());
+        results.add_record(m);
+    }
+    results.peak_rss_mib = rss_mib(s.pid()).1;
+    results.outbox_sent = fake_graph::sent();
+    eprintln!("peak RSS: {:.1} MiB", results.peak_rss_mib);
+    s.stop();
+
+    if args.peer.as_deref() == Some("nocodb") {
+        results.peer = nocodb::measure(&http, &args.work, records.min(1000), c.min(8)).await;
+    }
+
+    let text = report::markdown(
+        &results,
+        &std::fs::read_to_string(&args.out).unwrap_or_default(),
+    );
+    println!("{}", report::summary(&results));
+    if args.out != "-" {
+        std::fs::write(&args.out, text).expect("write report");
+        eprintln!("wrote {}", args.out);
+    }
+}

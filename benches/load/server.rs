@@ -1,0 +1,165 @@
+//! Driving the real `autonomo` binary: CLI calls, `serve` as a child process, readiness,
+//! and what /proc says about it (RSS now and at its peak, CPU time).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The release binary and the environment every call shares.
+#[derive(Clone)]
+pub struct Binary {
+    pub path: PathBuf,
+    pub env: Vec<(String, String)>,
+}
+
+impl Binary {
+    /// Runs `autonomo --data-dir DIR ARGS…`, returning stdout; a failure stops the benchmark.
+    pub fn run(&self, data_dir: &Path, args: &[&str]) -> String {
+        let out = Command::new(&self.path)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(args)
+            .envs(self.env.iter().cloned())
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.path.display()));
+        assert!(
+            out.status.success(),
+            "autonomo {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts `autonomo serve` on `port`; the clock for the cold start starts here.
+    pub fn serve(&self, data_dir: &Path, port: u16, log: &Path) -> Server {
+        let log = std::fs::File::create(log).expect("server log");
+        let started = Instant::now();
+        let child = Command::new(&self.path)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .envs(self.env.iter().cloned())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn autonomo serve");
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            started,
+        }
+    }
+}
+
+/// A child process serving HTTP (Autónomo or the peer).
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub started: Instant,
+}
+
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Polls `path` until it answers 200; returns the time since spawn.
+    pub async fn wait_ready(
+        &mut self,
+        http: &reqwest::Client,
+        path: &str,
+        limit: Duration,
+    ) -> Duration {
+        let url = format!("{}{path}", self.base);
+        loop {
+            if let Ok(r) = http.get(&url).send().await
+                && r.status().is_success()
+            {
+                return self.started.elapsed();
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("server exited before serving: {status}");
+            }
+            assert!(
+                self.started.elapsed() < limit,
+                "{url} not ready after {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    /// SIGTERM (graceful: writers flush), then wait.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Resident memory now and at its peak (VmHWM), in MiB.
+pub fn rss_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Sum of RSS over a process and its descendants (NocoDB runs through a shell), in MiB.
+pub fn tree_rss_mib(pid: u32) -> f64 {
+    let mut total = rss_mib(pid).0;
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+        total += tree_rss_mib(child);
+    }
+    total
+}
+
+/// User + system CPU time consumed so far, in seconds.
+pub fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at ") ".
+    let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / clock_ticks()
+}
+
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
