@@ -77,6 +77,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::scheduler::api::router())
         .merge(crate::conversations::api::router())
         .merge(crate::whatsapp::bot::api::router())
+        .merge(crate::campaigns::api::router())
         .merge(crate::health::router())
 }
 

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod backup;
+pub mod campaigns;
 pub mod cli;
 pub mod config;
 pub mod conversations;

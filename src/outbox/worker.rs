@@ -42,8 +42,17 @@ impl Deliveries {
 /// Runs until `stop` turns true.
 pub async fn run(registry: Arc<Registry>, deliveries: Deliveries, mut stop: watch::Receiver<bool>) {
     loop {
-        if let Err(e) = tick(&registry, &deliveries).await {
-            tracing::warn!(error = %e, "outbox tick failed");
+        // A full queue (a campaign) is drained back to back; the pause is for an idle one.
+        let busy = match tick(&registry, &deliveries).await {
+            Ok(handled) => handled > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox tick failed");
+                false
+            }
+        };
+        if busy && !*stop.borrow() {
+            tokio::task::yield_now().await;
+            continue;
         }
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}

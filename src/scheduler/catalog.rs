@@ -20,6 +20,13 @@ pub fn catalog() -> Vec<JobSpec> {
             per_brand: true,
             run: prune_outbox,
         },
+        JobSpec {
+            name: "campanas_automaticas",
+            description: "Automatic campaigns: re-engagement (en_riesgo), win-back (perdido), welcome (nuevo)",
+            cron: "0 0 10 * * *",
+            per_brand: true,
+            run: crate::campaigns::jobs::automatic_campaigns,
+        },
     ]
 }
 

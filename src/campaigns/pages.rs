@@ -1,0 +1,1 @@
+//! Staff screens for campaigns.

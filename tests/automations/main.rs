@@ -1,0 +1,7 @@
+//! Integration tests for automations (campaigns, surveys, reminders, reports), one test binary.
+
+#[path = "../api/support.rs"]
+mod support;
+
+mod campaigns;
+mod fake_graph;
