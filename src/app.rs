@@ -125,6 +125,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::products::pages::router())
         .merge(crate::orders::pages::router())
         .merge(crate::settings::pages::router())
+        .merge(crate::campaigns::pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::auth::{Access, Caller};
 use crate::error::{AppError, msg};
 use crate::tenants::{Registry, Slug, TenantCtx};
-use crate::time::{now_ms, parse_instant};
+use crate::time::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -130,7 +130,7 @@ pub async fn create(
         .as_deref()
         .filter(|s| !s.trim().is_empty())
         .map(|s| {
-            parse_instant(s.trim(), tz).ok_or_else(|| {
+            super::parse_when(s.trim(), tz).ok_or_else(|| {
                 AppError::validation(
                     "programada_para",
                     "invalid",

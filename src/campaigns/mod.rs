@@ -116,3 +116,14 @@ pub fn validate_message(
     }
     Ok(())
 }
+
+/// A send time: RFC 3339, a date, or a browser's local `YYYY-MM-DDTHH:MM` in the brand's zone.
+pub fn parse_when(value: &str, tz: chrono_tz::Tz) -> Option<i64> {
+    use chrono::TimeZone;
+    crate::time::parse_instant(value, tz).or_else(|| {
+        let local = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M").ok()?;
+        tz.from_local_datetime(&local)
+            .earliest()
+            .map(|t| t.timestamp_millis())
+    })
+}

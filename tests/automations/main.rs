@@ -5,3 +5,7 @@ mod support;
 
 mod campaigns;
 mod fake_graph;
+mod ui_campaigns;
+
+#[path = "../ui/support.rs"]
+mod ui_support;
