@@ -78,6 +78,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::conversations::api::router())
         .merge(crate::whatsapp::bot::api::router())
         .merge(crate::campaigns::api::router())
+        .merge(crate::surveys::api::router())
+        .merge(crate::reminders::api::router())
         .merge(crate::health::router())
 }
 
@@ -126,6 +128,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::orders::pages::router())
         .merge(crate::settings::pages::router())
         .merge(crate::campaigns::pages::router())
+        .merge(crate::reminders::pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

@@ -350,7 +350,8 @@ async fn set_automation(
     }
     match &a.plantilla {
         Some(p) => validate_message(p, &a.idioma, &[])?,
-        None if a.activa => {
+        // Surveys are interactive messages inside the 24-hour window: no template needed.
+        None if a.activa && a.clave != "encuesta" => {
             return Err(AppError::validation(
                 "plantilla",
                 "required",

@@ -27,6 +27,13 @@ pub fn catalog() -> Vec<JobSpec> {
             per_brand: true,
             run: crate::campaigns::jobs::automatic_campaigns,
         },
+        JobSpec {
+            name: "seguimiento",
+            description: "Satisfaction surveys after delivery and automatic follow-up reminders",
+            cron: "0 * * * * *",
+            per_brand: true,
+            run: crate::surveys::jobs::follow_up,
+        },
     ]
 }
 

@@ -616,6 +616,26 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Ingresos atribuidos",
         "Attributed revenue",
     ),
+    ("Recordatorios", "Recordatorios", "Reminders"),
+    ("Hecho", "Hecho", "Done"),
+    ("Nada pendiente.", "Nada pendiente.", "Nothing pending."),
+    ("Vencidos", "Vencidos", "Due"),
+    ("Próximos", "Próximos", "Upcoming"),
+    ("Nuevo recordatorio", "Nuevo recordatorio", "New reminder"),
+    ("Qué hacer", "Qué hacer", "What to do"),
+    (
+        "Llamar, enviar cotización, revisar garantía…",
+        "Llamar, enviar cotización, revisar garantía…",
+        "Call back, send a quote, warranty check…",
+    ),
+    ("Cuándo", "Cuándo", "When"),
+    ("Añadir recordatorio", "Añadir recordatorio", "Add reminder"),
+    ("tipo_campana", "Campaña", "Campaign"),
+    (
+        "tipo_baja_marketing",
+        "Baja de marketing",
+        "Marketing opt-out",
+    ),
 ];
 
 #[cfg(test)]

@@ -104,3 +104,30 @@ async fn builder_counts_live_and_creates_a_campaign() {
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn reminder_from_the_customer_page_shows_in_the_reminders_screen() {
+    let app = App::new().await;
+    customers(&app).await;
+    let staff = app.login("staff@x.pe").await;
+    let customer = app.get("/m/gollos/clientes/1", Some(&staff)).await;
+    assert!(
+        customer.body.contains("/m/gollos/clientes/1/recordatorios"),
+        "form on the customer page"
+    );
+    let r = app
+        .post(
+            "/m/gollos/clientes/1/recordatorios",
+            Some(&staff),
+            &[("texto", "Revisar garantía"), ("vence_en", "")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get("/m/gollos/recordatorios", Some(&staff)).await;
+    assert!(
+        page.body.contains("Revisar garantía") && page.body.contains("data-due"),
+        "{}",
+        page.body
+    );
+}
