@@ -55,6 +55,9 @@ pub enum Command {
     User(crate::auth::users::cli::UserCommand),
     /// Fill the demo brands (gollos, goio, eco-eterno) with realistic data.
     Demo(crate::demo::DemoArgs),
+    /// Executive reports by e-mail and Telegram: recipients, send one now.
+    #[command(subcommand)]
+    Report(crate::reports::cli::ReportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +217,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 result
             }
             Command::Demo(args) => crate::demo::command(config, args).await,
+            Command::Report(cmd) => crate::reports::cli::run(config, cmd).await,
         }
     })
 }
@@ -231,7 +235,7 @@ async fn mirror(config: Config, cmd: MirrorCommand) -> anyhow::Result<()> {
     }
 }
 
-fn open_registry(config: &Config) -> anyhow::Result<Registry> {
+pub(crate) fn open_registry(config: &Config) -> anyhow::Result<Registry> {
     // With S3 backups on, a running server must see every change before it is checkpointed.
     let observer: Option<std::sync::Arc<dyn crate::tenants::DatabaseObserver>> =
         if config.backup.s3_enabled() {

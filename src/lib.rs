@@ -26,6 +26,7 @@ pub mod orders;
 pub mod outbox;
 pub mod products;
 pub mod reminders;
+pub mod reports;
 pub mod scheduler;
 pub mod settings;
 pub mod surveys;

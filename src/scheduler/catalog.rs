@@ -34,6 +34,20 @@ pub fn catalog() -> Vec<JobSpec> {
             per_brand: true,
             run: crate::surveys::jobs::follow_up,
         },
+        JobSpec {
+            name: "reporte_diario",
+            description: "Daily report by e-mail and Telegram (yesterday's KPIs)",
+            cron: "0 0 7 * * *",
+            per_brand: true,
+            run: crate::reports::daily_job,
+        },
+        JobSpec {
+            name: "reporte_semanal",
+            description: "Weekly report by e-mail and Telegram (the last seven days), Mondays",
+            cron: "0 0 7 * * Mon",
+            per_brand: true,
+            run: crate::reports::weekly_job,
+        },
     ]
 }
 

@@ -5,6 +5,7 @@ mod support;
 
 mod campaigns;
 mod fake_graph;
+mod reports;
 mod surveys;
 mod ui_campaigns;
 
