@@ -30,7 +30,7 @@ pub fn catalog() -> Vec<JobSpec> {
         JobSpec {
             name: "seguimiento",
             description: "Satisfaction surveys after delivery and automatic follow-up reminders",
-            cron: "0 * * * * *",
+            cron: "0 */5 * * * *",
             per_brand: true,
             run: crate::surveys::jobs::follow_up,
         },
