@@ -3,6 +3,7 @@
 #[path = "../api/support.rs"]
 mod support;
 
+mod automatic;
 mod campaigns;
 mod fake_graph;
 mod reports;
