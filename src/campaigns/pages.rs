@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/m/{slug}/campanas", get(list).post(create))
         .route("/m/{slug}/campanas/audiencia", post(count))
+        .route("/m/{slug}/campanas/automatizaciones", post(automation))
         .route("/m/{slug}/campanas/{id}", get(show))
 }
 
@@ -81,16 +82,21 @@ async fn list(
 ) -> Result<Html<String>, AppError> {
     let b = ui.brand(&state, &slug, Access::Read).await?;
     let tz = b.brand().tz();
-    let (campaigns, total) = b
+    let (campaigns, total, automations) = b
         .tenant
         .read(move |c| {
+            let automations = super::api::AUTOMATION_KEYS
+                .iter()
+                .map(|k| store::automation(c, k))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok((
                 store::list(c, 100, now_ms())?,
                 audience::count(c, &Audience::default(), tz, None)?,
+                automations,
             ))
         })
         .await?;
-    let ctx = context! { campaigns, total, segments => crate::customers::SEGMENTS,
+    let ctx = context! { campaigns, total, automations, segments => crate::customers::SEGMENTS,
     channels => crate::orders::CHANNELS };
     b.page(&state, "campaigns/list.html", "campanas", ctx).await
 }
@@ -169,4 +175,76 @@ async fn show(
         .await?;
     let ctx = context! { k => r.campana, f => r.embudo, failed };
     b.page(&state, "campaigns/show.html", "campanas", ctx).await
+}
+
+#[derive(Debug, Deserialize)]
+struct AutomationForm {
+    clave: String,
+    #[serde(default)]
+    activa: Option<String>,
+    #[serde(default)]
+    plantilla: String,
+    #[serde(default)]
+    idioma: String,
+    #[serde(default)]
+    retraso_min: String,
+    #[serde(default)]
+    nps: Option<String>,
+}
+
+/// Turns one automation on or off (with its template; surveys with delay and NPS).
+async fn automation(
+    State(state): State<AppState>,
+    ui: Ui,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<AutomationForm>,
+) -> Result<Response, AppError> {
+    use crate::error::msg;
+    let b = ui.brand(&state, &slug, Access::Write).await?;
+    if !super::api::AUTOMATION_KEYS.contains(&form.clave.as_str()) {
+        return Err(AppError::validation(
+            "clave",
+            "invalid",
+            msg("Automatización desconocida.", "Unknown automation."),
+        ));
+    }
+    let activa = form.activa.is_some();
+    let plantilla = some(&form.plantilla);
+    let idioma = some(&form.idioma).unwrap_or_else(|| "es".into());
+    match &plantilla {
+        Some(p) => super::validate_message(p, &idioma, &[])?,
+        None if activa && form.clave != "encuesta" => {
+            return Err(AppError::validation(
+                "plantilla",
+                "required",
+                msg(
+                    "Una automatización activa necesita plantilla.",
+                    "An active automation needs a template.",
+                ),
+            ));
+        }
+        None => {}
+    }
+    let ajustes = if form.clave == "encuesta" {
+        let delay = form
+            .retraso_min
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(super::super::surveys::DEFAULT_DELAY_MIN);
+        serde_json::json!({"retraso_min": delay.clamp(0, 7 * 24 * 60), "nps": form.nps.is_some()})
+    } else {
+        serde_json::json!({})
+    };
+    let a = store::Automation {
+        clave: form.clave,
+        activa,
+        plantilla,
+        idioma,
+        ajustes,
+    };
+    b.tenant
+        .write(move |c| store::set_automation(c, &a, now_ms()))
+        .await?;
+    Ok(see_other(&headers, &format!("/m/{slug}/campanas")))
 }

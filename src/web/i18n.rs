@@ -636,6 +636,33 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Baja de marketing",
         "Marketing opt-out",
     ),
+    ("Automatizaciones", "Automatizaciones", "Automations"),
+    (
+        "auto_auto_en_riesgo",
+        "Reenganche de clientes en riesgo",
+        "Re-engage at-risk customers",
+    ),
+    (
+        "auto_auto_perdido",
+        "Recuperar clientes perdidos",
+        "Win back lost customers",
+    ),
+    (
+        "auto_auto_nuevo",
+        "Bienvenida a clientes nuevos",
+        "Welcome new customers",
+    ),
+    (
+        "auto_encuesta",
+        "Encuesta de satisfacción tras la entrega",
+        "Satisfaction survey after delivery",
+    ),
+    ("Activa", "Activa", "On"),
+    (
+        "Minutos tras la entrega",
+        "Minutos tras la entrega",
+        "Minutes after delivery",
+    ),
 ];
 
 #[cfg(test)]

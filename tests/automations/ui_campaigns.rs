@@ -131,3 +131,57 @@ async fn reminder_from_the_customer_page_shows_in_the_reminders_screen() {
         page.body
     );
 }
+
+#[tokio::test]
+async fn automations_are_switched_per_brand_from_the_campaigns_screen() {
+    let app = App::new().await;
+    let manager = app.login("manager@x.pe").await;
+    let page = app.get("/m/gollos/campanas", Some(&manager)).await;
+    assert!(
+        page.body.contains("Reenganche de clientes en riesgo"),
+        "{}",
+        page.body
+    );
+    let missing = app
+        .post(
+            "/m/gollos/campanas/automatizaciones",
+            Some(&manager),
+            &[
+                ("clave", "auto_en_riesgo"),
+                ("activa", "on"),
+                ("plantilla", ""),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(
+        missing.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        missing.body
+    );
+    let r = app
+        .post(
+            "/m/gollos/campanas/automatizaciones",
+            Some(&manager),
+            &[
+                ("clave", "auto_en_riesgo"),
+                ("activa", "on"),
+                ("plantilla", "te_extranamos"),
+                ("idioma", "es"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get("/m/gollos/campanas", Some(&manager)).await;
+    assert!(
+        page.body.contains(r#"value="te_extranamos""#),
+        "{}",
+        page.body
+    );
+    // The other brand is untouched.
+    let owner = app.login("owner@x.pe").await;
+    let eco = app.get("/m/eco/campanas", Some(&owner)).await;
+    assert!(!eco.body.contains(r#"value="te_extranamos""#));
+}
