@@ -52,6 +52,20 @@ async fn automatic_campaigns_go_to_their_segment_once_and_only_when_on() {
         ("AUTONOMO_WHATSAPP_PAIR_INTERVAL_MS", "0"),
     ]);
     let api = server.api(Some(&token));
+    // Another brand's token cannot see this brand's campaigns or switches.
+    env.create_brand("eco", "Eco Eterno", "PE", "America/Lima", "PEN");
+    let other = server.api(Some(&env.token(Some("eco"), "admin")));
+    other
+        .get("/api/marcas/gollos/campanas")
+        .await
+        .problem(404, "not-found");
+    other
+        .put(
+            "/api/marcas/gollos/automatizaciones",
+            &json!({"clave": "auto_nuevo", "activa": false}),
+        )
+        .await
+        .problem(404, "not-found");
     // Off by default: nothing is sent.
     let run = api
         .post(

@@ -106,7 +106,9 @@ fn seed(env: &TestEnv) {
            (1, 1, 'BROASTER', 'Pollo broaster', 2, 2290, 4580),
            (2, 1, 'BROASTER', 'Pollo broaster', 1, 2290, 2290),
            (2, 2, 'INCA', 'Inca Kola 1.5L', 1, 990, 990),
-           (3, 2, 'INCA', 'Inca Kola 1.5L', 1, 990, 990);"
+           (3, 2, 'INCA', 'Inca Kola 1.5L', 1, 990, 990);
+         INSERT INTO campanas (id, nombre, plantilla, estado, lanzada_en, destinatarios, creado_en, actualizado_en)
+           VALUES (1, 'Martes 2x1', 'martes_2x1', 'enviando', {at}, 0, {at}, {at});"
     ))
     .unwrap();
 }
