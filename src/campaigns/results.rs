@@ -53,10 +53,11 @@ pub struct Funnel {
 }
 
 fn derive(outbox: Option<&str>, wa: Option<&str>, replied: bool, ordered: bool) -> &'static str {
-    if matches!(outbox, None | Some("fallido") | Some("cancelado")) || wa == Some("failed") {
+    if matches!(outbox, Some("fallido") | Some("cancelado")) || wa == Some("failed") {
         return "fallido";
     }
-    if outbox != Some("enviado") {
+    // No outbox row: the 90-day clean-up only deletes messages that were sent.
+    if outbox.is_some_and(|o| o != "enviado") {
         return "en_cola";
     }
     if ordered {
@@ -75,21 +76,26 @@ fn derive(outbox: Option<&str>, wa: Option<&str>, replied: bool, ordered: bool) 
 /// Every recipient of campaign `id`, by customer id.
 pub fn recipients(c: &Connection, id: i64) -> Result<Vec<Recipient>, AppError> {
     let window = ATTRIBUTION_DAYS * 24 * 3600 * 1000;
+    // The send time is the outbox's; for a message already pruned from the outbox (sent more
+    // than 90 days ago) the time it was queued stands in.
     let mut stmt = c.prepare_cached(
-        "SELECT d.cliente_id, cl.nombre, o.estado, o.ultimo_error, o.enviado_en, s.estado,
+        "WITH d AS (SELECT cd.*, COALESCE(o.enviado_en, CASE WHEN o.id IS NULL THEN cd.creado_en END) AS t
+                    FROM campana_destinatarios cd LEFT JOIN outbox o ON o.id = cd.outbox_id
+                    WHERE cd.campana_id = ?1)
+         SELECT d.cliente_id, cl.nombre, o.estado, o.ultimo_error, d.t, s.estado,
                 s.error_codigo, s.error_detalle,
-                o.enviado_en IS NOT NULL AND EXISTS (SELECT 1 FROM interacciones i
+                d.t IS NOT NULL AND EXISTS (SELECT 1 FROM interacciones i
                     WHERE i.cliente_id = d.cliente_id AND i.direccion = 'entrante' AND i.canal = 'whatsapp'
-                      AND i.creado_en >= o.enviado_en AND i.creado_en < o.enviado_en + ?2),
+                      AND i.creado_en >= d.t AND i.creado_en < d.t + ?2),
                 (SELECT COUNT(*) FROM pedidos p WHERE p.cliente_id = d.cliente_id AND p.estado <> 'cancelado'
-                      AND p.creado_en >= o.enviado_en AND p.creado_en < o.enviado_en + ?2),
+                      AND p.creado_en >= d.t AND p.creado_en < d.t + ?2),
                 (SELECT COALESCE(SUM(p.total), 0) FROM pedidos p WHERE p.cliente_id = d.cliente_id
-                      AND p.estado <> 'cancelado' AND p.creado_en >= o.enviado_en AND p.creado_en < o.enviado_en + ?2)
-         FROM campana_destinatarios d
+                      AND p.estado <> 'cancelado' AND p.creado_en >= d.t AND p.creado_en < d.t + ?2)
+         FROM d
          JOIN clientes cl ON cl.id = d.cliente_id
          LEFT JOIN outbox o ON o.id = d.outbox_id
          LEFT JOIN wa_salientes s ON s.outbox_id = d.outbox_id
-         WHERE d.campana_id = ?1 ORDER BY d.cliente_id",
+         ORDER BY d.cliente_id",
     )?;
     let rows = stmt.query_map(params![id, window], |r| {
         let outbox: Option<String> = r.get(2)?;
@@ -174,6 +180,10 @@ mod tests {
             "fallido"
         );
         assert_eq!(derive(Some("fallido"), None, false, false), "fallido");
-        assert_eq!(derive(None, None, false, false), "fallido");
+        assert_eq!(
+            derive(None, None, true, false),
+            "respondio",
+            "pruned after sending"
+        );
     }
 }
