@@ -32,7 +32,20 @@ pub struct Channels {
 impl Channels {
     pub fn from_env() -> Result<Channels, AppError> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let mailer = match var("AUTONOMO_SMTP_URL") {
+        // The URL may carry a password: `AUTONOMO_SMTP_URL_FILE` keeps it out of the environment.
+        let url = match var("AUTONOMO_SMTP_URL") {
+            Some(u) => Some(u),
+            None => var("AUTONOMO_SMTP_URL_FILE")
+                .map(|path| {
+                    std::fs::read_to_string(&path)
+                        .map(|s| s.trim().to_owned())
+                        .map_err(|e| {
+                            AppError::internal(format!("AUTONOMO_SMTP_URL_FILE {path}: {e}"))
+                        })
+                })
+                .transpose()?,
+        };
+        let mailer = match url {
             None => None,
             Some(url) => {
                 let settings = SmtpSettings::parse(&url)

@@ -203,8 +203,7 @@ async fn daily_and_weekly_reports_arrive_by_email_and_telegram() {
         ),
         ("AUTONOMO_TELEGRAM_API_BASE".into(), tg_base),
     ];
-    let run = |args: Vec<&'static str>| {
-        let vars = vars.clone();
+    let run = |args: Vec<&'static str>, vars: Vec<(String, String)>| {
         let data = env.data.clone();
         tokio::task::spawn_blocking(move || {
             let mut cmd = Command::new(crate::support::BIN);
@@ -226,9 +225,10 @@ async fn daily_and_weekly_reports_arrive_by_email_and_telegram() {
             cmd.output().unwrap()
         })
     };
-    let out = run(vec![
-        "report", "send", "--tenant", "gollos", "--period", "daily",
-    ])
+    let out = run(
+        vec!["report", "send", "--tenant", "gollos", "--period", "daily"],
+        vars.clone(),
+    )
     .await
     .unwrap();
     assert!(
@@ -279,9 +279,20 @@ async fn daily_and_weekly_reports_arrive_by_email_and_telegram() {
     );
 
     // The weekly job, run now, sends the weekly report the same way.
-    let out = run(vec!["jobs", "run", "reporte_semanal", "--tenant", "gollos"])
-        .await
-        .unwrap();
+    // This time the SMTP URL comes from a file (it may hold a password).
+    let url_file = env.data.parent().unwrap().join("smtp-url");
+    std::fs::write(&url_file, format!("{}\n", vars[0].1)).unwrap();
+    let mut from_file = vars.clone();
+    from_file[0] = (
+        "AUTONOMO_SMTP_URL_FILE".into(),
+        url_file.to_str().unwrap().into(),
+    );
+    let out = run(
+        vec!["jobs", "run", "reporte_semanal", "--tenant", "gollos"],
+        from_file,
+    )
+    .await
+    .unwrap();
     assert!(
         out.status.success(),
         "{}",
