@@ -129,6 +129,8 @@ fn pages() -> Router<AppState> {
         .merge(crate::settings::pages::router())
         .merge(crate::campaigns::pages::router())
         .merge(crate::reminders::pages::router())
+        .merge(crate::conversations::pages::router())
+        .merge(crate::whatsapp::pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 
@@ -160,6 +162,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let mirror =
         crate::mirror::MirrorTask::spawn(&state.config, registry.clone(), state.mirror.clone())?;
     let live = state.live.clone();
+    // Brands open in the background, side by side, while the server already answers.
+    tokio::spawn({
+        let registry = registry.clone();
+        async move { registry.open_all(4).await }
+    });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;

@@ -197,7 +197,44 @@
     }, 60000);
   }
 
+  // ---- Inbox: the list and the open thread follow the change feed ------------
+  function initInbox(el) {
+    var badge = document.querySelector("[data-live-badge]");
+    var listUrl = el.getAttribute("data-list-url");
+    var threadUrl = el.getAttribute("data-thread-url");
+    var selected = el.getAttribute("data-selected") || "";
+    function scrollThread() {
+      var m = document.querySelector("[data-messages]");
+      if (m) m.scrollTop = m.scrollHeight;
+    }
+    function refresh() {
+      if (!window.htmx) return;
+      window.htmx.ajax("GET", listUrl, { target: "#inbox-list", swap: "outerHTML", headers: { "X-Inbox-Selected": selected } });
+      // Never clobber a reply being typed: the thread refreshes when the box is empty.
+      var box = document.querySelector("[data-reply]");
+      if (threadUrl && !(box && box.value.trim())) {
+        window.htmx.ajax("GET", threadUrl, { target: "#inbox-thread", swap: "outerHTML" });
+      }
+    }
+    scrollThread();
+    document.body.addEventListener("htmx:afterSwap", scrollThread);
+    var source = new EventSource(el.getAttribute("data-inbox"));
+    source.addEventListener("open", function () { if (badge) badge.classList.add("on"); });
+    source.addEventListener("error", function () { if (badge) badge.classList.remove("on"); });
+    source.addEventListener("conversaciones", refresh);
+    // Delivery ticks (sent, delivered, read) and relative times stay fresh without events.
+    setInterval(function () { if (document.visibilityState === "visible") refresh(); }, 30000);
+  }
+  // Quick replies fill the reply box; staff can still edit before sending.
+  document.addEventListener("click", function (e) {
+    var q = e.target.closest("[data-quick]");
+    if (!q) return;
+    var box = document.querySelector("[data-reply]");
+    if (box) { box.value = q.getAttribute("data-quick"); box.focus(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-inbox]").forEach(initInbox);
     document.querySelectorAll("[data-pos]").forEach(initPos);
     document.querySelectorAll("[data-live]").forEach(initLive);
     var auto = document.querySelector("[data-autofocus]");

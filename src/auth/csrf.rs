@@ -60,6 +60,24 @@ pub async fn verify(req: Request, expected: &str, max_body: usize) -> Result<Req
     }
 }
 
+/// Runs an extractor on a request rebuilt from already-buffered bytes. They were bounded when
+/// read (larger on import screens), so axum's default 2 MB cap must not apply a second time.
+async fn extract_whole<T>(req: Request) -> Option<T>
+where
+    T: FromRequest<()> + Send + 'static,
+{
+    use tower::{Layer, ServiceExt};
+    let extract = tower::service_fn(|r: Request| async move {
+        Ok::<_, std::convert::Infallible>(T::from_request(r, &()).await.ok())
+    });
+    axum::extract::DefaultBodyLimit::disable()
+        .layer(extract)
+        .oneshot(req)
+        .await
+        .ok()
+        .flatten()
+}
+
 /// Finds `_csrf` in an urlencoded body, decoded by axum's own `Form` decoder.
 async fn form_field(bytes: Bytes) -> Option<String> {
     let req = Request::builder()
@@ -67,9 +85,7 @@ async fn form_field(bytes: Bytes) -> Option<String> {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from(bytes))
         .ok()?;
-    let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(req, &())
-        .await
-        .ok()?;
+    let axum::Form(pairs) = extract_whole::<axum::Form<Vec<(String, String)>>>(req).await?;
     pairs.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v)
 }
 
@@ -80,7 +96,7 @@ async fn multipart_field(parts: &axum::http::request::Parts, bytes: Bytes) -> Op
         builder = builder.header(header::CONTENT_TYPE, ct);
     }
     let req = builder.body(Body::from(bytes)).ok()?;
-    let mut multipart = Multipart::from_request(req, &()).await.ok()?;
+    let mut multipart = extract_whole::<Multipart>(req).await?;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some(FIELD) {
             return field.text().await.ok();

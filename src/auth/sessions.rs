@@ -220,7 +220,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let mut req = if is_safe(req.method()) || req.uri().path() == "/login" {
         req
     } else {
-        match super::csrf::verify(req, &session.csrf, state.config.max_body_bytes).await {
+        let limit = if crate::web::csvkit::is_upload_path(req.uri().path()) {
+            crate::web::csvkit::UPLOAD_MAX_BYTES
+        } else {
+            state.config.max_body_bytes
+        };
+        match super::csrf::verify(req, &session.csrf, limit).await {
             Ok(req) => req,
             Err(e) => return e.into_response(),
         }

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::ConversationView;
 use super::store::{self, Filter, Patch};
-use super::{ConversationView, window_open};
 use crate::api::{ApiJson, ApiQuery, Cursor, Page, page};
 use crate::app::AppState;
 use crate::auth::{Access, Caller};
@@ -225,54 +225,12 @@ async fn reply(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ReplyInput>,
 ) -> Result<(axum::http::StatusCode, axum::Json<ReplyView>), AppError> {
-    let text = input.texto.trim().to_owned();
-    if text.is_empty() || text.chars().count() > 4096 {
-        return Err(AppError::validation(
-            "texto",
-            "length",
-            msg(
-                "El texto debe tener de 1 a 4096 caracteres.",
-                "Text must be 1 to 4096 characters.",
-            ),
-        ));
-    }
+    let reply = super::reply::text(&input.texto)?;
     let (tenant, local) = open(&state, &caller, &id, Access::Write).await?;
     let now = now_ms();
     let key = format!("staff:{local}:{now}:{}", rand::random::<u32>());
     let outbox_id = tenant
-        .write(move |c| {
-            let conv = store::get(c, local)?.ok_or(AppError::NotFound("conversación"))?;
-            let dest = c
-                .query_row(
-                    "SELECT COALESCE(wa_id, bsuid) FROM wa_contactos WHERE cliente_id = ?1",
-                    [local],
-                    |r| r.get::<_, Option<String>>(0),
-                )
-                .ok()
-                .flatten()
-                .ok_or(AppError::NotFound("contacto de WhatsApp"))?;
-            if !window_open(conv.last_inbound_at, now) {
-                return Err(AppError::conflict(msg(
-                    "Fuera de la ventana de 24 h: solo se puede enviar una plantilla aprobada.",
-                    "Outside the 24-hour window: only an approved template can be sent.",
-                )));
-            }
-            let message = crate::whatsapp::OutboundMessage::text(
-                crate::whatsapp::queue::recipient(&dest),
-                &text,
-            );
-            let id = crate::whatsapp::queue::enqueue(c, local, &dest, &message, &text, &key, now)?;
-            store::update(
-                c,
-                local,
-                &Patch {
-                    read: true,
-                    ..Patch::default()
-                },
-                now,
-            )?;
-            Ok(id)
-        })
+        .write(move |c| super::reply::queue(c, local, &reply, &key, now))
         .await?;
     Ok((
         axum::http::StatusCode::ACCEPTED,

@@ -2,6 +2,8 @@
 //! flag (set by the bot's handoff, read live by the UI badge and alerts), assignment and status.
 
 pub mod api;
+pub mod pages;
+pub mod reply;
 pub mod store;
 
 use serde::Serialize;

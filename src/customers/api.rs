@@ -84,6 +84,7 @@ async fn list_customers(
     };
     let filter = Filter {
         search: params.q.clone(),
+        country: brand.country(),
         segment: params.segmento.clone(),
         tag: params.etiqueta.clone(),
         channel: params.canal.clone(),

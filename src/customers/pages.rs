@@ -26,11 +26,13 @@ pub fn router() -> Router<AppState> {
         .route("/m/{slug}/clientes/exportar.csv", get(import_pages::export))
         .route(
             "/m/{slug}/clientes/importar",
-            get(import_pages::import_form).post(import_pages::import_preview),
+            get(import_pages::import_form)
+                .post(import_pages::import_preview)
+                .layer(crate::web::csvkit::upload_limit()),
         )
         .route(
             "/m/{slug}/clientes/importar/confirmar",
-            post(import_pages::import_confirm),
+            post(import_pages::import_confirm).layer(crate::web::csvkit::upload_limit()),
         )
         .route("/m/{slug}/clientes/{id}", get(show).post(update))
         .route("/m/{slug}/clientes/{id}/editar", get(edit_form))
@@ -75,6 +77,7 @@ async fn list(
     let b = ui.brand(&state, &slug, Access::Read).await?;
     let filter = store::Filter {
         search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+        country: b.brand().country(),
         segment: Some(q.segmento.clone()).filter(|s| SEGMENTS.contains(&s.as_str())),
         channel: Some(q.canal.clone()).filter(|s| ACQUISITION_CHANNELS.contains(&s.as_str())),
         consent: match q.consentimiento.as_str() {
@@ -424,11 +427,13 @@ async fn merge_form(
     } else {
         q.q.clone()
     };
+    let country = b.brand().country();
     let candidates = b
         .tenant
         .read(move |c| {
             let f = store::Filter {
                 search: Some(search),
+                country,
                 ..Default::default()
             };
             Ok(store::list(c, &f, store::SortBy::Name, None, 20)?.0)

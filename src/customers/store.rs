@@ -210,6 +210,9 @@ impl SortBy {
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub search: Option<String>,
+    /// The brand's country, so a phone typed the national way ("987 654 321") finds the
+    /// customer stored in E.164 ("+51987654321").
+    pub country: Option<phonenumber::country::Id>,
     pub segment: Option<String>,
     pub tag: Option<String>,
     pub channel: Option<String>,
@@ -228,7 +231,11 @@ pub fn list(
 ) -> Result<(Vec<Customer>, Option<Cursor>), AppError> {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    if let Some(q) = filter.search.as_deref().and_then(fts_query) {
+    if let Some(q) = filter
+        .search
+        .as_deref()
+        .and_then(|text| search_query(text, filter.country))
+    {
         clauses.push("id IN (SELECT rowid FROM clientes_fts WHERE clientes_fts MATCH ?)".into());
         args.push(Box::new(q));
     }
@@ -309,6 +316,28 @@ fn json_to_sql(v: &serde_json::Value) -> Result<rusqlite::types::Value, AppError
     }
 }
 
+/// The FTS query for a customer search: the words as typed and, when the text is a phone
+/// number without its country code, also the number behind the brand's calling code (the
+/// index holds E.164 digits, so "987654" must also look for "51987654…").
+pub fn search_query(text: &str, country: Option<phonenumber::country::Id>) -> Option<String> {
+    let words = fts_query(text)?;
+    let phone_like = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || " -().".contains(c));
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let calling_code = country
+        .and_then(|c| phonenumber::metadata::DATABASE.by_id(c.as_ref()))
+        .map(|m| m.country_code().to_string());
+    match calling_code {
+        Some(cc) if phone_like && digits.len() >= 3 => {
+            // National trunk prefixes (Argentina's 0) are not part of the E.164 number.
+            let national = digits.trim_start_matches('0');
+            Some(format!("({words}) OR \"{cc}{national}\"*"))
+        }
+        _ => Some(words),
+    }
+}
+
 /// Turns free text into a safe FTS5 prefix query: each word quoted, so user input can
 /// never be read as FTS syntax. Returns `None` when nothing searchable remains.
 pub fn fts_query(text: &str) -> Option<String> {
@@ -325,6 +354,24 @@ pub fn fts_query(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_searches_also_look_behind_the_calling_code() {
+        let pe = Some(phonenumber::country::Id::PE);
+        assert_eq!(
+            search_query("987 654", pe).as_deref(),
+            Some("(\"987\"* \"654\"*) OR \"51987654\"*")
+        );
+        assert_eq!(
+            search_query("011 4555", Some(phonenumber::country::Id::AR)).as_deref(),
+            Some("(\"011\"* \"4555\"*) OR \"54114555\"*")
+        );
+        // Names, full international numbers typed with "+", and short digits stay as typed.
+        assert_eq!(search_query("ana", pe).as_deref(), Some("\"ana\"*"));
+        assert_eq!(search_query("+51987", pe).as_deref(), Some("\"51987\"*"));
+        assert_eq!(search_query("98", pe).as_deref(), Some("\"98\"*"));
+        assert_eq!(search_query("987654", None).as_deref(), Some("\"987654\"*"));
+    }
 
     #[test]
     fn fts_query_quotes_every_term() {

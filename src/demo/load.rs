@@ -87,6 +87,7 @@ fn load_all(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
             w.interactions(&mut out, &customers, chat.customer as usize, &mut loaded)?;
         }
     }
+    super::inbox::derive(&tx, plan.now)?;
     tx.commit()?;
     progress.finish();
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;

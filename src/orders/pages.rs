@@ -254,7 +254,23 @@ async fn ticket(
     b.page(&state, "orders/ticket.html", "pedidos", ctx).await
 }
 
-/// Server-sent events: `pedidos` whenever an order of this brand changes.
+/// Which screens a batch of changed tables concerns: orders win (the board is the busiest
+/// screen); the inbox follows conversations and their messages.
+fn event_name(tables: &[String]) -> Option<&'static str> {
+    if tables.iter().any(|t| t.starts_with("pedido")) {
+        Some("pedidos")
+    } else if tables
+        .iter()
+        .any(|t| t == "conversaciones" || t == "interacciones")
+    {
+        Some("conversaciones")
+    } else {
+        None
+    }
+}
+
+/// Server-sent events: `pedidos` whenever an order of this brand changes, `conversaciones`
+/// when the inbox moves.
 async fn events(
     State(state): State<AppState>,
     ui: Ui,
@@ -270,11 +286,12 @@ async fn events(
             loop {
                 tokio::select! {
                     r = rx.recv() => match r {
-                        Ok(change) if change.tables.iter().any(|t| t.starts_with("pedido")) => {
-                            let event = Event::default().event("pedidos").data(change.seq.to_string());
-                            return Some((Ok(event), (rx, shutdown)));
+                        Ok(change) => {
+                            if let Some(name) = event_name(&change.tables) {
+                                let event = Event::default().event(name).data(change.seq.to_string());
+                                return Some((Ok(event), (rx, shutdown)));
+                            }
                         }
-                        Ok(_) => continue,
                         Err(RecvError::Lagged(_)) => {
                             let event = Event::default().event("pedidos").data("lagged");
                             return Some((Ok(event), (rx, shutdown)));

@@ -23,11 +23,13 @@ pub fn router() -> Router<AppState> {
         .route("/m/{slug}/productos/exportar.csv", get(export))
         .route(
             "/m/{slug}/productos/importar",
-            get(import_form).post(import_preview),
+            get(import_form)
+                .post(import_preview)
+                .layer(crate::web::csvkit::upload_limit()),
         )
         .route(
             "/m/{slug}/productos/importar/confirmar",
-            post(import_confirm),
+            post(import_confirm).layer(crate::web::csvkit::upload_limit()),
         )
         .route("/m/{slug}/productos/{id}", post(update))
 }

@@ -73,7 +73,8 @@ async fn render(
             activo => u.active, manageable, yo => u.id == b.ui.session.user.id }
         })
         .collect();
-    let ctx = context! { people, roles, flash };
+    let integraciones = super::integrations::of_brand(state, b.slug()).await?;
+    let ctx = context! { people, roles, flash, integraciones };
     b.page(state, "settings/index.html", "ajustes", ctx).await
 }
 

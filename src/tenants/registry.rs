@@ -57,8 +57,9 @@ pub struct Registry {
     control: Arc<Database>,
     observer: Option<Arc<dyn DatabaseObserver>>,
     open: RwLock<HashMap<Slug, Arc<Tenant>>>,
-    /// Serialises opening so two requests never migrate the same file at once.
-    opening: AsyncMutex<()>,
+    /// One lock per brand being opened, so two requests never migrate the same file at
+    /// once while different brands open side by side.
+    opening: std::sync::Mutex<HashMap<Slug, Arc<AsyncMutex<()>>>>,
 }
 
 impl Registry {
@@ -91,7 +92,7 @@ impl Registry {
             control,
             observer,
             open: RwLock::default(),
-            opening: AsyncMutex::new(()),
+            opening: std::sync::Mutex::default(),
         })
     }
 
@@ -115,7 +116,14 @@ impl Registry {
             t.replace_brand(self.get(slug).await?);
             return Ok(t);
         }
-        let _guard = self.opening.lock().await;
+        let lock = {
+            let mut locks = match self.opening.lock() {
+                Ok(l) => l,
+                Err(p) => p.into_inner(),
+            };
+            locks.entry(slug.clone()).or_default().clone()
+        };
+        let _guard = lock.lock().await;
         if let Some(t) = self.cached(slug) {
             return Ok(t);
         }
@@ -142,6 +150,27 @@ impl Registry {
             open.insert(slug.clone(), tenant.clone());
         }
         Ok(tenant)
+    }
+
+    /// Opens every active brand, `concurrency` at a time, so the first request to each does
+    /// not pay for migrations and file opening. Failures are logged; the request that needs
+    /// the brand will report them.
+    pub async fn open_all(&self, concurrency: usize) {
+        use futures_util::StreamExt;
+        let brands = match self.list(false).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list brands to open them");
+                return;
+            }
+        };
+        futures_util::stream::iter(brands)
+            .for_each_concurrent(concurrency.max(1), |b| async move {
+                if let Err(e) = self.tenant(&b.slug).await {
+                    tracing::warn!(brand = %b.slug, error = %e, "brand cannot be opened");
+                }
+            })
+            .await;
     }
 
     fn cached(&self, slug: &Slug) -> Option<Arc<Tenant>> {

@@ -135,6 +135,21 @@ pub fn fold(header: &str) -> String {
         .collect()
 }
 
+/// Largest CSV a staff member may upload (and post back confirmed) on an import screen: a
+/// brand's whole customer list or order history, far above the 1 MiB API body limit.
+pub const UPLOAD_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// Whether `path` is an import screen's upload or confirmation, which take [`UPLOAD_MAX_BYTES`].
+pub fn is_upload_path(path: &str) -> bool {
+    path.starts_with("/m/")
+        && (path.ends_with("/importar") || path.ends_with("/importar/confirmar"))
+}
+
+/// The body limit for an import route.
+pub fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(UPLOAD_MAX_BYTES)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ pub mod ingest;
 pub mod interactive;
 pub mod order_text;
 pub mod outbound;
+pub mod pages;
 pub mod payload;
 pub mod phone;
 pub mod queue;

@@ -450,3 +450,46 @@ async fn admin_commands_work_while_the_server_runs() {
         .await
         .problem(409, "conflict");
 }
+
+/// A closed pipe (`autonomo tenant list | head -0`) ends the command quietly; a full disk
+/// gets one clear line. Neither is a panic with a backtrace.
+#[test]
+fn output_that_cannot_be_written_is_not_a_crash() {
+    let env = TestEnv::new();
+    for n in 0..40 {
+        env.cli_ok(&[
+            "tenant",
+            "create",
+            "--name",
+            &format!("Marca {n}"),
+            &format!("m{n}"),
+        ]);
+    }
+    let mut child = env
+        .command()
+        .args(["tenant", "list"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "broken pipe: {:?} {err}", out.status);
+    assert!(!err.contains("panicked"), "{err}");
+
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let out = env
+        .command()
+        .args(["tenant", "list"])
+        .stdin(Stdio::null())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write output"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

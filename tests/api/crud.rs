@@ -510,6 +510,16 @@ async fn customer_list_filters_search_sort_and_pagination() {
     assert_eq!(search("c3@ejemplo.pe").await, ["Bruno Díaz"]);
     let phone = created[7]["telefono"].as_str().unwrap().to_string();
     assert_eq!(search(&phone).await, ["Elena Rojas"]);
+    // Staff type numbers the national way, spaced, or only the start of them.
+    let national = phone.trim_start_matches("+51").to_string();
+    assert_eq!(search(&national).await, ["Elena Rojas"]);
+    let spaced = format!("{} {} {}", &national[..3], &national[3..6], &national[6..]);
+    assert_eq!(search(&spaced).await, ["Elena Rojas"]);
+    assert!(
+        search(&national[..6])
+            .await
+            .contains(&"Elena Rojas".to_string())
+    );
     assert!(search("zzzz").await.is_empty());
     assert_eq!(
         search("ana").await.len(),

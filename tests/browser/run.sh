@@ -47,6 +47,15 @@ PASSWORD="clave-de-prueba-123"
 echo "$PASSWORD" | A user create --email encargada@gollos.pe --name "Lucía Ramos" --role manager --tenant gollos --tenant eco-eterno >/dev/null
 echo "$PASSWORD" | A user create --email caja@gollos.pe --name "Diego Caja" --role staff --tenant gollos >/dev/null
 TOKEN=$(A token create --tenant gollos --scope write --label browser-tests)
+# WhatsApp for the inbox step: the tests sign webhooks with this secret; replies go to a
+# Graph API address nothing listens on, so they stay queued (and nothing leaves the machine).
+WA_PHONE_ID=118093456721984
+WA_APP_SECRET=browser-test-app-secret
+printf '%s' "$WA_APP_SECRET" >"$DATA/wa-secret"
+printf '%s' "browser-test-token" >"$DATA/wa-token"
+A whatsapp set --tenant gollos --phone-number-id "$WA_PHONE_ID" --verify-token verify-me \
+  --app-secret-file "$DATA/wa-secret" --access-token-file "$DATA/wa-token" >/dev/null
+export AUTONOMO_WHATSAPP_API_BASE=http://127.0.0.1:9
 
 "$BIN" --data-dir "$DATA" serve --listen "127.0.0.1:$PORT" >"$DATA/server.log" 2>&1 &
 SERVER_PID=$!
@@ -81,4 +90,5 @@ done
 
 echo "== browser tests against $BASE"
 BASE_URL=$BASE CHROMIUM=$CHROMIUM PASSWORD=$PASSWORD SCREENSHOTS=$ROOT/docs/screenshots \
+  WA_PHONE_ID=$WA_PHONE_ID WA_APP_SECRET=$WA_APP_SECRET \
   node tests/browser/ui.test.mjs

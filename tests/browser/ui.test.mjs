@@ -5,6 +5,7 @@
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
+import { createHmac } from "node:crypto";
 
 const BASE = process.env.BASE_URL;
 const PASSWORD = process.env.PASSWORD;
@@ -236,6 +237,48 @@ await step("staff sees no settings; a tablet in portrait still works", async () 
   await portrait.page.goto(`${BASE}/m/gollos/pedidos/nuevo`);
   await shot(portrait.page, "12-new-order-portrait");
   await portrait.context.close();
+});
+
+// A customer writes on WhatsApp (a signed webhook, as Meta sends it) and asks for a person:
+// the open inbox shows the chat live; staff open it and answer.
+async function whatsappMessage(from, name, body) {
+  const payload = JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [{ id: "104856302947731", changes: [{ field: "messages", value: {
+      messaging_product: "whatsapp",
+      metadata: { display_phone_number: "51999000111", phone_number_id: process.env.WA_PHONE_ID },
+      contacts: [{ profile: { name }, wa_id: from }],
+      messages: [{ from, id: `wamid.browser.${Date.now()}`, timestamp: String(Math.floor(Date.now() / 1000)),
+        type: "text", text: { body } }],
+    } }] }],
+  });
+  const sig = "sha256=" + createHmac("sha256", process.env.WA_APP_SECRET).update(payload).digest("hex");
+  const res = await fetch(`${BASE}/api/webhooks/whatsapp`, {
+    method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": sig }, body: payload,
+  });
+  assert.equal(res.status, 200, "webhook accepted");
+}
+
+await step("inbox: a WhatsApp message asking for a person appears live; staff answer it", async () => {
+  const p = B.page;
+  await p.goto(`${BASE}/m/gollos/bandeja`);
+  await p.getByRole("heading", { name: "Bandeja", level: 1 }).waitFor();
+  await p.locator("[data-live-badge].on").waitFor();
+  await whatsappMessage("51987111099", "Rosa Mendoza", "Hola, quiero hablar con una persona por favor");
+  const row = p.locator("#inbox-list li", { hasText: "Rosa Mendoza" });
+  await row.waitFor({ timeout: 10000 });
+  await Promise.all([p.waitForURL(/\/bandeja\/\d+/), row.locator("a").click()]);
+  await p.getByText("quiero hablar con una persona").first().waitFor();
+  await p.locator("#reply-text").fill("Hola Rosa, soy Diego. ¿En qué te ayudo?");
+  await p.click(".reply button[type=submit]");
+  await p.locator(".msg-row.out", { hasText: "soy Diego" }).waitFor();
+  assert.equal(await p.locator("#reply-text").inputValue(), "", "the box is empty after sending");
+  await shot(p, "13-inbox");
+  // Assign to me, then the "mine" filter lists it.
+  await p.click("button[value=asignarme]");
+  await p.locator(".thread-head .badge", { hasText: "Asignada a" }).waitFor();
+  await p.goto(`${BASE}/m/gollos/bandeja?filtro=mias`);
+  await p.locator("#inbox-list li", { hasText: "Rosa Mendoza" }).waitFor();
 });
 
 await step("no script errors and no CSP violations on any screen", async () => {

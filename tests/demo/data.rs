@@ -576,3 +576,55 @@ async fn the_printed_token_reaches_the_demo_through_the_api() {
     }
     drop(server);
 }
+
+#[test]
+fn whatsapp_chats_fill_the_inbox_as_live_ingestion_would() {
+    let mut open_total = 0;
+    for slug in BRANDS {
+        let conn = open(slug);
+        let with_chats = count(
+            &conn,
+            "SELECT COUNT(DISTINCT i.cliente_id) FROM interacciones i JOIN clientes c ON c.id = i.cliente_id
+             WHERE i.canal = 'whatsapp' AND c.telefono IS NOT NULL",
+        );
+        assert!(with_chats > 0, "{slug}: no WhatsApp chats");
+        assert_eq!(
+            count(&conn, "SELECT COUNT(*) FROM conversaciones"),
+            with_chats,
+            "{slug}"
+        );
+        // The identity is the phone as WhatsApp sends it (digits, no '+').
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT COUNT(*) FROM wa_contactos w JOIN clientes c ON c.id = w.cliente_id WHERE '+' || w.wa_id <> c.telefono"
+            ),
+            0,
+            "{slug}"
+        );
+        // Each conversation ends with the customer's latest WhatsApp message.
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT COUNT(*) FROM conversaciones k WHERE k.ultimo_mensaje_en <>
+                   (SELECT MAX(creado_en) FROM interacciones i WHERE i.cliente_id = k.cliente_id AND i.canal = 'whatsapp')"
+            ),
+            0,
+            "{slug}"
+        );
+        // A person is only ever asked for on an open, unread chat.
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT COUNT(*) FROM conversaciones WHERE necesita_humano = 1 AND (no_leidos = 0 OR estado <> 'abierta')"
+            ),
+            0,
+            "{slug}"
+        );
+        open_total += count(
+            &conn,
+            "SELECT COUNT(*) FROM conversaciones WHERE estado = 'abierta'",
+        );
+    }
+    assert!(open_total > 0, "the inbox has open chats somewhere");
+}

@@ -455,3 +455,190 @@ fn user_accounts_from_the_command_line() {
         .success()
     );
 }
+
+/// The settings page tells a manager which integrations run: WhatsApp shows its number once
+/// set (never a secret), backups and the mirror say they are not configured.
+#[tokio::test]
+async fn settings_show_the_state_of_whatsapp_backups_and_the_mirror() {
+    let app = App::new().await;
+    let manager = app.login("manager@x.pe").await;
+    let page = app.get("/m/gollos/ajustes", Some(&manager)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("autonomo whatsapp set --tenant"),
+        "WhatsApp not set up yet"
+    );
+    assert!(page.body.contains("[backup] en autonomo.toml"));
+    assert!(page.body.contains("[mirror] postgres_url en autonomo.toml"));
+
+    let keyring = app.state.keyring.clone();
+    app.state
+        .registry
+        .control()
+        .write(move |c| {
+            autonomo::whatsapp::config::set(
+                c,
+                &keyring,
+                &autonomo::tenants::Slug::parse("gollos").unwrap(),
+                &autonomo::whatsapp::config::NumberInput {
+                    phone_number_id: "118093456721984".into(),
+                    waba_id: None,
+                    verify_token: "token-de-verificacion".into(),
+                    app_secret: "secreto-de-la-app-muy-privado".into(),
+                    access_token: "EAAG-token-de-acceso-privado".into(),
+                    mps: None,
+                },
+                autonomo::time::now_ms(),
+            )
+        })
+        .await
+        .unwrap();
+    let page = app.get("/m/gollos/ajustes", Some(&manager)).await;
+    assert!(page.body.contains("Conectado") && page.body.contains("118093456721984"));
+    for secret in [
+        "secreto-de-la-app-muy-privado",
+        "EAAG-token-de-acceso-privado",
+        "token-de-verificacion",
+    ] {
+        assert!(!page.body.contains(secret), "settings leak {secret}");
+    }
+}
+
+/// Managers set the WhatsApp number, the bot and its FAQ from the UI: secrets are stored
+/// (the bot and webhook read them) but never shown back, a blank secret keeps the stored one,
+/// bad hours are refused, and staff cannot open the screen.
+#[tokio::test]
+async fn managers_configure_whatsapp_the_bot_and_its_faq_in_the_ui() {
+    let app = App::new().await;
+    let manager = app.login("manager@x.pe").await;
+    let page = app.get("/m/gollos/ajustes/whatsapp", Some(&manager)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let save = |fields: Vec<(&'static str, &'static str)>| {
+        let app = &app;
+        let manager = manager.clone();
+        async move {
+            app.post(
+                "/m/gollos/ajustes/whatsapp/numero",
+                Some(&manager),
+                &fields,
+                true,
+            )
+            .await
+        }
+    };
+    // A first save without secrets is refused: there is nothing to keep.
+    let r = save(vec![("phone_number_id", "118093456721984")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = save(vec![
+        ("phone_number_id", "118093456721984"),
+        ("verify_token", "verifica-esto"),
+        ("app_secret", "secreto-de-app-privadisimo"),
+        ("access_token", "EAAG-token-privadisimo"),
+        ("mps", "20"),
+    ])
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Change only the throughput: the secrets stay.
+    let r = save(vec![("phone_number_id", "118093456721984"), ("mps", "40")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let keyring = app.state.keyring.clone();
+    let stored = app
+        .state
+        .registry
+        .control()
+        .read(move |c| {
+            autonomo::whatsapp::config::by_brand(
+                c,
+                &keyring,
+                &autonomo::tenants::Slug::parse("gollos").unwrap(),
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.app_secret, "secreto-de-app-privadisimo");
+    assert_eq!(stored.access_token, "EAAG-token-privadisimo");
+    assert_eq!(stored.verify_token, "verifica-esto");
+    assert_eq!(stored.mps, 40);
+    let page = app.get("/m/gollos/ajustes/whatsapp", Some(&manager)).await;
+    for secret in [
+        "secreto-de-app-privadisimo",
+        "EAAG-token-privadisimo",
+        "verifica-esto",
+    ] {
+        assert!(!page.body.contains(secret), "the page shows {secret}");
+    }
+
+    // Bot settings: bad hours are refused, good ones stored.
+    let r = app
+        .post(
+            "/m/gollos/ajustes/whatsapp/bot",
+            Some(&manager),
+            &[("horario", "25:00-10:00")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            "/m/gollos/ajustes/whatsapp/bot",
+            Some(&manager),
+            &[
+                ("horario", "11:00-22:30"),
+                ("fuera_de_horario", "Abrimos a las 11 am"),
+                ("plantilla", "te_extranamos"),
+                ("plantilla_idioma", "es"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // FAQ: add, edit, delete.
+    let r = app
+        .post(
+            "/m/gollos/ajustes/whatsapp/faq",
+            Some(&manager),
+            &[
+                ("pregunta", "¿Hacen delivery?"),
+                ("respuesta", "Sí, en todo Lima."),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get("/m/gollos/ajustes/whatsapp", Some(&manager)).await;
+    assert!(page.body.contains("Abrimos a las 11 am") && page.body.contains("te_extranamos"));
+    assert!(page.body.contains("Sí, en todo Lima."));
+    let id = support::attr_value(&page.body, "data-faq=\"").unwrap();
+    let r = app
+        .post(
+            &format!("/m/gollos/ajustes/whatsapp/faq/{id}"),
+            Some(&manager),
+            &[
+                ("pregunta", "¿Hacen delivery?"),
+                ("respuesta", "Sí, en Lima y Callao."),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get("/m/gollos/ajustes/whatsapp", Some(&manager)).await;
+    assert!(page.body.contains("Sí, en Lima y Callao.") && !page.body.contains("en todo Lima"));
+    let r = app
+        .post(
+            &format!("/m/gollos/ajustes/whatsapp/faq/{id}/borrar"),
+            Some(&manager),
+            &[],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get("/m/gollos/ajustes/whatsapp", Some(&manager)).await;
+    assert!(!page.body.contains("Lima y Callao"));
+
+    // Staff may not configure WhatsApp.
+    let staff = app.login("staff@x.pe").await;
+    let r = app.get("/m/gollos/ajustes/whatsapp", Some(&staff)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

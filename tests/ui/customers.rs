@@ -389,3 +389,75 @@ fn html_unescape(s: &str) -> String {
 fn unused() -> Option<String> {
     attr_value("", "")
 }
+
+/// A real customer list is bigger than the API's 1 MiB body limit: 9,500 rows (~1.4 MiB)
+/// upload, preview and import in one go.
+#[tokio::test]
+async fn a_csv_bigger_than_the_api_body_limit_imports_whole() {
+    let app = App::new().await;
+    let manager = app.login("manager@x.pe").await;
+    let mut file = String::from("nombre,telefono,correo,notas\n");
+    for n in 0..9_500 {
+        file.push_str(&format!(
+            "Cliente Número {n},9{:08},cliente{n}@correo-de-prueba.pe,Vino por la promoción de verano del año pasado y pidió factura a nombre de su empresa\n",
+            10_000_000 + n
+        ));
+    }
+    assert!(file.len() > 1024 * 1024);
+    let preview = app
+        .upload("/m/gollos/clientes/importar", &manager, file.as_bytes())
+        .await;
+    assert_eq!(
+        preview.status,
+        StatusCode::OK,
+        "{}",
+        preview
+            .body
+            .split("</h1>")
+            .nth(1)
+            .unwrap_or(&preview.body)
+            .chars()
+            .take(300)
+            .collect::<String>()
+    );
+    let datos = {
+        let start = preview.body.find("name=\"datos\"").unwrap();
+        let open = preview.body[start..].find('>').unwrap() + start + 1;
+        let close = preview.body[open..].find("</textarea>").unwrap() + open;
+        html_unescape(&preview.body[open..close])
+    };
+    let r = app
+        .post(
+            "/m/gollos/clientes/importar/confirmar",
+            Some(&manager),
+            &[
+                ("datos", &datos),
+                ("delimitador", ","),
+                ("codificacion", "UTF-8"),
+                ("map_nombre", "0"),
+                ("map_telefono", "1"),
+                ("map_email", "2"),
+                ("map_notas", "3"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.body[..r.body.len().min(500)]
+    );
+    assert_eq!(attr_text(&r.body, "data-count=\"creados\">"), "9500");
+    // The API keeps its own, smaller limit.
+    let big = "x".repeat(2 * 1024 * 1024);
+    let api = app
+        .post(
+            "/m/gollos/clientes",
+            Some(&manager),
+            &[("nombre", &big)],
+            true,
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::PAYLOAD_TOO_LARGE);
+}

@@ -2,5 +2,6 @@
 
 mod auth;
 mod customers;
+mod inbox;
 mod orders;
 mod support;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::knowledge;
 use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::auth::{Access, Caller};
@@ -32,33 +33,7 @@ async fn ctx(
     TenantCtx::open(&state.registry, caller, &slug, access).await
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Faq {
-    #[serde(default, skip_deserializing)]
-    pub id: i64,
-    pub pregunta: String,
-    pub respuesta: String,
-}
-
-fn check_faq(f: &Faq) -> Result<(), AppError> {
-    let bad = |field: &str| {
-        AppError::validation(
-            field,
-            "length",
-            msg(
-                "Debe tener de 1 a 1000 caracteres.",
-                "Must be 1 to 1000 characters.",
-            ),
-        )
-    };
-    if f.pregunta.trim().is_empty() || f.pregunta.chars().count() > 1000 {
-        return Err(bad("pregunta"));
-    }
-    if f.respuesta.trim().is_empty() || f.respuesta.chars().count() > 1000 {
-        return Err(bad("respuesta"));
-    }
-    Ok(())
-}
+pub use super::knowledge::{Faq, Settings};
 
 #[utoipa::path(get, path = "/api/marcas/{slug}/whatsapp/faq", tag = "whatsapp",
     params(("slug" = String, Path)), responses((status = 200, body = Vec<Faq>)), security(("bearer" = [])))]
@@ -68,20 +43,7 @@ async fn list_faq(
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Vec<Faq>>, AppError> {
     let t = ctx(&s, &caller, &slug, Access::Read).await?;
-    let rows = t
-        .read(|c| {
-            let mut stmt = c.prepare("SELECT id, pregunta, respuesta FROM wa_faq ORDER BY id")?;
-            let rows = stmt.query_map([], |r| {
-                Ok(Faq {
-                    id: r.get(0)?,
-                    pregunta: r.get(1)?,
-                    respuesta: r.get(2)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await?;
-    Ok(axum::Json(rows))
+    Ok(axum::Json(t.read(knowledge::list_faq).await?))
 }
 
 #[utoipa::path(post, path = "/api/marcas/{slug}/whatsapp/faq", tag = "whatsapp", params(("slug" = String, Path)),
@@ -92,17 +54,11 @@ async fn create_faq(
     Path(slug): Path<String>,
     ApiJson(mut f): ApiJson<Faq>,
 ) -> Result<(StatusCode, axum::Json<Faq>), AppError> {
-    check_faq(&f)?;
+    f.check()?;
     let t = ctx(&s, &caller, &slug, Access::Write).await?;
-    let (q, a) = (f.pregunta.clone(), f.respuesta.clone());
+    let entry = f.clone();
     f.id = t
-        .write(move |c| {
-            c.execute(
-                "INSERT INTO wa_faq (pregunta, respuesta, creado_en) VALUES (?1, ?2, ?3)",
-                rusqlite::params![q, a, now_ms()],
-            )?;
-            Ok(c.last_insert_rowid())
-        })
+        .write(move |c| knowledge::add_faq(c, &entry, now_ms()))
         .await?;
     Ok((StatusCode::CREATED, axum::Json(f)))
 }
@@ -116,20 +72,11 @@ async fn update_faq(
     Path((slug, id)): Path<(String, i64)>,
     ApiJson(mut f): ApiJson<Faq>,
 ) -> Result<axum::Json<Faq>, AppError> {
-    check_faq(&f)?;
+    f.check()?;
     let t = ctx(&s, &caller, &slug, Access::Write).await?;
-    let (q, a) = (f.pregunta.clone(), f.respuesta.clone());
-    t.write(move |c| {
-        let n = c.execute(
-            "UPDATE wa_faq SET pregunta = ?2, respuesta = ?3 WHERE id = ?1",
-            rusqlite::params![id, q, a],
-        )?;
-        if n == 0 {
-            return Err(AppError::NotFound("pregunta frecuente"));
-        }
-        Ok(())
-    })
-    .await?;
+    let entry = f.clone();
+    t.write(move |c| knowledge::update_faq(c, id, &entry))
+        .await?;
     f.id = id;
     Ok(axum::Json(f))
 }
@@ -142,13 +89,7 @@ async fn delete_faq(
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, AppError> {
     let t = ctx(&s, &caller, &slug, Access::Write).await?;
-    t.write(
-        move |c| match c.execute("DELETE FROM wa_faq WHERE id = ?1", [id])? {
-            0 => Err(AppError::NotFound("pregunta frecuente")),
-            _ => Ok(()),
-        },
-    )
-    .await?;
+    t.write(move |c| knowledge::delete_faq(c, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -234,26 +175,6 @@ async fn put_synonyms(
     Ok(axum::Json(list))
 }
 
-/// Bot settings; `null` or absent removes a setting.
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Settings {
-    /// "HH:MM-HH:MM" in the brand's time zone, e.g. "11:00-22:30".
-    pub horario: Option<String>,
-    /// Reply sent outside business hours.
-    pub fuera_de_horario: Option<String>,
-    /// Approved template sent instead of free-form text outside the 24-hour window.
-    pub plantilla: Option<String>,
-    pub plantilla_idioma: Option<String>,
-}
-
-const KEYS: [&str; 4] = [
-    "horario",
-    "fuera_de_horario",
-    "plantilla",
-    "plantilla_idioma",
-];
-
 #[utoipa::path(get, path = "/api/marcas/{slug}/whatsapp/ajustes", tag = "whatsapp",
     params(("slug" = String, Path)), responses((status = 200, body = Settings)), security(("bearer" = [])))]
 async fn get_settings(
@@ -262,18 +183,7 @@ async fn get_settings(
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Settings>, AppError> {
     let t = ctx(&s, &caller, &slug, Access::Read).await?;
-    Ok(axum::Json(
-        t.read(|c| {
-            let get = |k| super::setting(c, k);
-            Ok(Settings {
-                horario: get("horario")?,
-                fuera_de_horario: get("fuera_de_horario")?,
-                plantilla: get("plantilla")?,
-                plantilla_idioma: get("plantilla_idioma")?,
-            })
-        })
-        .await?,
-    ))
+    Ok(axum::Json(t.read(knowledge::read_settings).await?))
 }
 
 #[utoipa::path(put, path = "/api/marcas/{slug}/whatsapp/ajustes", tag = "whatsapp", params(("slug" = String, Path)),
@@ -284,38 +194,10 @@ async fn put_settings(
     Path(slug): Path<String>,
     ApiJson(v): ApiJson<Settings>,
 ) -> Result<axum::Json<Settings>, AppError> {
-    if let Some(h) = &v.horario {
-        let ok = h.split_once('-').is_some_and(|(a, b)| {
-            [a, b].iter().all(|t| {
-                t.trim().split_once(':').is_some_and(|(h, m)| {
-                    h.parse::<u32>().is_ok_and(|h| h < 24) && m.parse::<u32>().is_ok_and(|m| m < 60)
-                })
-            })
-        });
-        if !ok {
-            return Err(AppError::validation(
-                "horario",
-                "format",
-                msg("Usa el formato HH:MM-HH:MM.", "Use the format HH:MM-HH:MM."),
-            ));
-        }
-    }
+    v.check()?;
     let t = ctx(&s, &caller, &slug, Access::Write).await?;
-    let values = [
-        v.horario.clone(),
-        v.fuera_de_horario.clone(),
-        v.plantilla.clone(),
-        v.plantilla_idioma.clone(),
-    ];
-    t.write(move |c| {
-        for (k, val) in KEYS.iter().zip(values) {
-            match val.filter(|x| !x.trim().is_empty()) {
-                Some(x) => c.execute("INSERT INTO wa_ajustes (clave, valor) VALUES (?1, ?2) ON CONFLICT (clave) DO UPDATE SET valor = excluded.valor", rusqlite::params![k, x.trim()])?,
-                None => c.execute("DELETE FROM wa_ajustes WHERE clave = ?1", [k])?,
-            };
-        }
-        Ok(())
-    })
-    .await?;
+    let values = v.clone();
+    t.write(move |c| knowledge::write_settings(c, &values))
+        .await?;
     Ok(axum::Json(v))
 }

@@ -5,6 +5,7 @@
 
 pub mod api;
 mod catalogue;
+pub mod knowledge;
 mod menu;
 mod text;
 
