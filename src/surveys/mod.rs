@@ -14,7 +14,7 @@ use crate::campaigns::store::automation;
 use crate::error::AppError;
 use crate::interactions::{self, NewInteraction};
 use crate::reminders::{self, NewReminder};
-use crate::whatsapp::interactive::{ListMessage, ListRow};
+use crate::whatsapp::interactive::{ListMessage, ListRow, ReplyButtons};
 use crate::whatsapp::outbound::OutboundMessage;
 use crate::whatsapp::payload::{InteractiveReply, Message, MessageKind};
 use crate::whatsapp::queue;
@@ -242,13 +242,38 @@ pub fn handle(
         }
         return Ok(true);
     }
+    if let MessageKind::Interactive(InteractiveReply::ButtonReply { id, .. }) = &msg.kind
+        && let Some((wants, order)) = id
+            .split_once(':')
+            .filter(|(k, _)| matches!(*k, "comentar" | "sin_comentario"))
+            .and_then(|(k, o)| o.parse::<i64>().ok().map(|o| (k == "comentar", o)))
+    {
+        let (sql, text) = if wants {
+            (
+                "UPDATE encuestas SET comentario = '', respondida_en = ?3 WHERE pedido_id = ?1 AND cliente_id = ?2 AND estado = 'nps'",
+                "Escríbenos tu comentario aquí. 🙏",
+            )
+        } else {
+            (
+                "UPDATE encuestas SET estado = 'completa', respondida_en = ?3 WHERE pedido_id = ?1 AND cliente_id = ?2 AND estado = 'nps'",
+                "¡Gracias por tus respuestas! 🙌",
+            )
+        };
+        if c.prepare_cached(sql)?
+            .execute(params![order, customer, now])?
+            > 0
+        {
+            reply(c, customer, dest, msg, text, now)?;
+        }
+        return Ok(true);
+    }
     let MessageKind::Text { body } = &msg.kind else {
         return Ok(false);
     };
     // Follow-ups only for the customer's latest survey, shortly after their last answer.
-    let open: Option<(i64, String, i64)> = c
+    let open: Option<(i64, String, Option<String>)> = c
         .prepare_cached(
-            "SELECT pedido_id, estado, respondida_en FROM encuestas
+            "SELECT pedido_id, estado, comentario FROM encuestas
              WHERE cliente_id = ?1 AND estado IN ('csat', 'nps') AND respondida_en >= ?2
              ORDER BY respondida_en DESC LIMIT 1",
         )?
@@ -256,7 +281,7 @@ pub fn handle(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
-    let Some((order, estado, _)) = open else {
+    let Some((order, estado, comentario)) = open else {
         return Ok(false);
     };
     let text = body.trim();
@@ -284,18 +309,29 @@ pub fn handle(
                 now,
             )?;
         }
-        reply(
-            c,
-            customer,
-            dest,
-            msg,
-            "¿Quieres dejarnos un comentario? Escríbelo aquí (o responde «no»).",
-            now,
-        )?;
+        // Buttons, so a later message (an order) is never taken for a comment by mistake.
+        if let Some(dest) = dest {
+            let ask = ReplyButtons::new("¿Quieres dejarnos un comentario?")
+                .button(format!("comentar:{order}"), "Sí, comentar")
+                .button(format!("sin_comentario:{order}"), "No, gracias")
+                .build()
+                .map_err(|e| AppError::internal(e.to_string()))?;
+            queue::enqueue(
+                c,
+                customer,
+                dest,
+                &OutboundMessage::interactive(queue::recipient(dest), ask).reply_to(msg.id.clone()),
+                "¿Quieres dejarnos un comentario? [Sí, comentar | No, gracias]",
+                &format!("encuesta-respuesta:{}", msg.id),
+                now,
+            )?;
+        }
         return Ok(true);
     }
-    let comment = (!matches!(text.to_lowercase().as_str(), "no" | "nada" | "no gracias"))
-        .then(|| text.chars().take(1000).collect::<String>());
+    if comentario.as_deref() != Some("") {
+        return Ok(false); // no comment was asked for: the message is not ours
+    }
+    let comment = Some(text.chars().take(1000).collect::<String>()).filter(|t| !t.is_empty());
     c.prepare_cached(
         "UPDATE encuestas SET comentario = ?2, estado = 'completa' WHERE pedido_id = ?1",
     )?

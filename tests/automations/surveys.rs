@@ -157,9 +157,29 @@ async fn survey_after_delivery_low_score_alerts_and_reminders_show_on_time() {
     .await;
     inbound(&server.base, "wamid.nps", fake_graph::text("3")).await;
     sent_to_customer(&fake, "the comment question", |b| {
+        b["interactive"]["type"] == "button"
+            && b["interactive"]["body"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("comentario"))
+    })
+    .await;
+    // Text before choosing to comment is not taken as a comment (it may be an order).
+    inbound(
+        &server.base,
+        "wamid.order",
+        fake_graph::text("quiero 2 pollos"),
+    )
+    .await;
+    inbound(
+        &server.base,
+        "wamid.comentar",
+        fake_graph::button_reply(&format!("comentar:{local}")),
+    )
+    .await;
+    sent_to_customer(&fake, "the comment prompt", |b| {
         b["text"]["body"]
             .as_str()
-            .is_some_and(|t| t.contains("comentario"))
+            .is_some_and(|t| t.contains("Escríbenos"))
     })
     .await;
     inbound(
