@@ -80,6 +80,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::scheduler::api::router())
         .merge(crate::conversations::api::router())
         .merge(crate::whatsapp::bot::api::router())
+        .merge(crate::campaigns::api::router())
+        .merge(crate::surveys::api::router())
+        .merge(crate::reminders::api::router())
         .merge(crate::health::router())
         .merge(crate::analytics::api::router())
 }
@@ -135,6 +138,8 @@ fn pages() -> Router<AppState> {
         .merge(crate::products::pages::router())
         .merge(crate::orders::pages::router())
         .merge(crate::settings::pages::router())
+        .merge(crate::campaigns::pages::router())
+        .merge(crate::reminders::pages::router())
         .merge(crate::conversations::pages::router())
         .merge(crate::whatsapp::pages::router())
         .merge(crate::analytics::pages::router())

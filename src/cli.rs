@@ -66,6 +66,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Executive reports by e-mail and Telegram: recipients, send one now.
+    #[command(subcommand)]
+    Report(crate::reports::cli::ReportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,6 +244,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 result
             }
             Command::Status { json } => crate::status::command(config, json).await,
+            Command::Report(cmd) => crate::reports::cli::run(config, cmd).await,
         }
     }))
 }
@@ -258,7 +262,7 @@ async fn mirror(config: Config, cmd: MirrorCommand) -> anyhow::Result<()> {
     }
 }
 
-fn open_registry(config: &Config) -> anyhow::Result<Registry> {
+pub(crate) fn open_registry(config: &Config) -> anyhow::Result<Registry> {
     // With S3 backups on, a running server must see every change before it is checkpointed.
     let observer: Option<std::sync::Arc<dyn crate::tenants::DatabaseObserver>> =
         if config.backup.s3_enabled() {

@@ -27,6 +27,34 @@ pub fn catalog() -> Vec<JobSpec> {
             per_brand: true,
             run: recompute_analytics,
         },
+        JobSpec {
+            name: "campanas_automaticas",
+            description: "Automatic campaigns: re-engagement (en_riesgo), win-back (perdido), welcome (nuevo)",
+            cron: "0 0 10 * * *",
+            per_brand: true,
+            run: crate::campaigns::jobs::automatic_campaigns,
+        },
+        JobSpec {
+            name: "seguimiento",
+            description: "Satisfaction surveys after delivery and automatic follow-up reminders",
+            cron: "0 */5 * * * *",
+            per_brand: true,
+            run: crate::surveys::jobs::follow_up,
+        },
+        JobSpec {
+            name: "reporte_diario",
+            description: "Daily report by e-mail and Telegram (yesterday's KPIs)",
+            cron: "0 0 7 * * *",
+            per_brand: true,
+            run: crate::reports::daily_job,
+        },
+        JobSpec {
+            name: "reporte_semanal",
+            description: "Weekly report by e-mail and Telegram (the last seven days), Mondays",
+            cron: "0 0 7 * * Mon",
+            per_brand: true,
+            run: crate::reports::weekly_job,
+        },
     ]
 }
 

@@ -223,6 +223,21 @@ impl WhatsAppDelivery {
                 .to_json();
             }
         }
+        // Marketing sends check consent again now: an opt-out after queuing still wins.
+        if m.payload.get("marketing").and_then(|v| v.as_bool()) == Some(true)
+            && let Some(customer) = m.customer_id
+        {
+            let db = self.registry.tenant(tenant).await?;
+            let consents = db
+                .db()
+                .read(move |c| crate::campaigns::optout::consents(c, customer))
+                .await?;
+            if !consents {
+                return Ok(Outcome::Failed {
+                    error: "el cliente se dio de baja de las campañas / the customer opted out of marketing".into(),
+                });
+            }
+        }
         if let Err(wait) = self.reserve(&number.phone_number_id, number.mps, &m.destination) {
             return Ok(Outcome::Defer {
                 after: wait.max(Duration::from_millis(10)),

@@ -212,6 +212,13 @@ fn message(c: &Connection, brand: &Brand, m: &InboundMessage, now: i64) -> Resul
     )?;
     crate::conversations::store::touch_incoming(c, customer, &summary, sent_at.min(now))?;
     // Auto-replies run only here, after the dedup insert: a replayed message answers nothing.
+    // An opt-out ("STOP", "baja") is answered by the campaigns domain instead of the bot.
+    let dest = sender.destination();
+    if crate::campaigns::optout::handle(c, customer, dest.as_deref(), msg, now)?
+        || crate::surveys::handle(c, customer, dest.as_deref(), msg, now)?
+    {
+        return Ok(());
+    }
     if let Some(dest) = sender.destination() {
         super::bot::on_message(
             c,

@@ -1,0 +1,292 @@
+//! SQL for campaigns: create, read, launch (one outbox row per recipient, in one transaction,
+//! paced at the number's rate), cancel, and the per-brand automation switches.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::json;
+
+use super::audience::{self, Exclude};
+use super::{Audience, Campaign};
+use crate::error::{AppError, msg};
+use crate::interactions::{self, NewInteraction};
+use crate::outbox::{self, OutboundMessage, Service};
+use crate::whatsapp::outbound::{OutboundMessage as WaMessage, Template};
+use crate::whatsapp::queue::recipient;
+
+/// A campaign ready to be stored.
+pub struct NewCampaign {
+    pub nombre: String,
+    pub tipo: String,
+    pub audiencia: Audience,
+    pub plantilla: String,
+    pub idioma: String,
+    pub variables: Vec<String>,
+    pub programada_para: Option<i64>,
+    pub creado_por: String,
+}
+
+pub fn insert(c: &Connection, n: &NewCampaign, now: i64) -> Result<i64, AppError> {
+    let estado = if n.programada_para.is_some() {
+        "programada"
+    } else {
+        "borrador"
+    };
+    c.prepare_cached(
+        "INSERT INTO campanas (nombre, tipo, audiencia, plantilla, idioma, variables, estado,
+            programada_para, creado_por, creado_en, actualizado_en)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+    )?
+    .execute(params![
+        n.nombre,
+        n.tipo,
+        serde_json::to_string(&n.audiencia).map_err(AppError::internal)?,
+        n.plantilla,
+        n.idioma,
+        serde_json::to_string(&n.variables).map_err(AppError::internal)?,
+        estado,
+        n.programada_para,
+        n.creado_por,
+        now
+    ])?;
+    Ok(c.last_insert_rowid())
+}
+
+const COLUMNS: &str =
+    "k.id, k.nombre, k.tipo, k.audiencia, k.plantilla, k.idioma, k.variables, k.estado,
+    k.programada_para, k.lanzada_en, k.destinatarios, k.creado_por, k.creado_en,
+    EXISTS (SELECT 1 FROM campana_destinatarios d JOIN outbox o ON o.id = d.outbox_id
+            WHERE d.campana_id = k.id AND o.estado IN ('pendiente', 'enviando'))";
+
+fn row(r: &rusqlite::Row, now: i64) -> rusqlite::Result<Campaign> {
+    let audiencia: String = r.get(3)?;
+    let variables: String = r.get(6)?;
+    let stored: String = r.get(7)?;
+    let programada_para: Option<i64> = r.get(8)?;
+    let pending: bool = r.get(13)?;
+    // The stored state says what staff did; delivery progress is read from the outbox.
+    let estado = match stored.as_str() {
+        "programada" | "enviando" if r.get::<_, Option<i64>>(9)?.is_some() => {
+            if programada_para.is_some_and(|t| t > now) {
+                "programada"
+            } else if pending {
+                "enviando"
+            } else {
+                "enviada"
+            }
+        }
+        other => other,
+    }
+    .to_owned();
+    Ok(Campaign {
+        id: r.get(0)?,
+        nombre: r.get(1)?,
+        tipo: r.get(2)?,
+        audiencia: serde_json::from_str(&audiencia).unwrap_or_default(),
+        plantilla: r.get(4)?,
+        idioma: r.get(5)?,
+        variables: serde_json::from_str(&variables).unwrap_or_default(),
+        estado,
+        programada_para,
+        lanzada_en: r.get(9)?,
+        destinatarios: r.get(10)?,
+        creado_por: r.get(11)?,
+        creado_en: r.get(12)?,
+    })
+}
+
+pub fn get(c: &Connection, id: i64, now: i64) -> Result<Option<Campaign>, AppError> {
+    Ok(
+        c.prepare_cached(&format!("SELECT {COLUMNS} FROM campanas k WHERE k.id = ?1"))?
+            .query_row([id], |r| row(r, now))
+            .optional()?,
+    )
+}
+
+/// Newest first.
+pub fn list(c: &Connection, limit: u32, now: i64) -> Result<Vec<Campaign>, AppError> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM campanas k ORDER BY k.id DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map([limit], |r| row(r, now))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The template send for one member.
+fn message(k: &Campaign, m: &audience::Member) -> WaMessage {
+    let values: Vec<String> = k
+        .variables
+        .iter()
+        .map(|v| match v.as_str() {
+            "nombre" => m.nombre.split_whitespace().next().unwrap_or("").to_owned(),
+            "ultimo_producto" => m.ultimo_producto.clone().unwrap_or_default(),
+            _ => String::new(),
+        })
+        // WhatsApp refuses empty parameters; a dash reads better than a failed send.
+        .map(|v| if v.is_empty() { "-".to_owned() } else { v })
+        .collect();
+    let mut template = Template::new(k.plantilla.clone(), k.idioma.clone());
+    if !values.is_empty() {
+        template = template.body_positional(values);
+    }
+    WaMessage::template(recipient(&m.destino), template)
+}
+
+/// Enqueues the campaign for its audience now: one outbox row per member, paced `1/rate_mps`
+/// apart from the later of now and the scheduled time, so replies to customers are never
+/// stuck behind a big campaign. Returns how many were queued.
+pub fn launch(
+    c: &Connection,
+    id: i64,
+    tz: chrono_tz::Tz,
+    rate_mps: u32,
+    now: i64,
+) -> Result<i64, AppError> {
+    let k = get(c, id, now)?.ok_or(AppError::NotFound("campaña"))?;
+    if k.lanzada_en.is_some() || k.estado == "cancelada" {
+        return Err(AppError::conflict(msg(
+            "La campaña ya fue enviada o cancelada.",
+            "The campaign was already sent or cancelled.",
+        )));
+    }
+    let exclude = k.tipo.starts_with("auto_").then(|| Exclude {
+        tipo: k.tipo.clone(),
+        // Welcome once ever; re-engagement and win-back at most every 30 days.
+        since: if k.tipo == "auto_nuevo" {
+            0
+        } else {
+            now - 30 * 24 * 3600 * 1000
+        },
+    });
+    let members = audience::members(c, &k.audiencia, tz, exclude.as_ref(), None)?;
+    let start = k.programada_para.unwrap_or(now).max(now);
+    let step_us = 1_000_000 / i64::from(rate_mps.max(1));
+    for (i, m) in members.iter().enumerate() {
+        let wa = message(&k, m);
+        let summary = format!("Campaña «{}» (plantilla {})", k.nombre, k.plantilla);
+        let outbox_id = outbox::enqueue(
+            c,
+            &OutboundMessage {
+                service: Service::Whatsapp,
+                destination: m.destino.clone(),
+                payload: json!({
+                    "request": wa.to_json(),
+                    "free_form": false,
+                    "summary": summary,
+                    "marketing": true,
+                    "campana_id": id,
+                }),
+                key: Some(format!("campana:{id}:{}", m.cliente_id)),
+                customer_id: Some(m.cliente_id),
+                not_before: Some(start + (i as i64 * step_us) / 1000),
+            },
+            now,
+        )?;
+        c.prepare_cached(
+            "INSERT INTO wa_salientes (outbox_id, actualizado_en) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![outbox_id, now])?;
+        c.prepare_cached(
+            "INSERT OR IGNORE INTO campana_destinatarios (campana_id, cliente_id, outbox_id, creado_en)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![id, m.cliente_id, outbox_id, now])?;
+        interactions::store::insert(
+            c,
+            &NewInteraction {
+                customer_id: m.cliente_id,
+                channel: "whatsapp".into(),
+                direction: "saliente".into(),
+                kind: "campana".into(),
+                body: summary,
+                external_id: Some(format!("wa-out:{outbox_id}")),
+                order_id: None,
+                metadata: json!({ "outbox_id": outbox_id, "campana_id": id }),
+                at: now,
+            },
+        )?;
+    }
+    let estado = if start > now {
+        "programada"
+    } else {
+        "enviando"
+    };
+    c.prepare_cached(
+        "UPDATE campanas SET estado = ?2, lanzada_en = ?3, destinatarios = ?4, actualizado_en = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, estado, now, members.len() as i64])?;
+    Ok(members.len() as i64)
+}
+
+/// Cancels a campaign: messages not yet sent are dropped.
+pub fn cancel(c: &Connection, id: i64, now: i64) -> Result<i64, AppError> {
+    get(c, id, now)?.ok_or(AppError::NotFound("campaña"))?;
+    let dropped = c
+        .prepare_cached(
+            "UPDATE outbox SET estado = 'cancelado', ultimo_error = 'campaña cancelada / campaign cancelled'
+             WHERE estado = 'pendiente' AND id IN (SELECT outbox_id FROM campana_destinatarios WHERE campana_id = ?1)",
+        )?
+        .execute([id])?;
+    c.prepare_cached(
+        "UPDATE campanas SET estado = 'cancelada', actualizado_en = ?2 WHERE id = ?1",
+    )?
+    .execute(params![id, now])?;
+    Ok(dropped as i64)
+}
+
+/// One automation switch.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Automation {
+    /// auto_en_riesgo | auto_perdido | auto_nuevo | encuesta
+    pub clave: String,
+    pub activa: bool,
+    pub plantilla: Option<String>,
+    #[serde(default = "default_lang")]
+    pub idioma: String,
+    /// Extra settings, e.g. `{"retraso_min": 60, "nps": true}` for surveys.
+    #[serde(default)]
+    pub ajustes: serde_json::Value,
+}
+
+fn default_lang() -> String {
+    "es".into()
+}
+
+pub fn automation(c: &Connection, key: &str) -> Result<Automation, AppError> {
+    let found = c
+        .prepare_cached(
+            "SELECT activa, plantilla, idioma, ajustes FROM automatizaciones WHERE clave = ?1",
+        )?
+        .query_row([key], |r| {
+            let ajustes: String = r.get(3)?;
+            Ok(Automation {
+                clave: key.to_owned(),
+                activa: r.get(0)?,
+                plantilla: r.get(1)?,
+                idioma: r.get(2)?,
+                ajustes: serde_json::from_str(&ajustes).unwrap_or_default(),
+            })
+        })
+        .optional()?;
+    Ok(found.unwrap_or(Automation {
+        clave: key.to_owned(),
+        activa: false,
+        plantilla: None,
+        idioma: default_lang(),
+        ajustes: json!({}),
+    }))
+}
+
+pub fn set_automation(c: &Connection, a: &Automation, now: i64) -> Result<(), AppError> {
+    let ajustes = if a.ajustes.is_object() {
+        a.ajustes.to_string()
+    } else {
+        "{}".into()
+    };
+    c.prepare_cached(
+        "INSERT INTO automatizaciones (clave, activa, plantilla, idioma, ajustes, actualizado_en)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (clave) DO UPDATE SET activa = excluded.activa, plantilla = excluded.plantilla,
+            idioma = excluded.idioma, ajustes = excluded.ajustes, actualizado_en = excluded.actualizado_en",
+    )?
+    .execute(params![a.clave, a.activa, a.plantilla, a.idioma, ajustes, now])?;
+    Ok(())
+}

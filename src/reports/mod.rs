@@ -1,0 +1,231 @@
+//! Executive reports by e-mail and Telegram: per-brand recipients, the KPIs of a day or a
+//! week ([`kpis`], swappable for the analytics dashboard), rendering, sending with retries
+//! (Telegram's 429 `retry_after` honoured) and the daily/weekly scheduler jobs.
+//!
+//! Reports are sent directly by the job rather than through the outbox: the outbox has no
+//! e-mail or Telegram delivery yet, and a report that fails is simply reported as a failed
+//! job run (and sent again by `autonomo report send`).
+
+pub mod cli;
+pub mod kpis;
+pub mod render;
+
+use std::time::Duration;
+
+use rusqlite::{Connection, params};
+
+use crate::email::{Email, Mailer, SmtpSettings};
+use crate::error::AppError;
+use crate::telegram::{TelegramClient, TelegramError};
+use crate::tenants::Tenant;
+use kpis::Period;
+
+/// Where reports go out from, read from the environment:
+/// `AUTONOMO_SMTP_URL` + `AUTONOMO_SMTP_FROM`, `AUTONOMO_TELEGRAM_BOT_TOKEN_FILE` +
+/// `AUTONOMO_TELEGRAM_API_BASE`. (Kept here until the typed `Config` grows these fields.)
+#[derive(Default)]
+pub struct Channels {
+    pub mailer: Option<Mailer>,
+    pub telegram: Option<TelegramClient>,
+}
+
+impl Channels {
+    pub fn from_env() -> Result<Channels, AppError> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        // The URL may carry a password: `AUTONOMO_SMTP_URL_FILE` keeps it out of the environment.
+        let url = match var("AUTONOMO_SMTP_URL") {
+            Some(u) => Some(u),
+            None => var("AUTONOMO_SMTP_URL_FILE")
+                .map(|path| {
+                    std::fs::read_to_string(&path)
+                        .map(|s| s.trim().to_owned())
+                        .map_err(|e| {
+                            AppError::internal(format!("AUTONOMO_SMTP_URL_FILE {path}: {e}"))
+                        })
+                })
+                .transpose()?,
+        };
+        let mailer = match url {
+            None => None,
+            Some(url) => {
+                let settings = SmtpSettings::parse(&url)
+                    .map_err(|e| AppError::internal(format!("AUTONOMO_SMTP_URL: {e}")))?;
+                let from = var("AUTONOMO_SMTP_FROM")
+                    .unwrap_or_else(|| "Autónomo <autonomo@localhost>".into());
+                Some(
+                    Mailer::new(&settings, &from)
+                        .map_err(|e| AppError::internal(format!("SMTP: {e}")))?,
+                )
+            }
+        };
+        let telegram = match var("AUTONOMO_TELEGRAM_BOT_TOKEN_FILE") {
+            None => None,
+            Some(path) => {
+                let token = std::fs::read_to_string(&path).map_err(|e| {
+                    AppError::internal(format!("AUTONOMO_TELEGRAM_BOT_TOKEN_FILE {path}: {e}"))
+                })?;
+                let base = var("AUTONOMO_TELEGRAM_API_BASE")
+                    .unwrap_or_else(|| crate::telegram::DEFAULT_API_BASE.into());
+                Some(
+                    TelegramClient::new(&base, token.trim(), Duration::from_secs(30))
+                        .map_err(|e| AppError::internal(e.to_string()))?,
+                )
+            }
+        };
+        Ok(Channels { mailer, telegram })
+    }
+}
+
+/// One recipient: `email` or `telegram`, and the address or chat id.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Recipient {
+    pub canal: String,
+    pub destino: String,
+}
+
+pub fn add_recipient(c: &Connection, canal: &str, destino: &str, now: i64) -> Result<(), AppError> {
+    c.prepare_cached(
+        "INSERT INTO reporte_destinatarios (canal, destino, creado_en) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![canal, destino, now])?;
+    Ok(())
+}
+
+pub fn remove_recipient(c: &Connection, canal: &str, destino: &str) -> Result<bool, AppError> {
+    Ok(
+        c.prepare_cached("DELETE FROM reporte_destinatarios WHERE canal = ?1 AND destino = ?2")?
+            .execute(params![canal, destino])?
+            > 0,
+    )
+}
+
+pub fn recipients(c: &Connection) -> Result<Vec<Recipient>, AppError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT canal, destino FROM reporte_destinatarios ORDER BY canal, destino",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Recipient {
+            canal: r.get(0)?,
+            destino: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Sends a Telegram message, waiting out 429s (`retry_after`, at most 60 s each, 5 tries).
+async fn telegram_send(
+    client: &TelegramClient,
+    chat: &str,
+    html: &str,
+) -> Result<(), TelegramError> {
+    let mut tries = 0;
+    loop {
+        match client.send_message(chat, html).await {
+            Ok(_) => return Ok(()),
+            Err(TelegramError::RetryAfter(secs)) if tries < 5 => {
+                tries += 1;
+                tracing::info!(chat, secs, "Telegram pide esperar; reintento");
+                tokio::time::sleep(Duration::from_secs(secs.clamp(1, 60))).await;
+            }
+            Err(TelegramError::Transient(_)) if tries < 3 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Computes and sends the brand's report for `period` to every recipient; returns a summary.
+/// Fails when any recipient could not be reached (after the others were tried).
+pub async fn send(
+    tenant: &Tenant,
+    channels: &Channels,
+    period: Period,
+    now: i64,
+) -> Result<String, AppError> {
+    let brand = tenant.brand();
+    let (from, to) = period.range(brand.tz(), now);
+    let (k, to_whom) = tenant
+        .db()
+        .read(move |c| Ok((kpis::compute(c, from, to)?, recipients(c)?)))
+        .await?;
+    if to_whom.is_empty() {
+        return Ok("sin destinatarios / no recipients".into());
+    }
+    let r = render::render(&brand, period, &k);
+    let (mut sent, mut errors) = (0, Vec::new());
+    let emails: Vec<String> = to_whom
+        .iter()
+        .filter(|x| x.canal == "email")
+        .map(|x| x.destino.clone())
+        .collect();
+    if !emails.is_empty() {
+        match &channels.mailer {
+            None => errors.push("AUTONOMO_SMTP_URL no está configurado / is not set".to_owned()),
+            Some(m) => {
+                let email = Email {
+                    to: emails.clone(),
+                    subject: r.subject.clone(),
+                    text: r.text.clone(),
+                    html: r.html.clone(),
+                    attachments: vec![],
+                };
+                match m.send(&email).await {
+                    Ok(()) => sent += emails.len(),
+                    Err(e) => errors.push(format!("e-mail: {e}")),
+                }
+            }
+        }
+    }
+    for chat in to_whom.iter().filter(|x| x.canal == "telegram") {
+        match &channels.telegram {
+            None => {
+                errors.push(
+                    "AUTONOMO_TELEGRAM_BOT_TOKEN_FILE no está configurado / is not set".to_owned(),
+                );
+                break;
+            }
+            Some(t) => {
+                let mut ok = true;
+                for part in crate::telegram::split_text(&r.telegram) {
+                    if let Err(e) = telegram_send(t, &chat.destino, &part).await {
+                        errors.push(format!("Telegram {}: {e}", chat.destino));
+                        ok = false;
+                        break;
+                    }
+                }
+                sent += usize::from(ok);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(format!(
+            "reporte {} enviado a {sent} / sent to {sent}",
+            period.label()
+        ))
+    } else {
+        Err(AppError::Unavailable(crate::error::msg(
+            format!("Reporte enviado a {sent}; fallos: {}", errors.join("; ")),
+            format!("Report sent to {sent}; failures: {}", errors.join("; ")),
+        )))
+    }
+}
+
+fn job(ctx: crate::scheduler::JobCtx, period: Period) -> crate::scheduler::JobFuture {
+    Box::pin(async move {
+        let tenant = ctx
+            .tenant
+            .ok_or_else(|| AppError::internal("per-brand job without brand"))?;
+        let channels = Channels::from_env()?;
+        send(&tenant, &channels, period, crate::time::now_ms()).await
+    })
+}
+
+pub fn daily_job(ctx: crate::scheduler::JobCtx) -> crate::scheduler::JobFuture {
+    job(ctx, Period::Daily)
+}
+
+pub fn weekly_job(ctx: crate::scheduler::JobCtx) -> crate::scheduler::JobFuture {
+    job(ctx, Period::Weekly)
+}

@@ -1,0 +1,96 @@
+//! A report as text: the e-mail's plain-text and HTML parts and the Telegram HTML message.
+
+use super::kpis::{Kpis, Period};
+use crate::tenants::Brand;
+use crate::web::money;
+
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub telegram: String,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn day(ms: i64, brand: &Brand) -> String {
+    crate::time::format_in(ms, brand.tz())
+        .chars()
+        .take(10)
+        .collect()
+}
+
+pub fn render(brand: &Brand, period: Period, k: &Kpis) -> Rendered {
+    let m = |v: i64| money(v, &brand.moneda);
+    let range = match period {
+        Period::Daily => day(k.desde, brand),
+        // `hasta` is exclusive: the last day shown is the day before.
+        Period::Weekly => format!("{} – {}", day(k.desde, brand), day(k.hasta - 1, brand)),
+    };
+    let subject = format!("Reporte {} — {} — {range}", period.label(), brand.nombre);
+    let lines = [
+        ("Pedidos", k.pedidos.to_string()),
+        ("Ingresos", m(k.ingresos)),
+        ("Ticket promedio", m(k.ticket_promedio)),
+        ("Clientes nuevos", k.clientes_nuevos.to_string()),
+        ("Cancelados", k.cancelados.to_string()),
+    ];
+    let mut text = format!("{subject}\n\n");
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><h1>{}</h1><table>",
+        esc(&subject)
+    );
+    let mut tg = format!("<b>{}</b>\n\n", esc(&subject));
+    for (label, value) in &lines {
+        text.push_str(&format!("{label}: {value}\n"));
+        html.push_str(&format!(
+            "<tr><th align=\"left\">{label}</th><td>{}</td></tr>",
+            esc(value)
+        ));
+        tg.push_str(&format!("{label}: <b>{}</b>\n", esc(value)));
+    }
+    html.push_str("</table>");
+    if !k.top_productos.is_empty() {
+        text.push_str("\nProductos más vendidos:\n");
+        html.push_str("<h2>Productos más vendidos</h2><ol>");
+        tg.push_str("\n<b>Productos más vendidos</b>\n");
+        for (i, p) in k.top_productos.iter().enumerate() {
+            let line = format!("{} × {} — {}", p.cantidad, p.nombre, m(p.ingresos));
+            text.push_str(&format!("{}. {line}\n", i + 1));
+            html.push_str(&format!("<li>{}</li>", esc(&line)));
+            tg.push_str(&format!("{}. {}\n", i + 1, esc(&line)));
+        }
+        html.push_str("</ol>");
+    }
+    if !k.campanas.is_empty() {
+        text.push_str("\nCampañas:\n");
+        html.push_str("<h2>Campañas</h2><ul>");
+        tg.push_str("\n<b>Campañas</b>\n");
+        for c in &k.campanas {
+            let line = format!(
+                "{}: {} destinatarios, {} entregados, {} pedidos, {}",
+                c.nombre,
+                c.destinatarios,
+                c.entregados,
+                c.pedidos,
+                m(c.ingresos)
+            );
+            text.push_str(&format!("- {line}\n"));
+            html.push_str(&format!("<li>{}</li>", esc(&line)));
+            tg.push_str(&format!("• {}\n", esc(&line)));
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str("<p style=\"color:#666\">Autónomo</p></body></html>");
+    Rendered {
+        subject,
+        text,
+        html,
+        telegram: tg,
+    }
+}

@@ -1,0 +1,14 @@
+//! Integration tests for automations (campaigns, surveys, reminders, reports), one test binary.
+
+#[path = "../api/support.rs"]
+mod support;
+
+mod automatic;
+mod campaigns;
+mod fake_graph;
+mod reports;
+mod surveys;
+mod ui_campaigns;
+
+#[path = "../ui/support.rs"]
+mod ui_support;

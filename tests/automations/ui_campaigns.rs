@@ -1,0 +1,187 @@
+//! The campaigns screen through the real router: nav link, live audience count (the htmx
+//! fragment), creating a campaign from the builder and its results page.
+
+use axum::http::StatusCode;
+
+use crate::ui_support::App;
+
+async fn customers(app: &App) {
+    let t = app
+        .state
+        .registry
+        .tenant(&autonomo::tenants::Slug::parse("gollos").unwrap())
+        .await
+        .unwrap();
+    t.db()
+        .write(|c| {
+            for i in 0..12 {
+                c.execute(
+                    "INSERT INTO clientes (nombre, telefono, consentimiento_marketing, canal_adquisicion, segmento, creado_en, actualizado_en)
+                     VALUES (?1, ?2, ?3, 'whatsapp', ?4, 1, 1)",
+                    rusqlite::params![
+                        format!("Cliente {i}"),
+                        format!("+5199900{i:04}"),
+                        i % 4 != 0,
+                        if i < 6 { "en_riesgo" } else { "vip" }
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn builder_counts_live_and_creates_a_campaign() {
+    let app = App::new().await;
+    customers(&app).await;
+    let manager = app.login("manager@x.pe").await;
+    let page = app.get("/m/gollos/campanas", Some(&manager)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains(r#"href="/m/gollos/campanas""#),
+        "nav link"
+    );
+    assert!(
+        page.body.contains("data-audience-count>9<"),
+        "consenting customers: {}",
+        page.body
+    );
+    let count = app
+        .post(
+            "/m/gollos/campanas/audiencia",
+            Some(&manager),
+            &[("segmento", "en_riesgo")],
+            true,
+        )
+        .await;
+    assert_eq!(count.status, StatusCode::OK, "{}", count.body);
+    assert!(
+        count.body.contains("data-audience-count>4<"),
+        "{}",
+        count.body
+    );
+    let bad = app
+        .post(
+            "/m/gollos/campanas/audiencia",
+            Some(&manager),
+            &[("ultimo_pedido_antes", "ayer")],
+            true,
+        )
+        .await;
+    assert!(bad.body.contains("class=\"error\""), "{}", bad.body);
+    let created = app
+        .post(
+            "/m/gollos/campanas",
+            Some(&manager),
+            &[
+                ("nombre", "Vuelve pronto"),
+                ("segmento", "en_riesgo"),
+                ("plantilla", "vuelve_pronto"),
+                ("idioma", "es"),
+                ("var_nombre", "on"),
+                ("cuando", "borrador"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let results = app.get(created.location(), Some(&manager)).await;
+    assert_eq!(results.status, StatusCode::OK, "{}", results.body);
+    assert!(results.body.contains("Vuelve pronto") && results.body.contains("Embudo"));
+    let list = app.get("/m/gollos/campanas", Some(&manager)).await;
+    assert!(list.body.contains("Vuelve pronto"));
+    // Analysts read but cannot create.
+    let analyst = app.login("analyst@x.pe").await;
+    let denied = app
+        .post(
+            "/m/gollos/campanas",
+            Some(&analyst),
+            &[("nombre", "x"), ("plantilla", "x"), ("cuando", "borrador")],
+            true,
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn reminder_from_the_customer_page_shows_in_the_reminders_screen() {
+    let app = App::new().await;
+    customers(&app).await;
+    let staff = app.login("staff@x.pe").await;
+    let customer = app.get("/m/gollos/clientes/1", Some(&staff)).await;
+    assert!(
+        customer.body.contains("/m/gollos/clientes/1/recordatorios"),
+        "form on the customer page"
+    );
+    let r = app
+        .post(
+            "/m/gollos/clientes/1/recordatorios",
+            Some(&staff),
+            &[("texto", "Revisar garantía"), ("vence_en", "")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get("/m/gollos/recordatorios", Some(&staff)).await;
+    assert!(
+        page.body.contains("Revisar garantía") && page.body.contains("data-due"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn automations_are_switched_per_brand_from_the_campaigns_screen() {
+    let app = App::new().await;
+    let manager = app.login("manager@x.pe").await;
+    let page = app.get("/m/gollos/campanas", Some(&manager)).await;
+    assert!(
+        page.body.contains("Reenganche de clientes en riesgo"),
+        "{}",
+        page.body
+    );
+    let missing = app
+        .post(
+            "/m/gollos/campanas/automatizaciones",
+            Some(&manager),
+            &[
+                ("clave", "auto_en_riesgo"),
+                ("activa", "on"),
+                ("plantilla", ""),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(
+        missing.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        missing.body
+    );
+    let r = app
+        .post(
+            "/m/gollos/campanas/automatizaciones",
+            Some(&manager),
+            &[
+                ("clave", "auto_en_riesgo"),
+                ("activa", "on"),
+                ("plantilla", "te_extranamos"),
+                ("idioma", "es"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get("/m/gollos/campanas", Some(&manager)).await;
+    assert!(
+        page.body.contains(r#"value="te_extranamos""#),
+        "{}",
+        page.body
+    );
+    // The other brand is untouched.
+    let owner = app.login("owner@x.pe").await;
+    let eco = app.get("/m/eco/campanas", Some(&owner)).await;
+    assert!(!eco.body.contains(r#"value="te_extranamos""#));
+}
