@@ -924,6 +924,7 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Olvidar a este cliente",
         "Forget this customer",
     ),
+    ("Más", "Más", "More"),
 ];
 
 #[cfg(test)]
