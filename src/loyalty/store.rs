@@ -172,3 +172,21 @@ pub fn order_net(conn: &Connection, order_id: i64) -> Result<i64, AppError> {
         )?
         .query_row([order_id], |r| r.get(0))?)
 }
+
+/// What screens show: the program's kind and the customer's balance now.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub tipo: String,
+    pub saldo: i64,
+}
+
+/// `None` when the brand has no active program.
+pub fn summary(conn: &Connection, customer_id: i64, now: i64) -> Result<Option<Summary>, AppError> {
+    let Some(p) = program(conn)?.filter(|p| p.activo) else {
+        return Ok(None);
+    };
+    Ok(Some(Summary {
+        tipo: p.tipo,
+        saldo: balance(conn, customer_id, now)?,
+    }))
+}

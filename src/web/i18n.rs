@@ -924,6 +924,8 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Olvidar a este cliente",
         "Forget this customer",
     ),
+    ("Puntos", "Puntos", "Points"),
+    ("Sellos", "Sellos", "Stamps"),
 ];
 
 #[cfg(test)]

@@ -6,6 +6,10 @@ mod support;
 
 mod promotions;
 mod stamps;
+mod ui;
+
+#[path = "../ui/support.rs"]
+mod ui_support;
 
 use serde_json::{Value, json};
 use support::{Api, Server, TestEnv};
