@@ -9,6 +9,7 @@
 pub mod api;
 pub mod ledger;
 pub mod store;
+pub mod whatsapp;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

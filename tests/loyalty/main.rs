@@ -7,6 +7,10 @@ mod support;
 mod promotions;
 mod stamps;
 mod ui;
+mod whatsapp;
+
+#[path = "../whatsapp/common.rs"]
+mod wa_common;
 
 #[path = "../ui/support.rs"]
 mod ui_support;
