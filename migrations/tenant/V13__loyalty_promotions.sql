@@ -1,5 +1,7 @@
 -- Loyalty (fidelidad) and promotions. These tables do not feed `changes` (no change-feed
--- or audit triggers): the ledger is append-only by the triggers below.
+-- or audit triggers). The ledger is append-only: no UPDATE (trigger below) and no
+-- DELETE in code; rows go only with their customer or order (customers with orders cannot
+-- be deleted, so in practice only a demo reset removes them).
 
 -- One program per brand (row id 1): points per `monto_por_punto` minor units spent, or stamps per
 -- qualifying order. `vigencia_dias` NULL: points never expire.
@@ -26,10 +28,10 @@ CREATE TABLE fidelidad_recompensas (
 -- Append-only ledger. `puntos` is signed: gana (+), canje (-), reverso (either sign).
 CREATE TABLE fidelidad_movimientos (
     id             INTEGER PRIMARY KEY,
-    cliente_id     INTEGER NOT NULL REFERENCES clientes(id),
+    cliente_id     INTEGER NOT NULL REFERENCES clientes(id) ON DELETE CASCADE,
     tipo           TEXT NOT NULL CHECK (tipo IN ('gana', 'canje', 'reverso', 'ajuste')),
     puntos         INTEGER NOT NULL,
-    pedido_id      INTEGER REFERENCES pedidos(id),
+    pedido_id      INTEGER REFERENCES pedidos(id) ON DELETE CASCADE,
     recompensa_id  INTEGER REFERENCES fidelidad_recompensas(id),
     nota           TEXT,
     vence_en       INTEGER,
@@ -41,8 +43,6 @@ CREATE INDEX fidelidad_movimientos_pedido ON fidelidad_movimientos (pedido_id);
 CREATE TRIGGER fidelidad_movimientos_no_update
 BEFORE UPDATE OF id, tipo, puntos, pedido_id, recompensa_id, nota, vence_en, creado_en ON fidelidad_movimientos
 BEGIN SELECT RAISE(ABORT, 'fidelidad_movimientos is append-only'); END;
-CREATE TRIGGER fidelidad_movimientos_no_delete BEFORE DELETE ON fidelidad_movimientos
-BEGIN SELECT RAISE(ABORT, 'fidelidad_movimientos is append-only'); END;
 
 -- Promotion rules. `dias`: ISO weekdays 1 (lunes) .. 7 (domingo), comma separated, empty
 -- = every day; hours in minutes from local midnight [desde, hasta). Target: a product,
@@ -52,7 +52,7 @@ CREATE TABLE promociones (
     nombre       TEXT NOT NULL,
     tipo         TEXT NOT NULL CHECK (tipo IN ('2x1', 'porcentaje')),
     porcentaje   INTEGER NOT NULL DEFAULT 0 CHECK (porcentaje BETWEEN 0 AND 100),
-    producto_id  INTEGER REFERENCES productos(id),
+    producto_id  INTEGER REFERENCES productos(id) ON DELETE CASCADE,
     categoria    TEXT,
     dias         TEXT NOT NULL DEFAULT '',
     minuto_desde INTEGER NOT NULL DEFAULT 0 CHECK (minuto_desde BETWEEN 0 AND 1440),

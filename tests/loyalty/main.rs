@@ -4,6 +4,7 @@
 #[path = "../api/support.rs"]
 mod support;
 
+mod demo;
 mod promotions;
 mod stamps;
 mod ui;
