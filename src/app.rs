@@ -85,6 +85,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::reminders::api::router())
         .merge(crate::health::router())
         .merge(crate::analytics::api::router())
+        .merge(crate::loyalty::api::router())
+        .merge(crate::promotions::api::router())
 }
 
 /// The complete router with its middleware.

@@ -43,6 +43,10 @@ pub fn merge(
         "UPDATE interacciones SET cliente_id = ?1 WHERE cliente_id = ?2",
         params![keep, drop],
     )?;
+    conn.execute(
+        "UPDATE fidelidad_movimientos SET cliente_id = ?1 WHERE cliente_id = ?2",
+        params![keep, drop],
+    )?;
     // The duplicate goes first, so its phone and e-mail are free for the kept record.
     conn.execute("DELETE FROM clientes WHERE id = ?1", [drop])?;
     let mut tags = k.tags.clone();

@@ -137,7 +137,7 @@ async fn show(
     Query(q): Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
     let b = ui.brand(&state, &slug, Access::Read).await?;
-    let (customer, orders, notes) = b
+    let (customer, orders, notes, puntos) = b
         .tenant
         .read(move |c| {
             let customer = store::get(c, id)?.ok_or(AppError::NotFound("cliente"))?;
@@ -153,6 +153,7 @@ async fn show(
                 customer,
                 orders::store::list(c, &of, None, 50)?.0,
                 interactions::store::list(c, &inf, None, 50)?.0,
+                crate::loyalty::store::summary(c, id, crate::time::now_ms())?,
             ))
         })
         .await?;
@@ -184,6 +185,7 @@ async fn show(
         c => row(&customer),
         timeline => timeline.into_iter().map(|t| t.1).collect::<Vec<_>>(),
         flash => q.hecho.as_deref().and_then(flash),
+        puntos,
     };
     b.page(&state, "customers/show.html", "clientes", ctx).await
 }

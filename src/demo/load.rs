@@ -88,6 +88,7 @@ fn load_all(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
         }
     }
     super::inbox::derive(&tx, plan.now)?;
+    super::loyalty::seed(&tx, plan.profile.slug, plan.now)?;
     tx.commit()?;
     progress.finish();
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;

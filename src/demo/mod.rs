@@ -16,6 +16,7 @@ mod catalog_gollos;
 mod chats;
 mod inbox;
 mod load;
+mod loyalty;
 mod messages;
 mod people;
 mod plan;

@@ -127,7 +127,17 @@ async fn customer_lookup(
             }
         })
         .await?;
+    let puntos = match found.as_ref().map(|c| c.id) {
+        Some(id) => {
+            let now = crate::time::now_ms();
+            b.tenant
+                .read(move |c| crate::loyalty::store::summary(c, id, now))
+                .await?
+        }
+        None => None,
+    };
     let ctx = context! {
+        puntos,
         text, phone, bad_phone => looks_like_phone(&q.cliente) && phone.is_none(),
         found => found.map(|c| context! { id => c.id, nombre => c.name, telefono => c.phone, pedidos => c.orders_count, direccion => c.address }),
         matches => matches.into_iter().map(|c| context! { id => c.id, nombre => c.name, telefono => c.phone }).collect::<Vec<_>>(),

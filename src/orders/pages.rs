@@ -229,12 +229,12 @@ async fn ticket(
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<Html<String>, AppError> {
     let b = ui.brand(&state, &slug, Access::Read).await?;
-    let (order, customer) = b
+    let (order, customer, descuentos) = b
         .tenant
         .read(move |c| {
             let o = store::get(c, id)?.ok_or(AppError::NotFound("pedido"))?;
             let cu = customers::store::get(c, o.customer_id)?;
-            Ok((o, cu))
+            Ok((o, cu, crate::promotions::store::discounts(c, id)?))
         })
         .await?;
     let history: Vec<minijinja::Value> = order
@@ -246,7 +246,7 @@ async fn ticket(
     let ctx = context! {
         order => card(order.clone(), &HashMap::new()),
         lines => order.items.iter().map(|i| context! { q => i.quantity, nombre => &i.name, precio => i.unit_price, total => i.total }).collect::<Vec<_>>(),
-        subtotal => order.subtotal, descuento => order.discount,
+        subtotal => order.subtotal, descuento => order.discount, descuentos,
         estado_label => order.status.label(),
         cliente => customer.map(|c| context! { id => c.id, nombre => c.name, telefono => c.phone, direccion => c.address }),
         history, can_cancel,

@@ -85,6 +85,7 @@ pub fn create(conn: &Connection, new: &NewOrder, now: i64) -> Result<Order, AppE
          WHERE id = ?1",
     )?
     .execute(params![new.customer_id, subtotal, now])?;
+    crate::promotions::store::apply_to_new_order(conn, order_id, new.customer_id, now)?;
     if new.confirm {
         transition(conn, order_id, Status::Confirmado, new.actor, None, now)?;
     }
@@ -222,6 +223,7 @@ pub fn transition(
     }
     record_status(conn, order_id, to, Some(from), actor, note, now)?;
     let order = get(conn, order_id)?.ok_or(AppError::NotFound("pedido"))?;
+    crate::loyalty::ledger::on_order_status(conn, &order, now)?;
     super::notify::status_changed(conn, &order, now)?;
     Ok(order)
 }

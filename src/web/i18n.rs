@@ -925,6 +925,8 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Forget this customer",
     ),
     ("Más", "Más", "More"),
+    ("Puntos", "Puntos", "Points"),
+    ("Sellos", "Sellos", "Stamps"),
 ];
 
 #[cfg(test)]

@@ -187,6 +187,10 @@ pub fn on_text(
     ) {
         return handoff(c, ctx, state, "El cliente pidió hablar con una persona").map(Some);
     }
+    if let Some(answer) = crate::loyalty::whatsapp::answer(c, ctx.customer, &norm, ctx.now)? {
+        state.misunderstandings = 0;
+        return Ok(Some(Reply::text(ctx, &answer)));
+    }
     if let Some(answer) = faq_answer(c, body)? {
         state.misunderstandings = 0;
         return Ok(Some(Reply::text(ctx, &answer)));
