@@ -924,6 +924,28 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Olvidar a este cliente",
         "Forget this customer",
     ),
+    ("Suscripciones", "Suscripciones", "Subscriptions"),
+    ("Activas", "Activas", "Active"),
+    ("Pausadas", "Pausadas", "Paused"),
+    ("Churn (30 días)", "Churn (30 días)", "Churn (30 days)"),
+    ("Próximos pedidos", "Próximos pedidos", "Upcoming orders"),
+    (
+        "Suscribir cliente",
+        "Suscribir cliente",
+        "Subscribe a customer",
+    ),
+    ("Suscribir", "Suscribir", "Subscribe"),
+    (
+        "Impacto ambiental",
+        "Impacto ambiental",
+        "Environmental impact",
+    ),
+    (
+        "Plástico evitado (g)",
+        "Plástico evitado (g)",
+        "Plastic avoided (g)",
+    ),
+    ("Comunidad", "Comunidad", "Community"),
 ];
 
 #[cfg(test)]
