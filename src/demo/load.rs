@@ -90,6 +90,7 @@ fn load_all(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
     super::inbox::derive(&tx, plan.now)?;
     tx.commit()?;
     progress.finish();
+    super::eco_extras::load(conn, plan)?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(loaded)
 }

@@ -1,5 +1,6 @@
 //! Environmental impact (impacto): each product may declare what one unit avoids
-//! (`atributos.co2_kg`, `atributos.plastico_g`); a customer's impact is the sum over their
+//! (`atributos.co2_kg`, `atributos.plastico_g`; the demo catalogue's `co2_kg_evitado` and
+//! `plastico_g_evitado` are read too); a customer's impact is the sum over their
 //! delivered orders. Levels and badges come from fixed thresholds; the brand leaderboard
 //! shows only customers who opted in, by first name.
 
@@ -73,8 +74,8 @@ fn impact(co2: f64, plastic: f64, orders: i64) -> Impact {
 }
 
 const SUMS: &str =
-    "SELECT COALESCE(SUM(i.cantidad * COALESCE(json_extract(pr.atributos, '$.co2_kg'), 0)), 0.0),
-        COALESCE(SUM(i.cantidad * COALESCE(json_extract(pr.atributos, '$.plastico_g'), 0)), 0.0),
+    "SELECT COALESCE(SUM(i.cantidad * COALESCE(json_extract(pr.atributos, '$.co2_kg'), json_extract(pr.atributos, '$.co2_kg_evitado'), 0)), 0.0),
+        COALESCE(SUM(i.cantidad * COALESCE(json_extract(pr.atributos, '$.plastico_g'), json_extract(pr.atributos, '$.plastico_g_evitado'), 0)), 0.0),
         COUNT(DISTINCT p.id)
     FROM pedidos p JOIN pedido_items i ON i.pedido_id = p.id
     LEFT JOIN productos pr ON pr.id = i.producto_id
@@ -139,8 +140,8 @@ pub struct Ranked {
 pub fn leaderboard(c: &Connection, limit: i64) -> Result<Vec<Ranked>, AppError> {
     let mut stmt = c.prepare(
         "SELECT cl.nombre,
-            COALESCE(SUM(i.cantidad * COALESCE(json_extract(pr.atributos, '$.co2_kg'), 0)), 0.0) AS co2,
-            COALESCE(SUM(i.cantidad * COALESCE(json_extract(pr.atributos, '$.plastico_g'), 0)), 0.0)
+            COALESCE(SUM(i.cantidad * COALESCE(json_extract(pr.atributos, '$.co2_kg'), json_extract(pr.atributos, '$.co2_kg_evitado'), 0)), 0.0) AS co2,
+            COALESCE(SUM(i.cantidad * COALESCE(json_extract(pr.atributos, '$.plastico_g'), json_extract(pr.atributos, '$.plastico_g_evitado'), 0)), 0.0)
          FROM impacto_ranking r JOIN clientes cl ON cl.id = r.cliente_id
          JOIN pedidos p ON p.cliente_id = cl.id AND p.estado = 'entregado'
          JOIN pedido_items i ON i.pedido_id = p.id
