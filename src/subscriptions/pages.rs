@@ -1,7 +1,7 @@
 //! The subscriptions screen: MRR, churn over the last 30 days, upcoming orders, every
 //! subscription with its actions, and a form to subscribe a customer to a plan.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
@@ -115,10 +115,17 @@ pub fn router() -> Router<AppState> {
         .route("/m/{slug}/suscripciones/{id}/{accion}", post(act))
 }
 
+#[derive(Deserialize)]
+struct PageQuery {
+    /// Prefills the subscribe form (the customer page links here).
+    cliente: Option<String>,
+}
+
 async fn page(
     State(state): State<AppState>,
     ui: Ui,
     Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Html<String>, AppError> {
     let b = ui.brand(&state, &slug, Access::Read).await?;
     let (s, tz) = (b.tenant.slug().clone(), b.tenant.brand().tz());
@@ -137,7 +144,7 @@ async fn page(
         &state,
         "subscriptions/list.html",
         "suscripciones",
-        context! { summary, churn, subs, plans },
+        context! { summary, churn, subs, plans, cliente => q.cliente },
     )
     .await
 }

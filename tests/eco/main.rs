@@ -10,3 +10,7 @@ mod fake_graph;
 mod common;
 mod impact;
 mod subscriptions;
+mod ui;
+
+#[path = "../ui/support.rs"]
+mod ui_support;
