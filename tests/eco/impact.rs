@@ -131,6 +131,14 @@ async fn impact_sums_delivered_orders_ranks_opted_in_first_names_and_answers_mi_
         "{text}"
     );
 
+    // Forgetting a customer (GDPR) takes them off the leaderboard.
+    api.post(&format!("/api/clientes/{juan}/olvidar"), &json!({}))
+        .await
+        .ok(200);
+    let brand = api.get("/api/marcas/eco/impacto").await.ok(200);
+    assert_eq!(brand["ranking"].as_array().unwrap().len(), 1, "{brand}");
+    assert_eq!(brand["ranking"][0]["nombre"], "Rosa");
+
     // Another brand's token gets 404.
     let other = eco.server.api(Some(&eco.other));
     assert_eq!(other.get("/api/marcas/eco/impacto").await.status, 404);
