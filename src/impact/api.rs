@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(brand_impact))
         .routes(routes!(customer_impact))
-        .routes(routes!(ranking))
+        .routes(routes!(leaderboard_opt_in))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,7 +79,7 @@ pub struct RankingInput {
 #[utoipa::path(put, path = "/api/clientes/{id}/impacto/ranking", tag = "impacto",
     params(("id" = String, Path, description = "Customer id")), request_body = RankingInput,
     responses((status = 200, body = Impact), (status = 404)), security(("bearer" = [])))]
-async fn ranking(
+async fn leaderboard_opt_in(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,

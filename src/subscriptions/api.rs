@@ -22,9 +22,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_plan, list_plans))
         .routes(routes!(subscribe, list_subscriptions))
         .routes(routes!(change_plan))
-        .routes(routes!(act))
-        .routes(routes!(summary))
-        .routes(routes!(process))
+        .routes(routes!(subscription_action))
+        .routes(routes!(subscription_summary))
+        .routes(routes!(process_subscriptions))
 }
 
 async fn open(
@@ -237,7 +237,7 @@ async fn change_plan(
 #[utoipa::path(post, path = "/api/marcas/{id}/suscripciones/{suscripcion}/{accion}", tag = "suscripciones",
     params(("id" = String, Path), ("suscripcion" = i64, Path), ("accion" = String, Path, description = "pausar, reanudar, cancelar or saltar (the next order)")),
     responses((status = 200, body = Subscription), (status = 404), (status = 409)), security(("bearer" = [])))]
-async fn act(
+async fn subscription_action(
     State(state): State<AppState>,
     caller: Caller,
     Path((slug, id, action)): Path<(String, i64, String)>,
@@ -253,7 +253,7 @@ async fn act(
 #[utoipa::path(get, path = "/api/marcas/{id}/suscripciones/resumen", tag = "suscripciones",
     params(("id" = String, Path)),
     responses((status = 200, body = super::pages::Summary), (status = 404)), security(("bearer" = [])))]
-async fn summary(
+async fn subscription_summary(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,
@@ -284,7 +284,7 @@ pub struct ProcessOutcome {
 #[utoipa::path(post, path = "/api/marcas/{id}/suscripciones/procesar", tag = "suscripciones",
     params(("id" = String, Path)), request_body = ProcessInput,
     responses((status = 200, body = ProcessOutcome), (status = 403), (status = 404)), security(("bearer" = [])))]
-async fn process(
+async fn process_subscriptions(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,

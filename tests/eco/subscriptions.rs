@@ -152,6 +152,37 @@ async fn monthly_subscription_creates_three_orders_across_a_skip_and_obeys_pause
     assert_eq!(summary["activas"], 1);
     assert_eq!(summary["proximos"][0]["suscripcion_id"], id);
 
+    // A change of plan applies to the coming orders.
+    let bigger = api
+        .post(
+            "/api/marcas/eco/planes-suscripcion",
+            &json!({"nombre": "Recarga doble", "items": [{"producto_id": refill, "cantidad": 4}],
+                    "precio": 8500, "periodo": "semanas", "cada_semanas": 4}),
+        )
+        .await
+        .ok(201);
+    let changed = api
+        .put(
+            &format!("/api/marcas/eco/suscripciones/{id}"),
+            &json!({"plan_id": bigger["id"]}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(changed["plan"], "Recarga doble");
+    assert_eq!(
+        api.get("/api/marcas/eco/suscripciones/resumen")
+            .await
+            .ok(200)["mrr"],
+        8500 * 52 / 48,
+        "every 4 weeks as monthly revenue"
+    );
+    api.put(
+        &format!("/api/marcas/eco/suscripciones/{id}"),
+        &json!({"plan_id": plan["id"]}),
+    )
+    .await
+    .ok(200);
+
     // Pause: May passes without an order. Resume: the next date is delivered again.
     api.post(
         &format!("/api/marcas/eco/suscripciones/{id}/pausar"),
