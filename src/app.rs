@@ -87,6 +87,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::analytics::api::router())
         .merge(crate::loyalty::api::router())
         .merge(crate::promotions::api::router())
+        .merge(crate::subscriptions::api::router())
+        .merge(crate::impact::api::router())
 }
 
 /// The complete router with its middleware.
@@ -148,6 +150,8 @@ fn pages() -> Router<AppState> {
         .merge(crate::orders::history_pages::router())
         .merge(crate::audit::pages::router())
         .merge(crate::customers::privacy_pages_router())
+        .merge(crate::subscriptions::pages::router())
+        .merge(crate::impact::pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

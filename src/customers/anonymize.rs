@@ -99,6 +99,16 @@ fn erase_around(conn: &Connection, customer_id: i64, handles: &[String]) -> Resu
         "UPDATE recordatorios SET texto = '' WHERE cliente_id = ?1",
         [customer_id],
     )?;
+    // A forgotten customer leaves the impact leaderboard and gets no more subscription orders.
+    conn.execute(
+        "DELETE FROM impacto_ranking WHERE cliente_id = ?1",
+        [customer_id],
+    )?;
+    conn.execute(
+        "UPDATE suscripciones SET estado = 'cancelada', cancelada_en = CAST(strftime('%s', 'now') AS INTEGER) * 1000
+         WHERE cliente_id = ?1 AND estado != 'cancelada'",
+        [customer_id],
+    )?;
     for handle in handles {
         // A phone is stored as +E.164; webhook bodies carry it without the plus.
         let digits = handle.trim_start_matches('+');

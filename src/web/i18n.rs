@@ -900,7 +900,6 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("Entidad", "Entidad", "Entity"),
     ("Acción", "Acción", "Action"),
     ("Fila", "Fila", "Row"),
-    ("Cuándo", "Cuándo", "When"),
     ("Cambios", "Cambios", "Changes"),
     ("Sin registros", "Sin registros", "No records"),
     ("Más antiguos", "Más antiguos", "Older"),
@@ -927,6 +926,28 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("Más", "Más", "More"),
     ("Puntos", "Puntos", "Points"),
     ("Sellos", "Sellos", "Stamps"),
+    ("Suscripciones", "Suscripciones", "Subscriptions"),
+    ("Activas", "Activas", "Active"),
+    ("Pausadas", "Pausadas", "Paused"),
+    ("Churn (30 días)", "Churn (30 días)", "Churn (30 days)"),
+    ("Próximos pedidos", "Próximos pedidos", "Upcoming orders"),
+    (
+        "Suscribir cliente",
+        "Suscribir cliente",
+        "Subscribe a customer",
+    ),
+    ("Suscribir", "Suscribir", "Subscribe"),
+    (
+        "Impacto ambiental",
+        "Impacto ambiental",
+        "Environmental impact",
+    ),
+    (
+        "Plástico evitado (g)",
+        "Plástico evitado (g)",
+        "Plastic avoided (g)",
+    ),
+    ("Comunidad", "Comunidad", "Community"),
 ];
 
 #[cfg(test)]

@@ -93,7 +93,10 @@ async fn asking_for_a_person_alerts_staff_on_telegram_once() {
         delivered[1], delivered[0],
         "the same alert is resent after retry_after"
     );
-    assert_eq!(delivered[1]["chat_id"], 777001, "numeric chat ids are sent as numbers");
+    assert_eq!(
+        delivered[1]["chat_id"], 777001,
+        "numeric chat ids are sent as numbers"
+    );
     assert_eq!(delivered[1]["parse_mode"], "HTML");
     let html = delivered[1]["text"].as_str().unwrap();
     assert!(
