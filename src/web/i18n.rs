@@ -962,6 +962,14 @@ mod tests {
         assert_eq!(tr("en", "no existe"), "no existe");
     }
 
+    /// Parallel work appends to the table: a key written twice would silently shadow one.
+    #[test]
+    fn every_key_appears_once() {
+        let mut seen = std::collections::HashSet::new();
+        let twice: Vec<&str> = TABLE.iter().map(|r| r.0).filter(|k| !seen.insert(*k)).collect();
+        assert!(twice.is_empty(), "keys written twice: {twice:?}");
+    }
+
     /// Every literal `t("…")` in the embedded templates has a translation.
     #[test]
     fn every_template_string_is_translated() {
