@@ -85,6 +85,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::reminders::api::router())
         .merge(crate::health::router())
         .merge(crate::analytics::api::router())
+        .merge(crate::restock::api::router())
 }
 
 /// The complete router with its middleware.

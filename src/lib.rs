@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod products;
 pub mod reminders;
 pub mod reports;
+pub mod restock;
 pub mod scheduler;
 pub mod settings;
 pub mod status;

@@ -55,6 +55,13 @@ pub fn catalog() -> Vec<JobSpec> {
             per_brand: true,
             run: crate::reports::weekly_job,
         },
+        JobSpec {
+            name: "avisos_reposicion",
+            description: "Restock alerts: one WhatsApp message to each customer waiting for a product back in stock",
+            cron: "0 * * * * *",
+            per_brand: true,
+            run: crate::restock::job,
+        },
     ]
 }
 

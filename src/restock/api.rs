@@ -1,0 +1,97 @@
+//! Staff add and list restock requests: `/api/productos/{id}/avisos`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::api::ApiJson;
+use crate::app::AppState;
+use crate::auth::{Access, Caller};
+use crate::error::AppError;
+use crate::tenants::TenantCtx;
+use crate::tenants::ids::{CustomerId, ProductId};
+use crate::time::now_ms;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_requests, add_request))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestInput {
+    /// Customer id, e.g. `cli_goio-store_3`.
+    pub cliente_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestView {
+    pub id: i64,
+    pub cliente_id: String,
+    pub producto_id: String,
+    /// `esperando`, `listo` (stock arrived, message about to be queued), `enviado`, `cancelado`.
+    pub estado: String,
+    pub origen: String,
+    pub creado_en: String,
+    pub enviado_en: Option<String>,
+}
+
+fn view(r: super::Request, ctx: &TenantCtx) -> RequestView {
+    let brand = ctx.brand();
+    RequestView {
+        id: r.id,
+        cliente_id: CustomerId::new(&brand.slug, r.cliente_id).to_string(),
+        producto_id: ProductId::new(&brand.slug, r.producto_id).to_string(),
+        estado: r.estado,
+        origen: r.origen,
+        creado_en: brand.format_time(r.creado_en),
+        enviado_en: r.enviado_en.map(|t| brand.format_time(t)),
+    }
+}
+
+#[utoipa::path(get, path = "/api/productos/{id}/avisos", tag = "productos",
+    params(("id" = String, Path, description = "Product id")),
+    responses((status = 200, body = Vec<RequestView>), (status = 404)), security(("bearer" = [])))]
+async fn list_requests(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<RequestView>>, AppError> {
+    let id: ProductId = id.parse()?;
+    let tenant = TenantCtx::open(&state.registry, &caller, &id.slug, Access::Read).await?;
+    let local = id.local;
+    let rows = tenant.read(move |c| super::for_product(c, local)).await?;
+    Ok(axum::Json(
+        rows.into_iter().map(|r| view(r, &tenant)).collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/productos/{id}/avisos", tag = "productos",
+    params(("id" = String, Path, description = "Product id")), request_body = RequestInput,
+    responses((status = 201, body = RequestView), (status = 200, description = "Already waiting"),
+        (status = 404), (status = 409, description = "Product not out of stock"), (status = 422)),
+    security(("bearer" = [])))]
+async fn add_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RequestInput>,
+) -> Result<(StatusCode, axum::Json<RequestView>), AppError> {
+    let id: ProductId = id.parse()?;
+    let customer: CustomerId = input.cliente_id.parse()?;
+    if customer.slug != id.slug {
+        return Err(AppError::NotFound("cliente"));
+    }
+    let tenant = TenantCtx::open(&state.registry, &caller, &id.slug, Access::Write).await?;
+    let (product, customer) = (id.local, customer.local);
+    let (row, fresh) = tenant
+        .write(move |c| super::request(c, customer, product, "personal", now_ms()))
+        .await?;
+    let status = if fresh {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(view(row, &tenant))))
+}
