@@ -86,6 +86,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::health::router())
         .merge(crate::analytics::api::router())
         .merge(crate::restock::api::router())
+        .merge(crate::warranties::api::router())
 }
 
 /// The complete router with its middleware.

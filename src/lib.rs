@@ -37,5 +37,6 @@ pub mod surveys;
 pub mod telegram;
 pub mod tenants;
 pub mod time;
+pub mod warranties;
 pub mod web;
 pub mod whatsapp;

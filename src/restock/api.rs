@@ -10,12 +10,15 @@ use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::auth::{Access, Caller};
 use crate::error::AppError;
-use crate::tenants::TenantCtx;
 use crate::tenants::ids::{CustomerId, ProductId};
+use crate::tenants::{Slug, TenantCtx};
 use crate::time::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_requests, add_request))
+    OpenApiRouter::new()
+        .routes(routes!(list_requests, add_request))
+        .routes(routes!(list_movements))
+        .routes(routes!(low_stock))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -94,4 +97,77 @@ async fn add_request(
         StatusCode::OK
     };
     Ok((status, axum::Json(view(row, &tenant))))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovementView {
+    pub id: i64,
+    pub delta: i64,
+    pub stock_resultante: i64,
+    /// venta, devolucion, ajuste, ingreso.
+    pub tipo: String,
+    pub pedido_id: Option<String>,
+    pub creado_en: String,
+}
+
+#[utoipa::path(get, path = "/api/productos/{id}/movimientos", tag = "productos",
+    params(("id" = String, Path, description = "Product id")),
+    responses((status = 200, body = Vec<MovementView>), (status = 404)), security(("bearer" = [])))]
+async fn list_movements(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<MovementView>>, AppError> {
+    let id: ProductId = id.parse()?;
+    let tenant = TenantCtx::open(&state.registry, &caller, &id.slug, Access::Read).await?;
+    let local = id.local;
+    let rows = tenant
+        .read(move |c| super::ledger::movements(c, local, 200))
+        .await?;
+    let b = tenant.brand();
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(|m| MovementView {
+                id: m.id,
+                delta: m.delta,
+                stock_resultante: m.stock_resultante,
+                tipo: m.tipo,
+                pedido_id: m
+                    .pedido_id
+                    .map(|o| crate::tenants::ids::OrderId::new(&b.slug, o).to_string()),
+                creado_en: b.format_time(m.creado_en),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LowStockView {
+    pub producto_id: String,
+    pub nombre: String,
+    pub stock: i64,
+    pub stock_minimo: i64,
+}
+
+#[utoipa::path(get, path = "/api/marcas/{id}/stock-bajo", tag = "productos",
+    params(("id" = String, Path, description = "Brand slug")),
+    responses((status = 200, body = Vec<LowStockView>), (status = 404)), security(("bearer" = [])))]
+async fn low_stock(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> Result<axum::Json<Vec<LowStockView>>, AppError> {
+    let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound("marca"))?;
+    let tenant = TenantCtx::open(&state.registry, &caller, &slug, Access::Read).await?;
+    let rows = tenant.read(super::ledger::low_stock).await?;
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(|(id, nombre, stock, stock_minimo)| LowStockView {
+                producto_id: ProductId::new(&slug, id).to_string(),
+                nombre,
+                stock,
+                stock_minimo,
+            })
+            .collect(),
+    ))
 }

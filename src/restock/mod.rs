@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod bot;
+pub mod ledger;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -137,47 +138,17 @@ pub fn dispatch(c: &Connection, now: i64) -> Result<Dispatched, AppError> {
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    let template = configured_template(c)?;
     let mut out = Dispatched::default();
     for (id, customer, product) in ready {
-        let dest: Option<String> = c
-            .query_row(
-                "SELECT COALESCE(wa_id, bsuid) FROM wa_contactos WHERE cliente_id = ?1",
-                [customer],
-                |r| r.get(0),
-            )
-            .optional()?
-            .flatten();
-        let Some(dest) = dest else {
+        let text = format!(
+            "¡Buenas noticias! Ya llegó {product}. Responde con tu pedido y te lo separamos."
+        );
+        let summary = format!("Aviso de reposición: {product}");
+        let Some(outbox) = notify(c, customer, &text, &summary, &format!("restock:{id}"), now)?
+        else {
             out.held += 1;
             continue;
         };
-        let last_in =
-            crate::conversations::store::get(c, customer)?.and_then(|v| v.last_inbound_at);
-        let to = queue::recipient(&dest);
-        let (message, summary) = if window_open(last_in, now) {
-            let text = format!(
-                "¡Buenas noticias! Ya llegó {product}. Responde con tu pedido y te lo separamos."
-            );
-            (OutboundMessage::text(to, &text), text)
-        } else if let Some((name, lang)) = &template {
-            (
-                OutboundMessage::template(to, Template::new(name.clone(), lang.clone())),
-                format!("[plantilla {name}] Aviso de reposición: {product}"),
-            )
-        } else {
-            out.held += 1;
-            continue;
-        };
-        let outbox = queue::enqueue(
-            c,
-            customer,
-            &dest,
-            &message,
-            &summary,
-            &format!("restock:{id}"),
-            now,
-        )?;
         c.prepare_cached(
             "UPDATE avisos_reposicion SET estado = 'enviado', enviado_en = ?2, outbox_id = ?3 WHERE id = ?1",
         )?
@@ -185,6 +156,41 @@ pub fn dispatch(c: &Connection, now: i64) -> Result<Dispatched, AppError> {
         out.sent += 1;
     }
     Ok(out)
+}
+
+/// Queues a proactive WhatsApp message to `customer`: `text` inside the 24-hour window, the
+/// brand's template outside it (`summary` is what the thread shows then). `None` when it cannot
+/// be sent (no WhatsApp identity, or window closed and no template configured).
+pub fn notify(
+    c: &Connection,
+    customer: i64,
+    text: &str,
+    summary: &str,
+    key: &str,
+    now: i64,
+) -> Result<Option<i64>, AppError> {
+    let contact: Option<(Option<String>, Option<i64>)> = c
+        .query_row(
+            "SELECT COALESCE(wa_id, bsuid), ultimo_entrante_en FROM wa_contactos WHERE cliente_id = ?1",
+            [customer],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((Some(dest), last_in)) = contact else {
+        return Ok(None);
+    };
+    let to = queue::recipient(&dest);
+    let (message, summary) = if window_open(last_in, now) {
+        (OutboundMessage::text(to, text), text.to_owned())
+    } else if let Some((name, lang)) = configured_template(c)? {
+        (
+            OutboundMessage::template(to, Template::new(name.clone(), lang)),
+            format!("[plantilla {name}] {summary}"),
+        )
+    } else {
+        return Ok(None);
+    };
+    queue::enqueue(c, customer, &dest, &message, &summary, key, now).map(Some)
 }
 
 /// The scheduler job: dispatch every brand's ready alerts.

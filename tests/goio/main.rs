@@ -4,3 +4,4 @@
 #[path = "../whatsapp/common.rs"]
 mod common;
 mod restock;
+mod warranty;
