@@ -3,10 +3,11 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiQuery};
 use crate::app::AppState;
 use crate::auth::{Access, Caller};
 use crate::error::AppError;
@@ -19,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_requests, add_request))
         .routes(routes!(list_movements))
         .routes(routes!(low_stock))
+        .routes(routes!(suggestions))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -167,6 +169,63 @@ async fn low_stock(
                 nombre,
                 stock,
                 stock_minimo,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestionParams {
+    /// At most this many suggestions (1-20, default 5).
+    limite: Option<usize>,
+    /// Minimum orders with both products (default 2).
+    minimo: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionView {
+    pub producto_id: String,
+    pub nombre: String,
+    pub pedidos_juntos: u32,
+    pub soporte: f64,
+    /// P(suggested | this product).
+    pub confianza: f64,
+    pub lift: f64,
+}
+
+#[utoipa::path(get, path = "/api/productos/{id}/sugerencias", tag = "productos",
+    params(("id" = String, Path, description = "Product id"), SuggestionParams),
+    responses((status = 200, body = Vec<SuggestionView>), (status = 404)), security(("bearer" = [])))]
+async fn suggestions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<SuggestionParams>,
+) -> Result<axum::Json<Vec<SuggestionView>>, AppError> {
+    let id: ProductId = id.parse()?;
+    let tenant = TenantCtx::open(&state.registry, &caller, &id.slug, Access::Read).await?;
+    let local = id.local;
+    let limit = params.limite.unwrap_or(5).clamp(1, 20);
+    let min = params.minimo.unwrap_or(2).max(1);
+    let rows = tenant
+        .read(move |c| {
+            if crate::products::store::get(c, local)?.is_none() {
+                return Err(AppError::NotFound("producto"));
+            }
+            super::suggestions::for_product(c, local, min, limit)
+        })
+        .await?;
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(|s| SuggestionView {
+                producto_id: ProductId::new(&id.slug, s.producto_id).to_string(),
+                nombre: s.nombre,
+                pedidos_juntos: s.pedidos_juntos,
+                soporte: s.soporte,
+                confianza: s.confianza,
+                lift: s.lift,
             })
             .collect(),
     ))

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod bot;
 pub mod ledger;
+pub mod suggestions;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;

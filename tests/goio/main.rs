@@ -3,5 +3,6 @@
 
 #[path = "../whatsapp/common.rs"]
 mod common;
+mod crosssell;
 mod restock;
 mod warranty;
