@@ -88,6 +88,7 @@ fn load_all(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
         }
     }
     super::inbox::derive(&tx, plan.now)?;
+    super::goio_extras::add(&tx, plan)?;
     tx.commit()?;
     progress.finish();
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;

@@ -14,6 +14,7 @@ mod catalog_eco;
 mod catalog_goio;
 mod catalog_gollos;
 mod chats;
+mod goio_extras;
 mod inbox;
 mod load;
 mod messages;
