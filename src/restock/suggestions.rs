@@ -90,3 +90,45 @@ pub fn for_product(
     }
     Ok(out)
 }
+
+/// For every product, the names of up to `per_product` products most often bought with it
+/// (confidence, then lift), for the counter order screen. One pass over the baskets.
+pub fn names_for_all(
+    c: &Connection,
+    per_product: usize,
+) -> Result<HashMap<i64, Vec<String>>, AppError> {
+    let pairs = product_pairs(&baskets(c)?, &PairOptions::default());
+    let mut ranked: HashMap<i64, Vec<(f64, f64, i64)>> = HashMap::new();
+    for p in pairs {
+        ranked
+            .entry(p.product_a)
+            .or_default()
+            .push((p.confidence_a_to_b, p.lift, p.product_b));
+        ranked
+            .entry(p.product_b)
+            .or_default()
+            .push((p.confidence_b_to_a, p.lift, p.product_a));
+    }
+    let mut names: HashMap<i64, String> = HashMap::new();
+    let mut stmt = c.prepare_cached("SELECT id, nombre FROM productos")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+        let (id, name) = row?;
+        names.insert(id, name);
+    }
+    Ok(ranked
+        .into_iter()
+        .map(|(product, mut others)| {
+            others.sort_by(|a, b| {
+                b.0.total_cmp(&a.0)
+                    .then(b.1.total_cmp(&a.1))
+                    .then(a.2.cmp(&b.2))
+            });
+            let top = others
+                .into_iter()
+                .take(per_product)
+                .filter_map(|(_, _, id)| names.get(&id).cloned())
+                .collect();
+            (product, top)
+        })
+        .collect())
+}

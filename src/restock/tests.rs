@@ -51,3 +51,53 @@ fn only_zero_to_positive_marks_requests_ready_and_requests_are_not_duplicated() 
         .unwrap();
     });
 }
+
+#[test]
+fn counter_hints_rank_by_confidence_and_skip_cancelled_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let db = Database::open(&dir.path().join("t.db"), Schema::Tenant, 1).unwrap();
+        let hints = db
+            .write(|c| {
+                c.execute_batch(
+                    "INSERT INTO clientes (nombre, canal_adquisicion, creado_en, actualizado_en) VALUES ('Ana', 'web', 0, 0);
+                     INSERT INTO productos (id, sku, nombre, precio, creado_en, actualizado_en) VALUES
+                        (1, 'A', 'Celular', 1, 0, 0), (2, 'B', 'Funda', 1, 0, 0), (3, 'C', 'Cargador', 1, 0, 0);",
+                )?;
+                // A+B three times, A+C twice, A+C twice more but cancelled.
+                let baskets: [(&str, &[i64]); 7] = [
+                    ("entregado", &[1, 2]),
+                    ("entregado", &[1, 2]),
+                    ("entregado", &[1, 2, 3]),
+                    ("entregado", &[1, 3]),
+                    ("entregado", &[3]),
+                    ("cancelado", &[1, 3]),
+                    ("cancelado", &[1, 3]),
+                ];
+                for (n, (status, items)) in baskets.iter().enumerate() {
+                    c.execute(
+                        "INSERT INTO pedidos (id, cliente_id, canal, estado, subtotal, total, creado_en, actualizado_en)
+                         VALUES (?1, 1, 'web', ?2, 0, 0, ?1, ?1)",
+                        rusqlite::params![n as i64 + 1, status],
+                    )?;
+                    for p in *items {
+                        c.execute(
+                            "INSERT INTO pedido_items (pedido_id, producto_id, sku, nombre, cantidad, precio_unitario, total)
+                             VALUES (?1, ?2, 'x', 'x', 1, 1, 1)",
+                            rusqlite::params![n as i64 + 1, p],
+                        )?;
+                    }
+                }
+                crate::restock::suggestions::names_for_all(c, 2)
+            })
+            .await
+            .unwrap();
+        // P(B|A) = 3/4 > P(C|A) = 2/4; cancelled orders would have made C first.
+        assert_eq!(hints[&1], ["Funda", "Cargador"]);
+        assert_eq!(hints[&2], ["Celular"], "B+C only once: below the minimum of 2");
+    });
+}

@@ -431,6 +431,7 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("Subtotal", "Subtotal", "Subtotal"),
     ("Sí", "Sí", "Yes"),
     ("Tablero", "Tablero", "Board"),
+    ("También llevan", "También llevan", "Also bought"),
     ("Teléfono", "Teléfono", "Phone"),
     ("Ticket", "Ticket", "Ticket"),
     ("Ticket medio", "Ticket medio", "Average ticket"),
