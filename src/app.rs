@@ -89,6 +89,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::promotions::api::router())
         .merge(crate::subscriptions::api::router())
         .merge(crate::impact::api::router())
+        .merge(crate::restock::api::router())
+        .merge(crate::warranties::api::router())
 }
 
 /// The complete router with its middleware.

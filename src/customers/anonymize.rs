@@ -73,6 +73,16 @@ fn erase_around(conn: &Connection, customer_id: i64, handles: &[String]) -> Resu
            AND pedido_id IN (SELECT id FROM pedidos WHERE cliente_id = ?1)",
         [customer_id],
     )?;
+    // Goio support tickets hold the customer's words; pending restock alerts must not go out.
+    conn.execute(
+        "UPDATE tickets_soporte SET asunto = '', detalle = '' WHERE cliente_id = ?1",
+        [customer_id],
+    )?;
+    conn.execute(
+        "UPDATE avisos_reposicion SET estado = 'cancelado'
+         WHERE cliente_id = ?1 AND estado IN ('esperando', 'listo')",
+        [customer_id],
+    )?;
     conn.execute(
         "UPDATE outbox SET destino = '', cuerpo = '{}', ultimo_error = NULL,
             estado = CASE WHEN estado IN ('pendiente', 'enviando') THEN 'cancelado' ELSE estado END

@@ -89,6 +89,7 @@ fn load_all(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
     }
     super::inbox::derive(&tx, plan.now)?;
     super::loyalty::seed(&tx, plan.profile.slug, plan.now)?;
+    super::goio_extras::add(&tx, plan)?;
     tx.commit()?;
     progress.finish();
     super::eco_extras::load(conn, plan)?;

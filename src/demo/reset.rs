@@ -40,6 +40,11 @@ pub fn existing(conn: &Connection) -> Result<Existing, AppError> {
 
 /// Children first, so no foreign key ever has to search for referencing rows.
 const TABLES: &[&str] = &[
+    // Goio extras (tenant V14) reference orders, customers and products.
+    "tickets_soporte",
+    "garantias",
+    "avisos_reposicion",
+    "movimientos_stock",
     "interacciones",
     "pedido_estados",
     "pedido_items",

@@ -70,6 +70,11 @@ async fn render_new(
             Ok(crate::products::store::list(c, &filter, None, 500)?.0)
         })
         .await?;
+    // Cross-sell hints per product (Goio, every brand): "también llevan …".
+    let hints = b
+        .tenant
+        .read(|c| crate::restock::suggestions::names_for_all(c, 2))
+        .await?;
     let mut categories: Vec<String> = products.iter().map(|p| p.category.clone()).collect();
     categories.dedup();
     let brand = b.brand();
@@ -79,7 +84,8 @@ async fn render_new(
         .iter()
         .map(|p| {
             context! { id => p.id, sku => &p.sku, nombre => &p.name, categoria => &p.category,
-            precio => p.price, stock => p.stock, q => qty.get(&p.id).copied().unwrap_or(0) }
+            precio => p.price, stock => p.stock, q => qty.get(&p.id).copied().unwrap_or(0),
+            sugerencias => hints.get(&p.id).cloned().unwrap_or_default() }
         })
         .collect();
     let ctx =

@@ -62,6 +62,20 @@ pub fn catalog() -> Vec<JobSpec> {
             per_brand: true,
             run: crate::subscriptions::jobs::job,
         },
+        JobSpec {
+            name: "avisos_reposicion",
+            description: "Restock alerts: one WhatsApp message to each customer waiting for a product back in stock",
+            cron: "0 * * * * *",
+            per_brand: true,
+            run: crate::restock::job,
+        },
+        JobSpec {
+            name: "garantias_por_vencer",
+            description: "Warranty reminders: one WhatsApp message 30 days before a warranty expires",
+            cron: "0 0 10 * * *",
+            per_brand: true,
+            run: crate::warranties::job,
+        },
     ]
 }
 

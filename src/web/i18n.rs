@@ -431,6 +431,7 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("Subtotal", "Subtotal", "Subtotal"),
     ("Sí", "Sí", "Yes"),
     ("Tablero", "Tablero", "Board"),
+    ("También llevan", "También llevan", "Also bought"),
     ("Teléfono", "Teléfono", "Phone"),
     ("Ticket", "Ticket", "Ticket"),
     ("Ticket medio", "Ticket medio", "Average ticket"),
@@ -966,7 +967,11 @@ mod tests {
     #[test]
     fn every_key_appears_once() {
         let mut seen = std::collections::HashSet::new();
-        let twice: Vec<&str> = TABLE.iter().map(|r| r.0).filter(|k| !seen.insert(*k)).collect();
+        let twice: Vec<&str> = TABLE
+            .iter()
+            .map(|r| r.0)
+            .filter(|k| !seen.insert(*k))
+            .collect();
         assert!(twice.is_empty(), "keys written twice: {twice:?}");
     }
 

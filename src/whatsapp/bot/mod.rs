@@ -7,7 +7,7 @@ pub mod api;
 mod catalogue;
 pub mod knowledge;
 mod menu;
-mod text;
+pub(crate) mod text;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};

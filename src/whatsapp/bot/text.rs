@@ -191,6 +191,11 @@ pub fn on_text(
         state.misunderstandings = 0;
         return Ok(Some(Reply::text(ctx, &answer)));
     }
+    // Goio restock alerts: "avísame cuando llegue <producto>".
+    if let Some(reply) = crate::restock::bot::on_text(c, ctx, &norm)? {
+        state.misunderstandings = 0;
+        return Ok(Some(reply));
+    }
     if let Some(answer) = faq_answer(c, body)? {
         state.misunderstandings = 0;
         return Ok(Some(Reply::text(ctx, &answer)));

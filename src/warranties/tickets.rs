@@ -1,0 +1,163 @@
+//! Support tickets on a customer.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{AppError, msg};
+
+pub const STATUSES: &[&str] = &["abierto", "en_proceso", "resuelto", "cerrado"];
+pub const PRIORITIES: &[&str] = &["baja", "media", "alta"];
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ticket {
+    pub id: i64,
+    pub cliente_id: i64,
+    pub pedido_id: Option<i64>,
+    pub garantia_id: Option<i64>,
+    pub asunto: String,
+    pub detalle: String,
+    pub estado: String,
+    pub prioridad: String,
+    pub origen: String,
+    pub creado_en: i64,
+    pub actualizado_en: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketInput {
+    pub asunto: String,
+    #[serde(default)]
+    pub detalle: String,
+    /// baja, media (default), alta.
+    pub prioridad: Option<String>,
+    /// Order id, e.g. `ped_goio-store_12`.
+    pub pedido_id: Option<String>,
+    /// Warranty number (from `/api/clientes/{id}/garantias`).
+    pub garantia_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketPatch {
+    /// abierto, en_proceso, resuelto, cerrado.
+    pub estado: Option<String>,
+    pub prioridad: Option<String>,
+}
+
+fn check(value: &str, allowed: &[&str], field: &str) -> Result<(), AppError> {
+    if allowed.contains(&value) {
+        return Ok(());
+    }
+    Err(AppError::validation(
+        field,
+        "enum",
+        msg(
+            format!("Valor no válido; use: {}.", allowed.join(", ")),
+            format!("Invalid value; use: {}.", allowed.join(", ")),
+        ),
+    ))
+}
+
+const COLUMNS: &str = "id, cliente_id, pedido_id, garantia_id, asunto, detalle, estado, prioridad, origen, creado_en, actualizado_en";
+
+fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Ticket> {
+    Ok(Ticket {
+        id: r.get(0)?,
+        cliente_id: r.get(1)?,
+        pedido_id: r.get(2)?,
+        garantia_id: r.get(3)?,
+        asunto: r.get(4)?,
+        detalle: r.get(5)?,
+        estado: r.get(6)?,
+        prioridad: r.get(7)?,
+        origen: r.get(8)?,
+        creado_en: r.get(9)?,
+        actualizado_en: r.get(10)?,
+    })
+}
+
+pub fn get(c: &Connection, customer: i64, id: i64) -> Result<Option<Ticket>, AppError> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tickets_soporte WHERE id = ?1 AND cliente_id = ?2"
+    ))?
+    .query_row(params![id, customer], from_row)
+    .optional()?)
+}
+
+pub fn for_customer(c: &Connection, customer: i64) -> Result<Vec<Ticket>, AppError> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tickets_soporte WHERE cliente_id = ?1 ORDER BY id DESC LIMIT 200"
+    ))?;
+    Ok(stmt
+        .query_map([customer], from_row)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Opens a ticket; the linked order and warranty must belong to the customer.
+pub fn create(
+    c: &Connection,
+    customer: i64,
+    input: &TicketInput,
+    order: Option<i64>,
+    origin: &str,
+    now: i64,
+) -> Result<Ticket, AppError> {
+    let subject = input.asunto.trim();
+    if subject.is_empty() || subject.chars().count() > 200 {
+        return Err(AppError::validation(
+            "asunto",
+            "length",
+            msg(
+                "El asunto debe tener de 1 a 200 caracteres.",
+                "Subject must be 1 to 200 characters.",
+            ),
+        ));
+    }
+    let priority = input.prioridad.as_deref().unwrap_or("media");
+    check(priority, PRIORITIES, "prioridad")?;
+    let owns = |sql: &str, id: i64| -> Result<bool, AppError> {
+        Ok(c.query_row(sql, params![id, customer], |_| Ok(()))
+            .optional()?
+            .is_some())
+    };
+    if let Some(o) = order
+        && !owns("SELECT 1 FROM pedidos WHERE id = ?1 AND cliente_id = ?2", o)?
+    {
+        return Err(AppError::NotFound("pedido"));
+    }
+    if let Some(w) = input.garantia_id
+        && !owns(
+            "SELECT 1 FROM garantias WHERE id = ?1 AND cliente_id = ?2",
+            w,
+        )?
+    {
+        return Err(AppError::NotFound("garantía"));
+    }
+    c.prepare_cached(
+        "INSERT INTO tickets_soporte (cliente_id, pedido_id, garantia_id, asunto, detalle, prioridad, origen, creado_en, actualizado_en)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+    )?
+    .execute(params![customer, order, input.garantia_id, subject, input.detalle.trim(), priority, origin, now])?;
+    get(c, customer, c.last_insert_rowid())?.ok_or(AppError::NotFound("ticket"))
+}
+
+pub fn update(
+    c: &Connection,
+    customer: i64,
+    id: i64,
+    patch: &TicketPatch,
+    now: i64,
+) -> Result<Ticket, AppError> {
+    let current = get(c, customer, id)?.ok_or(AppError::NotFound("ticket"))?;
+    let status = patch.estado.clone().unwrap_or(current.estado);
+    let priority = patch.prioridad.clone().unwrap_or(current.prioridad);
+    check(&status, STATUSES, "estado")?;
+    check(&priority, PRIORITIES, "prioridad")?;
+    c.prepare_cached(
+        "UPDATE tickets_soporte SET estado = ?2, prioridad = ?3, actualizado_en = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, status, priority, now])?;
+    get(c, customer, id)?.ok_or(AppError::NotFound("ticket"))
+}

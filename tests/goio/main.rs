@@ -1,0 +1,8 @@
+//! Integration tests for the Goio playbook (issue 7, parts 5-7): restock alerts, warranties
+//! and cross-selling, through the real server with a fake Graph API.
+
+#[path = "../whatsapp/common.rs"]
+mod common;
+mod crosssell;
+mod restock;
+mod warranty;
