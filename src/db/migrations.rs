@@ -70,3 +70,31 @@ fn is_current(conn: &Connection, schema: Schema) -> bool {
         .flatten();
     applied == Some(latest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_current_schema_skips_the_runner_and_an_older_one_does_not() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert!(!is_current(&conn, Schema::Tenant), "no history table yet");
+        run(&mut conn, Schema::Tenant).unwrap();
+        assert!(is_current(&conn, Schema::Tenant));
+        // A file one migration behind must go through the runner again.
+        let latest = latest_embedded(Schema::Tenant).unwrap();
+        conn.execute(
+            "DELETE FROM refinery_schema_history WHERE version = ?1",
+            [latest],
+        )
+        .unwrap();
+        assert!(!is_current(&conn, Schema::Tenant));
+        // A file newer than this binary is not "current" either: the runner reports it.
+        conn.execute(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (?1, 'future', '', '0')",
+            [latest + 1],
+        )
+        .unwrap();
+        assert!(!is_current(&conn, Schema::Tenant));
+    }
+}
