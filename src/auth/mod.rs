@@ -144,7 +144,7 @@ impl FromRequestParts<AppState> for Caller {
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(AppError::Unauthenticated);
         }
-        let caller = tokens::authenticate(state.registry.control(), token.trim()).await?;
+        let caller = tokens::authenticate_cached(&state.registry, token.trim()).await?;
         parts.extensions.insert(caller.clone());
         crate::db::functions::set_task_actor(caller.actor());
         Ok(caller)

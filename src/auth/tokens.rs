@@ -80,6 +80,23 @@ pub async fn authenticate(control: &Database, token: &str) -> Result<Caller, App
     Ok(Caller::token(id, brand, access))
 }
 
+/// Like [`authenticate`], answered from the registry's cache of the control database.
+pub async fn authenticate_cached(
+    registry: &crate::tenants::Registry,
+    token: &str,
+) -> Result<Caller, AppError> {
+    if !token.starts_with(PREFIX) || token.len() > 100 {
+        return Err(AppError::Unauthenticated);
+    }
+    let (id, brand, scope) = registry
+        .active_token(hash(token))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let access = Access::parse(&scope).ok_or_else(|| AppError::internal("bad stored scope"))?;
+    let brand = brand.map(|b| Slug::parse(&b)).transpose()?;
+    Ok(Caller::token(id, brand, access))
+}
+
 /// Revokes a token by id.
 pub async fn revoke(control: &Database, id: i64) -> Result<(), AppError> {
     let changed = control

@@ -11,6 +11,7 @@ mod connection;
 pub mod functions;
 pub mod migrations;
 mod readers;
+pub mod versioned;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,8 @@ pub struct Database {
     path: PathBuf,
     writer: Writer,
     readers: ReadPool,
+    /// Opened on first use: only databases whose reads are cached need it.
+    watch: std::sync::OnceLock<Option<versioned::ChangeWatch>>,
 }
 
 impl Database {
@@ -48,6 +51,7 @@ impl Database {
             path: path.to_path_buf(),
             writer,
             readers,
+            watch: std::sync::OnceLock::new(),
         }))
     }
 
@@ -100,6 +104,15 @@ impl Database {
     /// Installs the hook called before every checkpoint (the backup shipper).
     pub fn set_checkpoint_hook(&self, hook: Arc<dyn CheckpointHook>) {
         self.writer.set_checkpoint_hook(hook);
+    }
+
+    /// `PRAGMA data_version` of the file (see [`versioned`]): moves on every commit by any
+    /// connection or process. `None` if it cannot be read, so callers must not cache then.
+    pub fn data_version(&self) -> Option<i64> {
+        self.watch
+            .get_or_init(|| versioned::ChangeWatch::open(&self.path).ok())
+            .as_ref()?
+            .version()
     }
 
     pub fn writer_stats(&self) -> WriterStats {

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::Mutex as AsyncMutex;
 
 use super::{Brand, BrandInput, BrandPatch, Slug, brand, store};
+use crate::db::versioned::VersionedCache;
 use crate::db::{Database, Schema};
 use crate::error::AppError;
 use crate::time::now_ms;
@@ -60,7 +61,14 @@ pub struct Registry {
     /// One lock per brand being opened, so two requests never migrate the same file at
     /// once while different brands open side by side.
     opening: std::sync::Mutex<HashMap<Slug, Arc<AsyncMutex<()>>>>,
+    /// Brand rows as of the control database's current data version.
+    brands: VersionedCache<Slug, Brand>,
+    /// API token rows (id, brand, scope) by hash, as of the current data version.
+    tokens: VersionedCache<Vec<u8>, TokenRow>,
 }
+
+/// An active API token as stored: id, brand (none: every brand) and scope.
+pub type TokenRow = (i64, Option<String>, String);
 
 impl Registry {
     /// Opens the control database under `data_dir`, creating the directories if needed.
@@ -93,6 +101,8 @@ impl Registry {
             observer,
             open: RwLock::default(),
             opening: std::sync::Mutex::default(),
+            brands: VersionedCache::new(4096),
+            tokens: VersionedCache::new(4096),
         })
     }
 
@@ -112,7 +122,8 @@ impl Registry {
     /// The open brand `slug`; an unknown brand is a 404 and creates no file.
     pub async fn tenant(&self, slug: &Slug) -> Result<Arc<Tenant>, AppError> {
         if let Some(t) = self.cached(slug) {
-            // The CLI may have updated or archived the brand from another process.
+            // The CLI may have updated or archived the brand from another process; `get`
+            // only reads the row again when the control database changed.
             t.replace_brand(self.get(slug).await?);
             return Ok(t);
         }
@@ -192,11 +203,43 @@ impl Registry {
     }
 
     pub async fn get(&self, slug: &Slug) -> Result<Brand, AppError> {
+        let version = self.control.data_version();
+        if let Some(brand) = self.brands.get(version, slug) {
+            return Ok(brand);
+        }
         let key = slug.clone();
-        self.control
+        let brand = self
+            .control
             .read(move |c| store::get(c, &key))
             .await?
-            .ok_or(AppError::NotFound("marca"))
+            .ok_or(AppError::NotFound("marca"))?;
+        self.brands.insert(version, slug.clone(), brand.clone());
+        Ok(brand)
+    }
+
+    /// The active token with `hash`, cached until the control database changes (a revocation,
+    /// from the API or the CLI, is a commit, so it takes effect on the next request).
+    pub async fn active_token(&self, hash: Vec<u8>) -> Result<Option<TokenRow>, AppError> {
+        let version = self.control.data_version();
+        if let Some(row) = self.tokens.get(version, &hash) {
+            return Ok(Some(row));
+        }
+        let key = hash.clone();
+        let row = self
+            .control
+            .read(move |c| {
+                use rusqlite::OptionalExtension;
+                Ok(c.prepare_cached(
+                    "SELECT id, marca, alcance FROM api_tokens WHERE hash = ?1 AND revocado_en IS NULL",
+                )?
+                .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?)
+            })
+            .await?;
+        if let Some(row) = &row {
+            self.tokens.insert(version, hash, row.clone());
+        }
+        Ok(row)
     }
 
     /// Creates a brand and its database file.

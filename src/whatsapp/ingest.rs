@@ -21,7 +21,9 @@ use crate::time::now_ms;
 
 static WAKE: Notify = Notify::const_new();
 const TICK: Duration = Duration::from_secs(1);
-const BATCH: i64 = 64;
+/// Bodies per writer job: small, so a webhook's ack (a one-row insert queued behind the job)
+/// waits for a few messages, not 64; bodies are read into memory per job (up to 3 MB each).
+const BATCH: i64 = 16;
 
 /// Tells the processor a new event was stored.
 pub fn wake() {
@@ -73,27 +75,37 @@ pub async fn drain_all(registry: &Registry) -> Result<usize, AppError> {
 }
 
 async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
-    let pending: Vec<i64> = tenant
+    // Bodies are read and parsed off the writer thread: JSON parsing was most of what the
+    // single writer spent per message, and every other write of the brand (the webhook's own
+    // ack among them) queues behind the writer job.
+    let pending: Vec<(i64, Vec<u8>)> = tenant
         .db()
         .read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id FROM wa_eventos WHERE procesado_en IS NULL ORDER BY id LIMIT ?1",
+                "SELECT id, cuerpo FROM wa_eventos WHERE procesado_en IS NULL ORDER BY id LIMIT ?1",
             )?;
-            let rows = stmt.query_map([BATCH], |r| r.get(0))?;
-            Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+            let rows = stmt.query_map([BATCH], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
         .await?;
     if pending.is_empty() {
         return Ok(0);
     }
+    let parsed: Vec<(i64, Result<Vec<Event>, String>)> = tokio::task::spawn_blocking(move || {
+        pending
+            .into_iter()
+            .map(|(id, body)| (id, parse_webhook(&body).map_err(|e| e.to_string())))
+            .collect()
+    })
+    .await?;
     let brand = tenant.brand();
     let number = number.to_owned();
-    let count = pending.len();
+    let count = parsed.len();
     tenant
         .db()
         .write_as("system:whatsapp-webhook", move |c| {
-            for id in pending {
-                process_event(c, &brand, &number, id)?;
+            for (id, events) in parsed {
+                process_event(c, &brand, &number, id, events)?;
             }
             Ok(())
         })
@@ -101,17 +113,27 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
     Ok(count)
 }
 
-/// Processes one stored body; item errors are logged and recorded, never propagated.
-fn process_event(c: &Connection, brand: &Brand, number: &str, id: i64) -> Result<(), AppError> {
-    let body: Vec<u8> = c.query_row(
-        "SELECT cuerpo FROM wa_eventos WHERE id = ?1 AND procesado_en IS NULL",
-        [id],
-        |r| r.get(0),
-    )?;
+/// Applies one parsed body; item errors are logged and recorded, never propagated.
+fn process_event(
+    c: &Connection,
+    brand: &Brand,
+    number: &str,
+    id: i64,
+    parsed: Result<Vec<Event>, String>,
+) -> Result<(), AppError> {
+    // Read before the writer ran: skip a body another pass already processed.
+    let still_pending: bool = c
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM wa_eventos WHERE id = ?1 AND procesado_en IS NULL)",
+        )?
+        .query_row([id], |r| r.get(0))?;
+    if !still_pending {
+        return Ok(());
+    }
     let now = now_ms();
     let mut errors = Vec::new();
-    match parse_webhook(&body) {
-        Err(e) => errors.push(e.to_string()),
+    match parsed {
+        Err(e) => errors.push(e),
         Ok(events) => {
             for event in events {
                 if let Err(e) = in_savepoint(c, |c| handle(c, brand, number, &event, now)) {
