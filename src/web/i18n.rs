@@ -926,6 +926,7 @@ static TABLE: &[(&str, &str, &str)] = &[
     ),
     ("Puntos", "Puntos", "Points"),
     ("Sellos", "Sellos", "Stamps"),
+    ("Canjear", "Canjear", "Redeem"),
 ];
 
 #[cfg(test)]
