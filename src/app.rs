@@ -87,6 +87,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::analytics::api::router())
         .merge(crate::loyalty::api::router())
         .merge(crate::promotions::api::router())
+        .merge(crate::subscriptions::api::router())
+        .merge(crate::impact::api::router())
 }
 
 /// The complete router with its middleware.
@@ -149,6 +151,8 @@ fn pages() -> Router<AppState> {
         .merge(crate::audit::pages::router())
         .merge(crate::customers::privacy_pages_router())
         .merge(crate::loyalty::pages::router())
+        .merge(crate::subscriptions::pages::router())
+        .merge(crate::impact::pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 
@@ -159,12 +163,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let backups = crate::backup::Backups::start(&config)?;
     let state = AppState::open_with(config, backups.clone())?;
     let registry = state.registry.clone();
-    let deliveries = crate::outbox::worker::Deliveries::default().with(
+    let mut deliveries = crate::outbox::worker::Deliveries::default().with(
         crate::outbox::Service::Whatsapp,
         std::sync::Arc::new(crate::whatsapp::delivery::WhatsAppDelivery::from_state(
             &state,
         )?),
     );
+    // Staff alerts go to Telegram when a bot token is configured (the same as the reports').
+    if let Some(client) = crate::reports::Channels::from_env()?.telegram {
+        deliveries = deliveries.with(
+            crate::outbox::Service::Telegram,
+            std::sync::Arc::new(crate::telegram::delivery::TelegramDelivery::new(client)),
+        );
+    }
     if let Some(b) = &backups {
         b.open_all(&registry).await;
         b.start_verify_job(registry.clone(), backup_cfg.verify_interval);

@@ -180,6 +180,14 @@ fn fresh_copy(seed: &Path, dest: &Path) -> PathBuf {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args = Args::parse();
+    if !args.bench {
+        // `cargo test --all-targets` runs bench targets too, without --bench: a benchmark
+        // of minutes is not a test, so say how to run it and stop.
+        println!(
+            "load: run the benchmark with `bash scripts/bench.sh` (or `cargo bench --bench load`)"
+        );
+        return;
+    }
     let bin_path = std::fs::canonicalize(&args.bin)
         .unwrap_or_else(|_| panic!("no binary at {}", args.bin.display()));
     std::fs::create_dir_all(&args.work).expect("work dir");

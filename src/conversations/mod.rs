@@ -1,6 +1,7 @@
 //! The WhatsApp inbox: one conversation per customer with its unread count, the needs-a-human
 //! flag (set by the bot's handoff, read live by the UI badge and alerts), assignment and status.
 
+pub mod alerts;
 pub mod api;
 pub mod pages;
 pub mod reply;

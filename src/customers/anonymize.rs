@@ -89,6 +89,26 @@ fn erase_around(conn: &Connection, customer_id: i64, handles: &[String]) -> Resu
         [customer_id],
     )?;
     conn.execute("DELETE FROM wa_bot WHERE cliente_id = ?1", [customer_id])?;
+    // Free text the person wrote or staff wrote about them: survey comments and reminders.
+    // Scores stay (they feed satisfaction figures and say nothing about who answered).
+    conn.execute(
+        "UPDATE encuestas SET comentario = NULL WHERE cliente_id = ?1 AND comentario IS NOT NULL",
+        [customer_id],
+    )?;
+    conn.execute(
+        "UPDATE recordatorios SET texto = '' WHERE cliente_id = ?1",
+        [customer_id],
+    )?;
+    // A forgotten customer leaves the impact leaderboard and gets no more subscription orders.
+    conn.execute(
+        "DELETE FROM impacto_ranking WHERE cliente_id = ?1",
+        [customer_id],
+    )?;
+    conn.execute(
+        "UPDATE suscripciones SET estado = 'cancelada', cancelada_en = CAST(strftime('%s', 'now') AS INTEGER) * 1000
+         WHERE cliente_id = ?1 AND estado != 'cancelada'",
+        [customer_id],
+    )?;
     for handle in handles {
         // A phone is stored as +E.164; webhook bodies carry it without the plus.
         let digits = handle.trim_start_matches('+');
@@ -117,7 +137,13 @@ mod tests {
                     (2, 'Ana Torres', '+51911111111', NULL, NULL, NULL, 'web', 1, 1);
              INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, creado_en)
              VALUES (1, 'whatsapp', 'entrante', 'mensaje', 'mi tarjeta termina en 4242', 2),
-                    (2, 'whatsapp', 'entrante', 'mensaje', 'hola tarjeta', 2);",
+                    (2, 'whatsapp', 'entrante', 'mensaje', 'hola tarjeta', 2);
+             INSERT INTO pedidos (id, cliente_id, canal, estado, subtotal, total, creado_en, actualizado_en)
+             VALUES (1, 1, 'web', 'entregado', 100, 100, 1, 1);
+             INSERT INTO encuestas (pedido_id, cliente_id, estado, csat, comentario, enviada_en)
+             VALUES (1, 1, 'completa', 2, 'el repartidor Zoraida esperó', 3);
+             INSERT INTO recordatorios (cliente_id, texto, vence_en, creado_por, creado_en)
+             VALUES (1, 'llamar a Zoraida al 987654321', 5, 'user:1', 3);",
         )
         .unwrap();
         assert!(anonymize(&c, 1).unwrap());
@@ -131,6 +157,18 @@ mod tests {
             )
             .unwrap();
         assert_eq!(row, (ERASED_NAME.to_string(), None, None, None));
+        let left: (Option<String>, i64, String) = c
+            .query_row(
+                "SELECT e.comentario, e.csat, r.texto FROM encuestas e, recordatorios r WHERE e.cliente_id = 1 AND r.cliente_id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            left,
+            (None, 2, String::new()),
+            "comments and reminders erased, score kept"
+        );
         let hits = |q: &str, table: &str| -> i64 {
             c.query_row(
                 &format!("SELECT count(*) FROM {table} WHERE {table} MATCH ?1"),

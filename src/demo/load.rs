@@ -91,6 +91,7 @@ fn load_all(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
     super::loyalty::seed(&tx, plan.profile.slug, plan.now)?;
     tx.commit()?;
     progress.finish();
+    super::eco_extras::load(conn, plan)?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(loaded)
 }

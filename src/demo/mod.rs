@@ -14,6 +14,7 @@ mod catalog_eco;
 mod catalog_goio;
 mod catalog_gollos;
 mod chats;
+mod eco_extras;
 mod inbox;
 mod load;
 mod loyalty;
@@ -226,6 +227,43 @@ async fn announce(registry: &Registry, config: &Config) -> anyhow::Result<()> {
     println!(
         "Prueba / try: curl -H 'Authorization: Bearer {token}' http://{}/api/marcas",
         config.listen
+    );
+    staff_login(registry).await
+}
+
+/// The demo owner's e-mail: the staff UI's door into the demo brands.
+pub const DEMO_OWNER: &str = "dueno@demo.autonomo";
+
+/// Gives the demo an owner account for the web UI with a fresh password, printed once
+/// (a re-run sets a new one, so a lost password is one command away).
+async fn staff_login(registry: &Registry) -> anyhow::Result<()> {
+    use crate::auth::users::{self, NewUser, Role};
+    let password = {
+        use base64::Engine;
+        use rand::RngCore;
+        let mut bytes = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    };
+    match users::find_by_email(registry.control(), DEMO_OWNER).await? {
+        Some(user) => users::set_password(registry.control(), user.id, password.clone()).await?,
+        None => {
+            users::create(
+                registry.control(),
+                NewUser {
+                    email: DEMO_OWNER.into(),
+                    name: "Dueño de la demo".into(),
+                    role: Role::Owner,
+                    brands: Vec::new(),
+                    password: password.clone(),
+                    lang: "es".into(),
+                },
+            )
+            .await?;
+        }
+    }
+    println!(
+        "Interfaz web / web UI: entra con / log in as {DEMO_OWNER} · contraseña / password: {password}"
     );
     Ok(())
 }

@@ -55,6 +55,13 @@ pub fn catalog() -> Vec<JobSpec> {
             per_brand: true,
             run: crate::reports::weekly_job,
         },
+        JobSpec {
+            name: "suscripciones",
+            description: "Subscriptions: create the orders due today and notify the next ones (skip/pause buttons)",
+            cron: "0 0 * * * *",
+            per_brand: true,
+            run: crate::subscriptions::jobs::job,
+        },
     ]
 }
 

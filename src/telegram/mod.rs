@@ -219,5 +219,7 @@ pub fn split_text(text: &str) -> Vec<String> {
     parts.into_iter().filter(|p| !p.is_empty()).collect()
 }
 
+pub mod delivery;
+
 #[cfg(test)]
 mod tests;

@@ -900,7 +900,6 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("Entidad", "Entidad", "Entity"),
     ("Acción", "Acción", "Action"),
     ("Fila", "Fila", "Row"),
-    ("Cuándo", "Cuándo", "When"),
     ("Cambios", "Cambios", "Changes"),
     ("Sin registros", "Sin registros", "No records"),
     ("Más antiguos", "Más antiguos", "Older"),
@@ -924,9 +923,32 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Olvidar a este cliente",
         "Forget this customer",
     ),
+    ("Más", "Más", "More"),
     ("Puntos", "Puntos", "Points"),
     ("Sellos", "Sellos", "Stamps"),
     ("Canjear", "Canjear", "Redeem"),
+    ("Suscripciones", "Suscripciones", "Subscriptions"),
+    ("Activas", "Activas", "Active"),
+    ("Pausadas", "Pausadas", "Paused"),
+    ("Churn (30 días)", "Churn (30 días)", "Churn (30 days)"),
+    ("Próximos pedidos", "Próximos pedidos", "Upcoming orders"),
+    (
+        "Suscribir cliente",
+        "Suscribir cliente",
+        "Subscribe a customer",
+    ),
+    ("Suscribir", "Suscribir", "Subscribe"),
+    (
+        "Impacto ambiental",
+        "Impacto ambiental",
+        "Environmental impact",
+    ),
+    (
+        "Plástico evitado (g)",
+        "Plástico evitado (g)",
+        "Plastic avoided (g)",
+    ),
+    ("Comunidad", "Comunidad", "Community"),
 ];
 
 #[cfg(test)]
@@ -939,6 +961,18 @@ mod tests {
         assert_eq!(tr("es", "Nuevo pedido"), "Nuevo pedido");
         assert_eq!(tr("es", "rol_staff"), "Personal");
         assert_eq!(tr("en", "no existe"), "no existe");
+    }
+
+    /// Parallel work appends to the table: a key written twice would silently shadow one.
+    #[test]
+    fn every_key_appears_once() {
+        let mut seen = std::collections::HashSet::new();
+        let twice: Vec<&str> = TABLE
+            .iter()
+            .map(|r| r.0)
+            .filter(|k| !seen.insert(*k))
+            .collect();
+        assert!(twice.is_empty(), "keys written twice: {twice:?}");
     }
 
     /// Every literal `t("…")` in the embedded templates has a translation.

@@ -216,6 +216,14 @@ fn message(c: &Connection, brand: &Brand, m: &InboundMessage, now: i64) -> Resul
     let dest = sender.destination();
     if crate::campaigns::optout::handle(c, customer, dest.as_deref(), msg, now)?
         || crate::surveys::handle(c, customer, dest.as_deref(), msg, now)?
+        || crate::subscriptions::whatsapp::handle(
+            c,
+            customer,
+            dest.as_deref(),
+            msg,
+            brand.tz(),
+            now,
+        )?
     {
         return Ok(());
     }

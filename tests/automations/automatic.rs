@@ -31,6 +31,8 @@ async fn automatic_campaigns_go_to_their_segment_once_and_only_when_on() {
         dir.join("a").to_str().unwrap(),
     ]);
     let conn = rusqlite::Connection::open(env.brand_db("gollos")).unwrap();
+    // Seeding writes audited tables: the audit triggers need their SQL functions.
+    autonomo::db::functions::register(&conn, "gollos").unwrap();
     for (i, segment, consent) in [
         (1, "en_riesgo", 1),
         (2, "en_riesgo", 1),

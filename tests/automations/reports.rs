@@ -93,6 +93,8 @@ fn seed(env: &TestEnv) {
     let (from, _) = autonomo::reports::kpis::Period::Daily.range(lima, autonomo::time::now_ms());
     let at = from + 3600 * 1000;
     let conn = rusqlite::Connection::open(env.brand_db("gollos")).unwrap();
+    // Seeding writes audited tables: the audit triggers need their SQL functions.
+    autonomo::db::functions::register(&conn, "gollos").unwrap();
     conn.execute_batch(&format!(
         "INSERT INTO productos (id, sku, nombre, categoria, precio, creado_en, actualizado_en) VALUES (1, 'BROASTER', 'Pollo broaster', 'Pollos', 2290, 1, 1), (2, 'INCA', 'Inca Kola 1.5L', 'Bebidas', 990, 1, 1);
          INSERT INTO clientes (id, nombre, canal_adquisicion, creado_en, actualizado_en) VALUES (1, 'Ana', 'whatsapp', {at}, {at}), (2, 'Beto', 'web', {at}, {at}), (3, 'Vieja', 'web', 1, 1);

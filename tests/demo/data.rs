@@ -574,6 +574,55 @@ async fn the_printed_token_reaches_the_demo_through_the_api() {
         assert_eq!(res.status(), 200);
         assert!(res.text().await.unwrap().contains("+519"));
     }
+    // The printed owner account logs in to the web UI and sees the demo brands.
+    let line = f
+        .stdout
+        .lines()
+        .find(|l| l.contains("log in as dueno@demo.autonomo"))
+        .expect("UI login printed");
+    let password = line.rsplit("password: ").next().unwrap().trim().to_string();
+    // A browser's part by hand: the login form's cookie and token, then the session cookie.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = |res: &reqwest::Response, name: &str| -> String {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_else(|| panic!("no {name} cookie"))
+            .to_string()
+    };
+    let res = browser.get(format!("{base}/login")).send().await.unwrap();
+    let login_cookie = cookie(&res, "autonomo_login");
+    let page = res.text().await.unwrap();
+    let marker = "name=\"_login\" value=\"";
+    let start = page.find(marker).expect("login token") + marker.len();
+    let login_token = &page[start..start + page[start..].find('"').unwrap()];
+    let res = browser
+        .post(format!("{base}/login"))
+        .header("cookie", login_cookie)
+        .form(&[
+            ("email", "dueno@demo.autonomo"),
+            ("clave", password.as_str()),
+            ("_login", login_token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "demo owner logs in");
+    let session = cookie(&res, "autonomo_sesion");
+    let home = browser
+        .get(format!("{base}/m/gollos/pedidos"))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("Gollos"));
     drop(server);
 }
 

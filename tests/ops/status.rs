@@ -61,6 +61,8 @@ async fn status_fails_on_failed_outbound_messages() {
     {
         let db = rusqlite::Connection::open(env.brand_db("gollos")).unwrap();
         db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        // The outbox is audited: its triggers need the audit SQL functions.
+        autonomo::db::functions::register(&db, "gollos").unwrap();
         db.execute(
             "INSERT INTO outbox (servicio, destino, cuerpo, estado, proximo_intento_en, creado_en) \
              VALUES ('whatsapp', '51999888777', '{}', 'fallido', 0, 0)",

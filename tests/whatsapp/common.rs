@@ -130,6 +130,8 @@ pub struct Server {
 pub struct Options {
     pub api_base: String,
     pub pair_interval_ms: u64,
+    /// A Telegram Bot API base: staff alerts are delivered there when set.
+    pub telegram_base: Option<String>,
 }
 
 impl Default for Options {
@@ -137,6 +139,7 @@ impl Default for Options {
         Options {
             api_base: "http://127.0.0.1:9".into(),
             pair_interval_ms: 0,
+            telegram_base: None,
         }
     }
 }
@@ -147,6 +150,7 @@ impl Server {
             data_dir: Some(dir.to_path_buf()),
             listen: Some("127.0.0.1:0".into()),
         };
+        let telegram_base = opts.telegram_base.clone();
         let env = move |k: &str| match k {
             "AUTONOMO_WHATSAPP_API_BASE" => Some(opts.api_base.clone()),
             "AUTONOMO_WHATSAPP_PAIR_INTERVAL_MS" => Some(opts.pair_interval_ms.to_string()),
@@ -172,7 +176,16 @@ impl Server {
             stopped.clone(),
         )));
         let delivery = WhatsAppDelivery::from_state(&state).unwrap();
-        let deliveries = Deliveries::default().with(Service::Whatsapp, Arc::new(delivery));
+        let mut deliveries = Deliveries::default().with(Service::Whatsapp, Arc::new(delivery));
+        if let Some(base) = telegram_base {
+            let client =
+                autonomo::telegram::TelegramClient::new(&base, "123:TEST", Duration::from_secs(5))
+                    .unwrap();
+            deliveries = deliveries.with(
+                Service::Telegram,
+                Arc::new(autonomo::telegram::delivery::TelegramDelivery::new(client)),
+            );
+        }
         tasks.push(tokio::spawn(autonomo::outbox::worker::run(
             state.registry.clone(),
             deliveries,

@@ -27,6 +27,7 @@ async fn started(pair_ms: u64) -> (tempfile::TempDir, Server, FakeGraph) {
         Options {
             api_base: fake.base(),
             pair_interval_ms: pair_ms,
+            ..Options::default()
         },
     )
     .await;

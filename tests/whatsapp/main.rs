@@ -4,5 +4,6 @@ mod bench;
 mod bot;
 mod common;
 mod delivery;
+mod handoff_alert;
 mod public_api;
 mod webhook;

@@ -154,6 +154,13 @@ fn handoff(c: &Connection, ctx: &Ctx, state: &mut State, reason: &str) -> Result
     if crate::conversations::store::flag_human(c, ctx.customer, reason, ctx.now)? {
         tracing::warn!(marca = %ctx.brand.slug.as_str(), cliente = ctx.customer, motivo = reason,
             "conversación de WhatsApp necesita una persona");
+        crate::conversations::alerts::person_needed(
+            c,
+            &ctx.brand.nombre,
+            ctx.customer,
+            reason,
+            ctx.now,
+        )?;
     }
     Ok(Reply::text(
         ctx,

@@ -204,6 +204,11 @@ pub fn on_text(
         state.misunderstandings = 0;
         return where_is_my_order(c, ctx).map(Some);
     }
+    if norm.contains("mi impacto") || norm.trim() == "impacto" {
+        state.misunderstandings = 0;
+        let summary = crate::impact::whatsapp_summary(c, ctx.customer)?;
+        return Ok(Some(Reply::text(ctx, &summary)));
+    }
     if !open_now(c, ctx)? {
         let text = setting(c, "fuera_de_horario")?.unwrap_or_else(|| {
             "Ahora estamos cerrados. Te responderemos apenas abramos. ¡Gracias por escribirnos!"

@@ -1,0 +1,16 @@
+//! Integration tests for Eco Eterno's playbooks (subscriptions, environmental impact), run
+//! against the real binary with the fake Graph API.
+
+#[path = "../api/support.rs"]
+mod support;
+
+#[path = "../automations/fake_graph.rs"]
+mod fake_graph;
+
+mod common;
+mod impact;
+mod subscriptions;
+mod ui;
+
+#[path = "../ui/support.rs"]
+mod ui_support;
