@@ -152,6 +152,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::orders::history_pages::router())
         .merge(crate::audit::pages::router())
         .merge(crate::customers::privacy_pages_router())
+        .merge(crate::loyalty::pages::router())
         .merge(crate::subscriptions::pages::router())
         .merge(crate::impact::pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod ledger;
+pub mod pages;
 pub mod store;
 pub mod whatsapp;
 

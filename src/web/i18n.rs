@@ -927,6 +927,7 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("Más", "Más", "More"),
     ("Puntos", "Puntos", "Points"),
     ("Sellos", "Sellos", "Stamps"),
+    ("Canjear", "Canjear", "Redeem"),
     ("Suscripciones", "Suscripciones", "Subscriptions"),
     ("Activas", "Activas", "Active"),
     ("Pausadas", "Pausadas", "Paused"),

@@ -19,7 +19,7 @@ async fn balance_on_customer_page_and_counter_and_reason_on_ticket() {
         .tenant(&autonomo::tenants::Slug::parse("gollos").unwrap())
         .await
         .unwrap();
-    let (customer, order) = tenant
+    let (customer, order, open) = tenant
         .db()
         .write(|c| {
             let now = now_ms();
@@ -68,7 +68,17 @@ async fn balance_on_customer_page_and_counter_and_reason_on_ticket() {
                 sku: Some("POLLO-1".into()),
                 cantidad: 2,
             }];
-            let new = NewOrder {
+            let reward = loyalty::create_reward(
+                c,
+                &autonomo::loyalty::RewardInput {
+                    nombre: "Chicha gratis".into(),
+                    costo: 1,
+                    descuento: 700,
+                },
+                now,
+            )?;
+            assert_eq!(reward.costo, 1);
+            let mut new = NewOrder {
                 customer_id: customer,
                 channel: "presencial",
                 items: &items,
@@ -77,7 +87,10 @@ async fn balance_on_customer_page_and_counter_and_reason_on_ticket() {
                 actor: "test",
                 confirm: true,
             };
-            Ok((customer, orders::create(c, &new, now)?.id))
+            let order = orders::create(c, &new, now)?.id;
+            new.confirm = false;
+            let open = orders::create(c, &new, now)?.id;
+            Ok((customer, order, open))
         })
         .await
         .unwrap();
@@ -111,4 +124,40 @@ async fn balance_on_customer_page_and_counter_and_reason_on_ticket() {
         "{}",
         ticket.body
     );
+
+    // Redeeming at the counter: the ticket's panel offers the reward; the post adds it.
+    assert!(
+        ticket
+            .body
+            .contains(&format!("/m/gollos/pedidos/{order}/fidelidad"))
+    );
+    let panel = app
+        .get(&format!("/m/gollos/pedidos/{open}/fidelidad"), Some(&staff))
+        .await;
+    assert!(
+        panel.body.contains("Canjear: Chicha gratis (1)"),
+        "{}",
+        panel.body
+    );
+    let r = app
+        .post(
+            &format!("/m/gollos/pedidos/{open}/canje"),
+            Some(&staff),
+            &[("recompensa_id", "1")],
+            true,
+        )
+        .await;
+    assert!(r.status.is_redirection(), "{} {}", r.status, r.body);
+    let ticket = app
+        .get(&format!("/m/gollos/pedidos/{open}"), Some(&staff))
+        .await;
+    assert!(
+        ticket.body.contains("Recompensa: Chicha gratis"),
+        "{}",
+        ticket.body
+    );
+    let panel = app
+        .get(&format!("/m/gollos/pedidos/{open}/fidelidad"), Some(&staff))
+        .await;
+    assert!(!panel.body.contains("Canjear:"), "{}", panel.body);
 }
