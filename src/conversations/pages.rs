@@ -165,6 +165,7 @@ struct Thread {
     orders: Vec<orders::Order>,
     quick: Vec<String>,
     template: Option<String>,
+    loyalty: Option<crate::loyalty::store::Summary>,
 }
 
 fn read_thread(c: &Connection, id: i64) -> Result<Thread, AppError> {
@@ -207,6 +208,7 @@ fn read_thread(c: &Connection, id: i64) -> Result<Thread, AppError> {
         orders: recent_orders,
         quick,
         template: reply::configured_template(c)?.map(|t| t.0),
+        loyalty: crate::loyalty::store::summary(c, id, crate::time::now_ms())?,
     })
 }
 
@@ -225,6 +227,7 @@ fn thread_ctx(t: Thread, now: i64) -> minijinja::Value {
         }).collect::<Vec<_>>(),
         rapidas => t.quick,
         plantilla => t.template,
+        puntos => t.loyalty,
     }
 }
 

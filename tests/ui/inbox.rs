@@ -159,6 +159,34 @@ async fn staff_read_filter_answer_assign_and_close_conversations() {
         thread.body.contains("data-reply"),
         "window open: free-text reply box"
     );
+    assert!(
+        !thread.body.contains("data-loyalty-balance"),
+        "no program, no balance"
+    );
+    // With a stamps program, the customer's balance is part of the context.
+    tenant
+        .db()
+        .write(move |c| {
+            c.execute_batch(&format!(
+                "INSERT INTO fidelidad_programa (id, tipo, actualizado_en) VALUES (1, 'sellos', 1);
+                 INSERT INTO fidelidad_movimientos (cliente_id, tipo, puntos, creado_en) VALUES ({ana}, 'gana', 7, 1);"
+            ))?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let with_stamps = app
+        .get(&format!("/m/gollos/bandeja/{ana}"), Some(&staff))
+        .await;
+    let balance = with_stamps
+        .body
+        .split("data-loyalty-balance")
+        .nth(1)
+        .unwrap_or("");
+    assert!(
+        balance.contains("Sellos") && balance.contains(">7<"),
+        "{balance}"
+    );
     assert_eq!(
         sql_i64(
             &app,
