@@ -10,7 +10,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
-use rusqlite::{Connection, OptionalExtension};
+use std::collections::HashMap;
+
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::reply::{self, Reply};
@@ -142,19 +144,18 @@ struct Bubble {
     error: Option<String>,
 }
 
-fn delivery_state(
+/// Delivery states of the customer's outgoing WhatsApp messages by outbox id, read in one
+/// query for the whole thread (state, error).
+fn delivery_states(
     c: &Connection,
-    i: &interactions::Interaction,
-) -> Result<(Option<String>, Option<String>), AppError> {
-    let Some(outbox_id) = i.metadata.get("outbox_id").and_then(|v| v.as_i64()) else {
-        return Ok((None, None));
-    };
-    Ok(
-        c.prepare_cached("SELECT estado, error_detalle FROM wa_salientes WHERE outbox_id = ?1")?
-            .query_row([outbox_id], |r| Ok((Some(r.get(0)?), r.get(1)?)))
-            .optional()?
-            .unwrap_or((None, None)),
-    )
+    customer: i64,
+) -> Result<HashMap<i64, (String, Option<String>)>, AppError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT s.outbox_id, s.estado, s.error_detalle FROM wa_salientes s
+         JOIN outbox o ON o.id = s.outbox_id WHERE o.cliente_id = ?1",
+    )?;
+    let rows = stmt.query_map([customer], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Everything the thread pane shows, read in one go.
@@ -180,9 +181,15 @@ fn read_thread(c: &Connection, id: i64) -> Result<Thread, AppError> {
     };
     let (mut messages, _) = interactions::store::list(c, &filter, None, THREAD_SIZE)?;
     messages.sort_by_key(|i| (i.created_at, i.id));
+    let states = delivery_states(c, id)?;
     let mut bubbles = Vec::with_capacity(messages.len());
     for i in &messages {
-        let (estado, error) = delivery_state(c, i)?;
+        let (estado, error) = i
+            .metadata
+            .get("outbox_id")
+            .and_then(|v| v.as_i64())
+            .and_then(|o| states.get(&o).cloned())
+            .map_or((None, None), |(s, e)| (Some(s), e));
         bubbles.push(Bubble {
             entrante: i.direction == "entrante",
             tipo: i.kind.clone(),

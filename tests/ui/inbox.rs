@@ -219,6 +219,10 @@ async fn staff_read_filter_answer_assign_and_close_conversations() {
         thread.body.contains("Sí, hasta las 11 pm"),
         "the reply shows in the thread"
     );
+    assert!(
+        thread.body.contains("st-pendiente"),
+        "the reply's delivery state is shown (queued)"
+    );
 
     // Outside the 24-hour window free text is refused and nothing is queued.
     let refused = app
