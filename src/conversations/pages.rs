@@ -214,7 +214,7 @@ fn read_thread(c: &Connection, id: i64) -> Result<Thread, AppError> {
         bubbles,
         orders: recent_orders,
         quick,
-        template: reply::configured_template(c)?.map(|t| t.0),
+        template: crate::whatsapp::bot::knowledge::template(c)?.map(|t| t.0),
         loyalty: crate::loyalty::store::summary(c, id, crate::time::now_ms())?,
     })
 }

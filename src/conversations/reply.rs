@@ -38,13 +38,6 @@ pub fn text(raw: &str) -> Result<Reply, AppError> {
     Ok(Reply::Text(text.to_owned()))
 }
 
-/// The brand's template for messages outside the window, as (name, language), if configured.
-pub fn configured_template(c: &Connection) -> Result<Option<(String, String)>, AppError> {
-    let name = crate::whatsapp::bot::setting(c, "plantilla")?.filter(|n| !n.trim().is_empty());
-    let lang = crate::whatsapp::bot::setting(c, "plantilla_idioma")?;
-    Ok(name.map(|n| (n, lang.unwrap_or_else(|| "es".into()))))
-}
-
 /// Queues `reply` to the customer's WhatsApp identity and marks the conversation read.
 /// Returns the outbox id. `key` makes a repeated submit (double click, retry) send once.
 pub fn queue(
@@ -76,7 +69,7 @@ pub fn queue(
             (OutboundMessage::text(to, text), text.clone())
         }
         Reply::Template => {
-            let (name, lang) = configured_template(c)?.ok_or_else(|| {
+            let (name, lang) = crate::whatsapp::bot::knowledge::template(c)?.ok_or_else(|| {
                 AppError::conflict(msg(
                     "La marca no tiene una plantilla configurada (Ajustes → WhatsApp).",
                     "The brand has no template configured (Settings → WhatsApp).",

@@ -13,8 +13,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::conversations::{reply::configured_template, window_open};
+use crate::conversations::window_open;
 use crate::error::{AppError, msg};
+use crate::whatsapp::bot::knowledge::template as configured_template;
 use crate::whatsapp::outbound::{OutboundMessage, Template};
 use crate::whatsapp::queue;
 

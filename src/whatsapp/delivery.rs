@@ -205,9 +205,7 @@ impl WhatsAppDelivery {
                         )
                         .optional()?
                         .flatten();
-                    let name = crate::whatsapp::bot::setting(c, "plantilla")?;
-                    let lang = crate::whatsapp::bot::setting(c, "plantilla_idioma")?;
-                    Ok((last, name.map(|n| (n, lang.unwrap_or_else(|| "es".into())))))
+                    Ok((last, crate::whatsapp::bot::knowledge::template(c)?))
                 })
                 .await?;
             if !window_open(last, now_ms()) {

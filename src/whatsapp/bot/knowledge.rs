@@ -168,3 +168,11 @@ pub fn write_settings(c: &Connection, s: &Settings) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+/// The brand's template for messages outside the 24-hour window, as (name, language), when
+/// one is configured; the language defaults to `es`.
+pub fn template(c: &Connection) -> Result<Option<(String, String)>, AppError> {
+    let name = super::setting(c, "plantilla")?.filter(|n| !n.trim().is_empty());
+    let lang = super::setting(c, "plantilla_idioma")?;
+    Ok(name.map(|n| (n, lang.unwrap_or_else(|| "es".into()))))
+}
