@@ -33,6 +33,8 @@ pub struct AppState {
     /// Continuous S3 backup, when configured.
     pub backups: Option<Arc<crate::backup::Backups>>,
     pub login_limiter: Arc<crate::auth::ratelimit::LoginLimiter>,
+    /// Request rates per client IP and API token (`[limits]`).
+    pub throttle: Arc<crate::auth::throttle::Throttle>,
     pub live: Arc<crate::web::live::Hub>,
 }
 
@@ -54,6 +56,7 @@ impl AppState {
         let keyring = Arc::new(crate::crypto::Keyring::load(&config.data_dir)?);
         Ok(AppState {
             mirror: Arc::new(crate::mirror::status_for(&config)),
+            throttle: Arc::new(crate::auth::throttle::Throttle::new(&config.limits)),
             keyring,
             config: Arc::new(config),
             registry: Arc::new(registry),
@@ -108,6 +111,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::auth::sessions::layer,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::throttle::layer,
+        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(localize_problems))
@@ -133,6 +140,7 @@ pub fn router(state: AppState) -> Router {
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
             ),
         ))
+        .layer(axum::middleware::from_fn(crate::auth::sessions::hsts))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -172,7 +180,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         )?),
     );
     // Staff alerts go to Telegram when a bot token is configured (the same as the reports').
-    if let Some(client) = crate::reports::Channels::from_env()?.telegram {
+    let notify = Arc::new(state.config.notify.clone());
+    if let Some(client) = crate::reports::Channels::from_config(&notify)?.telegram {
         deliveries = deliveries.with(
             crate::outbox::Service::Telegram,
             std::sync::Arc::new(crate::telegram::delivery::TelegramDelivery::new(client)),
@@ -207,8 +216,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let background = vec![
         tokio::spawn(
-            crate::scheduler::Scheduler::new(registry.clone(), crate::scheduler::catalog())
-                .run(stopped.clone()),
+            crate::scheduler::Scheduler::new(
+                registry.clone(),
+                crate::scheduler::catalog(),
+                notify.clone(),
+            )
+            .run(stopped.clone()),
         ),
         tokio::spawn(crate::whatsapp::ingest::run(
             registry.clone(),

@@ -404,6 +404,7 @@ async fn jobs(config: Config, cmd: JobsCommand) -> anyhow::Result<()> {
                 &crate::scheduler::catalog(),
                 &name,
                 brand.as_ref(),
+                &std::sync::Arc::new(config.notify.clone()),
             )
             .await?;
             let mut failed = false;

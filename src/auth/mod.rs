@@ -4,6 +4,7 @@
 pub mod csrf;
 pub mod ratelimit;
 pub mod sessions;
+pub mod throttle;
 pub mod tokens;
 pub mod users;
 

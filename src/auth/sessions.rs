@@ -184,6 +184,21 @@ pub fn is_https(headers: &HeaderMap, ext: &axum::http::Extensions) -> bool {
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
 }
 
+/// `Strict-Transport-Security` on every answer to a browser that came over HTTPS (through
+/// the local TLS proxy): never over plain HTTP, where it would be ignored or, on a LAN
+/// address without a certificate, lock staff out.
+pub async fn hsts(req: Request, next: Next) -> Response {
+    let https = is_https(req.headers(), req.extensions());
+    let mut response = next.run(req).await;
+    if https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}
+
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure over HTTPS; `None` clears it.
 pub fn set_cookie(name: &str, value: Option<&str>, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };

@@ -86,7 +86,7 @@ pub async fn run(config: Config, cmd: ReportCommand) -> anyhow::Result<()> {
             let period = Period::parse(&period)
                 .ok_or_else(|| anyhow::anyhow!("--period daily|weekly (diario|semanal)"))?;
             let t = registry.tenant(&Slug::parse(&tenant)?).await?;
-            let channels = super::Channels::from_env()?;
+            let channels = super::Channels::from_config(&config.notify)?;
             let summary = super::send(&t, &channels, period, now_ms()).await;
             match summary {
                 Ok(s) => {

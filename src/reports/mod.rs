@@ -14,15 +14,16 @@ use std::time::Duration;
 
 use rusqlite::{Connection, params};
 
+use crate::config::NotifyConfig;
 use crate::email::{Email, Mailer, SmtpSettings};
 use crate::error::AppError;
 use crate::telegram::{TelegramClient, TelegramError};
 use crate::tenants::Tenant;
 use kpis::Period;
 
-/// Where reports go out from, read from the environment:
-/// `AUTONOMO_SMTP_URL` + `AUTONOMO_SMTP_FROM`, `AUTONOMO_TELEGRAM_BOT_TOKEN_FILE` +
-/// `AUTONOMO_TELEGRAM_API_BASE`. (Kept here until the typed `Config` grows these fields.)
+/// The channels reports go out through, built from `[email]` / `[telegram]` (see
+/// `config::NotifyConfig`; env `AUTONOMO_SMTP_URL[_FILE]`, `AUTONOMO_SMTP_FROM`,
+/// `AUTONOMO_TELEGRAM_BOT_TOKEN[_FILE]`, `AUTONOMO_TELEGRAM_API_BASE`).
 #[derive(Default)]
 pub struct Channels {
     pub mailer: Option<Mailer>,
@@ -30,47 +31,24 @@ pub struct Channels {
 }
 
 impl Channels {
-    pub fn from_env() -> Result<Channels, AppError> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        // The URL may carry a password: `AUTONOMO_SMTP_URL_FILE` keeps it out of the environment.
-        let url = match var("AUTONOMO_SMTP_URL") {
-            Some(u) => Some(u),
-            None => var("AUTONOMO_SMTP_URL_FILE")
-                .map(|path| {
-                    std::fs::read_to_string(&path)
-                        .map(|s| s.trim().to_owned())
-                        .map_err(|e| {
-                            AppError::internal(format!("AUTONOMO_SMTP_URL_FILE {path}: {e}"))
-                        })
-                })
-                .transpose()?,
-        };
-        let mailer = match url {
+    pub fn from_config(config: &NotifyConfig) -> Result<Channels, AppError> {
+        let mailer = match &config.email {
             None => None,
-            Some(url) => {
-                let settings = SmtpSettings::parse(&url)
-                    .map_err(|e| AppError::internal(format!("AUTONOMO_SMTP_URL: {e}")))?;
-                let from = var("AUTONOMO_SMTP_FROM")
-                    .unwrap_or_else(|| "Autónomo <autonomo@localhost>".into());
+            Some(e) => {
+                let settings = SmtpSettings::parse(&e.smtp_url)
+                    .map_err(|err| AppError::internal(format!("email.smtp_url: {err}")))?;
                 Some(
-                    Mailer::new(&settings, &from)
-                        .map_err(|e| AppError::internal(format!("SMTP: {e}")))?,
+                    Mailer::new(&settings, &e.from)
+                        .map_err(|err| AppError::internal(format!("SMTP: {err}")))?,
                 )
             }
         };
-        let telegram = match var("AUTONOMO_TELEGRAM_BOT_TOKEN_FILE") {
+        let telegram = match &config.telegram {
             None => None,
-            Some(path) => {
-                let token = std::fs::read_to_string(&path).map_err(|e| {
-                    AppError::internal(format!("AUTONOMO_TELEGRAM_BOT_TOKEN_FILE {path}: {e}"))
-                })?;
-                let base = var("AUTONOMO_TELEGRAM_API_BASE")
-                    .unwrap_or_else(|| crate::telegram::DEFAULT_API_BASE.into());
-                Some(
-                    TelegramClient::new(&base, token.trim(), Duration::from_secs(30))
-                        .map_err(|e| AppError::internal(e.to_string()))?,
-                )
-            }
+            Some(t) => Some(
+                TelegramClient::new(&t.api_base, &t.bot_token, Duration::from_secs(30))
+                    .map_err(|e| AppError::internal(e.to_string()))?,
+            ),
         };
         Ok(Channels { mailer, telegram })
     }
@@ -217,7 +195,7 @@ fn job(ctx: crate::scheduler::JobCtx, period: Period) -> crate::scheduler::JobFu
         let tenant = ctx
             .tenant
             .ok_or_else(|| AppError::internal("per-brand job without brand"))?;
-        let channels = Channels::from_env()?;
+        let channels = Channels::from_config(&ctx.notify)?;
         send(&tenant, &channels, period, crate::time::now_ms()).await
     })
 }

@@ -117,7 +117,14 @@ async fn run_job(
         None if !caller.is_install_wide() => return Err(AppError::Forbidden),
         _ => {}
     }
-    let results = run_now(&state.registry, &catalog(), &name, brand.as_ref()).await?;
+    let results = run_now(
+        &state.registry,
+        &catalog(),
+        &name,
+        brand.as_ref(),
+        &std::sync::Arc::new(state.config.notify.clone()),
+    )
+    .await?;
     Ok(axum::Json(
         results
             .into_iter()

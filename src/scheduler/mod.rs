@@ -30,6 +30,8 @@ pub struct JobCtx {
     pub tenant: Option<Arc<Tenant>>,
     /// The due time this run covers (unix ms); `None` for "run now".
     pub scheduled_for: Option<i64>,
+    /// Where reports and alerts go out from (`[email]`, `[telegram]`).
+    pub notify: Arc<crate::config::NotifyConfig>,
 }
 
 pub type JobFuture = Pin<Box<dyn Future<Output = Result<String, AppError>> + Send>>;

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{JobCtx, JobSpec, latest_due, store};
+use crate::config::NotifyConfig;
 use crate::error::{AppError, msg};
 use crate::tenants::{Registry, Slug};
 use crate::time::now_ms;
@@ -18,15 +19,21 @@ const TICK: Duration = Duration::from_secs(1);
 pub struct Scheduler {
     registry: Arc<Registry>,
     specs: Vec<JobSpec>,
+    notify: Arc<NotifyConfig>,
     /// (job, brand) pairs running now: a slow run is never started twice.
     running: Arc<Mutex<HashSet<(String, String)>>>,
 }
 
 impl Scheduler {
-    pub fn new(registry: Arc<Registry>, specs: Vec<JobSpec>) -> Scheduler {
+    pub fn new(
+        registry: Arc<Registry>,
+        specs: Vec<JobSpec>,
+        notify: Arc<NotifyConfig>,
+    ) -> Scheduler {
         Scheduler {
             registry,
             specs,
+            notify,
             running: Arc::default(),
         }
     }
@@ -86,10 +93,14 @@ impl Scheduler {
                         "catching up missed runs once"
                     );
                 }
-                let (registry, spec, running) =
-                    (self.registry.clone(), spec.clone(), self.running.clone());
+                let (registry, spec, running, notify) = (
+                    self.registry.clone(),
+                    spec.clone(),
+                    self.running.clone(),
+                    self.notify.clone(),
+                );
                 started.push(tokio::spawn(async move {
-                    if let Err(e) = execute(&registry, &spec, &brand, Some(due)).await {
+                    if let Err(e) = execute(&registry, &spec, &brand, Some(due), notify).await {
                         tracing::warn!(job = spec.name, brand, error = %e, "job failed");
                     }
                     if let Ok(mut r) = running.lock() {
@@ -108,6 +119,7 @@ async fn execute(
     spec: &JobSpec,
     brand: &str,
     scheduled_for: Option<i64>,
+    notify: Arc<NotifyConfig>,
 ) -> Result<String, AppError> {
     let tenant = if spec.per_brand {
         Some(registry.tenant(&Slug::parse(brand)?).await?)
@@ -126,6 +138,7 @@ async fn execute(
         registry: registry.clone(),
         tenant,
         scheduled_for,
+        notify,
     };
     // A job runs on its own task: a panic in it is a failed run, not a dead scheduler.
     let outcome = match tokio::spawn((spec.run)(ctx)).await {
@@ -150,6 +163,7 @@ pub async fn run_now(
     specs: &[JobSpec],
     name: &str,
     brand: Option<&Slug>,
+    notify: &Arc<NotifyConfig>,
 ) -> Result<Vec<(String, Result<String, AppError>)>, AppError> {
     let spec = specs.iter().find(|s| s.name == name).ok_or_else(|| {
         AppError::BadRequest(msg(
@@ -169,7 +183,7 @@ pub async fn run_now(
     };
     let mut results = Vec::new();
     for scope in scopes {
-        let outcome = execute(registry, spec, &scope, None).await;
+        let outcome = execute(registry, spec, &scope, None, notify.clone()).await;
         results.push((scope, outcome));
     }
     Ok(results)
@@ -237,7 +251,7 @@ mod tests {
             },
         ];
         let t0 = 1_800_000_000_000; // a whole minute
-        let first = Scheduler::new(registry.clone(), specs.clone());
+        let first = Scheduler::new(registry.clone(), specs.clone(), Arc::default());
         assert_eq!(
             run_all(first.tick_at(t0).await.unwrap()).await,
             0,
@@ -247,7 +261,7 @@ mod tests {
         assert_eq!(run_all(first.tick_at(t0 + 330_000).await.unwrap()).await, 3);
         assert_eq!(RUNS.load(Ordering::SeqCst), 2);
         // "Restart": a new scheduler on the same control DB does not run them again.
-        let second = Scheduler::new(registry.clone(), specs);
+        let second = Scheduler::new(registry.clone(), specs, Arc::default());
         assert_eq!(
             run_all(second.tick_at(t0 + 340_000).await.unwrap()).await,
             0

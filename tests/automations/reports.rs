@@ -215,14 +215,15 @@ async fn daily_and_weekly_reports_arrive_by_email_and_telegram() {
                 }
             }
             cmd.arg("--data-dir").arg(&data).args(&args).envs(vars);
-            // aiosmtpd may still be starting: retry a refused first connection.
-            for _ in 0..30 {
-                let out = cmd.output().unwrap();
-                let err = String::from_utf8_lossy(&out.stderr).into_owned();
-                if out.status.success() || !err.contains("e-mail") {
-                    return out;
-                }
-                std::thread::sleep(Duration::from_millis(200));
+            // aiosmtpd may still be starting: wait until it accepts connections rather than
+            // re-running the command (a re-run would send the Telegram messages twice).
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "aiosmtpd did not listen on {port} in 30 s"
+                );
+                std::thread::sleep(Duration::from_millis(100));
             }
             cmd.output().unwrap()
         })

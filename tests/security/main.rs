@@ -11,5 +11,6 @@ mod control_audit;
 mod diskfull;
 mod gdpr;
 mod kill9;
+mod limits;
 mod screens;
 mod xss;
