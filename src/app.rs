@@ -212,9 +212,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("no se pudo escuchar en / cannot listen on {listen}: {e}"))?;
     // With port 0 the OS picks one; print the real address so scripts and tests can find it.
     let listen = listener.local_addr()?;
+    let alerts = crate::alerts::Watcher::new(state.clone())?;
     let app = router(state);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let background = vec![
+        tokio::spawn(alerts.run(stopped.clone())),
         tokio::spawn(
             crate::scheduler::Scheduler::new(
                 registry.clone(),

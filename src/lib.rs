@@ -3,6 +3,7 @@
 //!
 //! Levels call downwards only: config/error → db/web → auth → tenants → domains → app/cli.
 
+pub mod alerts;
 pub mod analytics;
 pub mod api;
 pub mod app;

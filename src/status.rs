@@ -226,7 +226,7 @@ async fn brands(registry: &Registry, problems: &mut Vec<String>) -> Vec<BrandSta
     out
 }
 
-fn outbox_counts(
+pub(crate) fn outbox_counts(
     c: &rusqlite::Connection,
 ) -> Result<(i64, i64, Option<i64>), crate::error::AppError> {
     Ok(c.query_row(
@@ -243,7 +243,7 @@ fn file_size(path: &Path) -> u64 {
 }
 
 /// Free and total bytes of the file system holding `dir`, from `df` (POSIX output).
-fn disk_free(dir: &Path) -> Option<Disk> {
+pub(crate) fn disk_free(dir: &Path) -> Option<Disk> {
     let out = std::process::Command::new("df")
         .arg("-Pk")
         .arg(dir)

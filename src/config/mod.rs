@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod alerts;
 mod backup;
 mod limits;
 mod mirror;
@@ -16,6 +17,7 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
+pub use alerts::AlertsConfig;
 pub use backup::BackupConfig;
 use backup::BackupFile;
 pub use limits::LimitsConfig;
@@ -54,6 +56,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// `[email]` and `[telegram]`: where reports and staff alerts go out from.
     pub notify: NotifyConfig,
+    /// `[alerts]`: thresholds of the system alerts sent to the report recipients.
+    pub alerts: AlertsConfig,
 }
 
 impl Default for Config {
@@ -72,6 +76,7 @@ impl Default for Config {
             metrics_token: None,
             limits: LimitsConfig::default(),
             notify: NotifyConfig::default(),
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -89,6 +94,7 @@ struct FileConfig {
     mirror: Option<MirrorConfig>,
     metrics_token: Option<String>,
     limits: Option<LimitsConfig>,
+    alerts: Option<AlertsConfig>,
     email: Option<EmailFile>,
     telegram: Option<TelegramFile>,
 }
@@ -186,6 +192,9 @@ impl Config {
         if let Some(v) = file.limits {
             self.limits = v;
         }
+        if let Some(v) = file.alerts {
+            self.alerts = v;
+        }
         self.notify.apply_file(file.email, file.telegram)?;
         Ok(())
     }
@@ -248,6 +257,7 @@ impl Config {
                 parse_number("AUTONOMO_WHATSAPP_PAIR_INTERVAL_MS", &v)?;
         }
         self.limits.apply_env(env)?;
+        self.alerts.apply_env(env)?;
         self.notify.apply_env(env)?;
         self.backup.apply_env(env)
     }
@@ -278,6 +288,7 @@ impl Config {
             return Err(invalid("mirror.interval_ms", "must be at least 100"));
         }
         self.notify.validate()?;
+        self.alerts.validate()?;
         self.backup.validate()
     }
 }

@@ -91,7 +91,7 @@ pub fn recipients(c: &Connection) -> Result<Vec<Recipient>, AppError> {
 }
 
 /// Sends a Telegram message, waiting out 429s (`retry_after`, at most 60 s each, 5 tries).
-async fn telegram_send(
+pub(crate) async fn telegram_send(
     client: &TelegramClient,
     chat: &str,
     html: &str,

@@ -128,6 +128,7 @@ pub async fn accept(state: &AppState, headers: &HeaderMap, body: Bytes) -> Resul
         .map(str::to_owned);
     if signature.is_none() {
         tracing::warn!("webhook de WhatsApp sin firma: rechazado");
+        crate::alerts::signature_failed();
         return Err(AppError::Unauthenticated);
     }
     let ids = phone_number_ids(&body);
@@ -165,6 +166,7 @@ pub async fn accept(state: &AppState, headers: &HeaderMap, body: Bytes) -> Resul
     }
     if verified.is_empty() && unknown.is_empty() {
         tracing::warn!("webhook de WhatsApp con firma inválida o número desconocido: rechazado");
+        crate::alerts::signature_failed();
         return Err(AppError::Unauthenticated);
     }
     let now = now_ms();

@@ -3,6 +3,7 @@
 #[path = "../api/support.rs"]
 mod support;
 
+mod alerts;
 mod automatic;
 mod campaigns;
 mod fake_graph;
