@@ -23,7 +23,9 @@ use chrono::{DateTime, Utc};
 
 /// A connection that cannot be opened in this time counts as "S3 down".
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// One request, body included; a whole snapshot must fit in it on a slow uplink.
+/// One attempt: sending the body and waiting for the answer, so a whole snapshot must fit in it
+/// on a slow uplink. Reading a GET body afterwards is guarded by the SDK's stalled-stream
+/// protection instead (no progress for 20 s ends it).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
 /// The SDK retries a failed request once, quickly (a stale pooled connection, a 503 SlowDown);
 /// beyond that the uploader's own backoff takes over and records the error in the status, so a
