@@ -25,7 +25,6 @@ pub mod ops;
 pub mod restore;
 pub mod retention;
 pub mod s3;
-mod s3xml;
 pub mod service;
 mod shipper;
 pub mod spool;

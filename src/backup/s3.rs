@@ -1,16 +1,37 @@
-//! Thin S3 client: the five calls replication needs, signed with AWS SigV4 over `reqwest`.
+//! The S3 calls replication needs, made with the AWS SDK for Rust (`aws-sdk-s3`): signing,
+//! XML, pagination and retries are the SDK's; this file only keeps the small interface the
+//! rest of `backup` uses and maps SDK errors to [`S3Error`] with a readable message.
 //!
-//! Why not `aws-sdk-s3`: it adds ~100 crates (smithy runtime, its own hyper/rustls stack) to a
-//! binary that already carries reqwest+rustls for WhatsApp/Telegram, for five requests whose
-//! wire format is stable. SigV4 with an unsigned-payload-free SHA-256 body hash works with
-//! AWS, MinIO, B2, R2 and moto alike.
+//! The client is configured directly (no `aws-config`, whose credential chain pulls in SSO/STS
+//! crates this appliance never uses): endpoint, region, path style and static credentials from
+//! the environment, exactly the settings the operator gives in `[backup]`.
 
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+
+/// A connection that cannot be opened in this time counts as "S3 down".
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// One attempt: sending the body and waiting for the answer, so a whole snapshot must fit in it
+/// on a slow uplink. Reading a GET body afterwards is guarded by the SDK's stalled-stream
+/// protection instead (no progress for 20 s ends it).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
+/// The SDK retries a failed request once, quickly (a stale pooled connection, a 503 SlowDown);
+/// beyond that the uploader's own backoff takes over and records the error in the status, so a
+/// store that is down shows as such within a second instead of after a long retry ladder.
+const MAX_ATTEMPTS: u32 = 2;
+const RETRY_BACKOFF: Duration = Duration::from_millis(200);
 
 /// Where a replica lives and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,34 +107,63 @@ pub struct ObjectInfo {
 #[derive(Clone)]
 pub struct S3Client {
     cfg: S3Config,
-    http: reqwest::Client,
-    scheme_host: (String, String),
+    s3: aws_sdk_s3::Client,
 }
 
 impl S3Client {
+    /// Builds the client without contacting the store, so a store that is down cannot stop
+    /// start-up; only a malformed setting fails here.
     pub fn new(cfg: S3Config) -> Result<S3Client> {
-        let ep = cfg
-            .endpoint
-            .clone()
-            .unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", cfg.region));
-        let (scheme, host) = ep
-            .trim_end_matches('/')
-            .split_once("://")
-            .ok_or_else(|| anyhow!("s3: endpoint needs a scheme: {ep}"))?;
-        let host = if cfg.path_style {
-            host.to_string()
-        } else {
-            format!("{}.{host}", cfg.bucket)
-        };
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .build()?;
-        Ok(S3Client {
-            cfg,
-            http,
-            scheme_host: (scheme.to_string(), host),
-        })
+        if cfg.bucket.is_empty() {
+            bail!("s3: the bucket name is empty");
+        }
+        if cfg.region.is_empty() {
+            bail!("s3: the region is empty");
+        }
+        if let Some(ep) = &cfg.endpoint
+            && !(ep.starts_with("http://") || ep.starts_with("https://"))
+        {
+            bail!("s3: endpoint needs a scheme (http:// or https://): {ep}");
+        }
+        // hyper 1 + rustls with ring: the TLS stack reqwest already brings, trusting the
+        // system's CA store (`SSL_CERT_FILE`/`SSL_CERT_DIR` are honoured).
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .build_https();
+        let mut b = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .http_client(http)
+            .region(Region::new(cfg.region.clone()))
+            .credentials_provider(Credentials::new(
+                cfg.access_key_id.clone(),
+                cfg.secret_access_key.clone(),
+                cfg.session_token.clone(),
+                None,
+                "autonomo-env",
+            ))
+            .force_path_style(cfg.path_style)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .build(),
+            )
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(MAX_ATTEMPTS)
+                    .with_initial_backoff(RETRY_BACKOFF)
+                    .with_max_backoff(RETRY_BACKOFF),
+            )
+            // CRC32 checksums on every PUT are the SDK's default since 2025 and are rejected
+            // by several S3-compatible stores; LTX files carry their own CRC-64, which restore
+            // verifies, and SigV4 still signs the body's SHA-256.
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+        if let Some(ep) = &cfg.endpoint {
+            b = b.endpoint_url(ep.trim_end_matches('/'));
+        }
+        let s3 = aws_sdk_s3::Client::from_conf(b.build());
+        Ok(S3Client { cfg, s3 })
     }
 
     pub fn config(&self) -> &S3Config {
@@ -121,174 +171,126 @@ impl S3Client {
     }
 
     pub async fn put_object(&self, key: &str, body: Vec<u8>, meta: &[(&str, &str)]) -> Result<()> {
-        let hdrs: Vec<(String, String)> = meta
-            .iter()
-            .map(|(k, v)| (format!("x-amz-meta-{k}"), v.to_string()))
-            .collect();
-        self.send("PUT", key, &[], hdrs, body).await.map(drop)
+        let mut req = self
+            .s3
+            .put_object()
+            .bucket(&self.cfg.bucket)
+            .key(key)
+            .body(ByteStream::from(body));
+        for (k, v) in meta {
+            req = req.metadata(*k, *v);
+        }
+        req.send().await.map_err(|e| s3_error("PUT", key, e))?;
+        Ok(())
     }
 
     /// `None` when the object does not exist.
     pub async fn get_object(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        match self.send("GET", key, &[], vec![], vec![]).await {
-            Ok(r) => Ok(Some(r.bytes().await?.to_vec())),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(e),
-        }
+        let resp = self
+            .s3
+            .get_object()
+            .bucket(&self.cfg.bucket)
+            .key(key)
+            .send()
+            .await;
+        let resp = match resp {
+            Ok(r) => r,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(s3_error("GET", key, e)),
+        };
+        let body = resp.body.collect().await.map_err(|e| {
+            anyhow!(S3Error {
+                status: None,
+                message: format!("s3 GET {key}: reading the answer: {}", causes(&e)),
+            })
+        })?;
+        Ok(Some(body.into_bytes().to_vec()))
     }
 
     /// User metadata (`x-amz-meta-*`, names without the prefix); `None` if absent.
     pub async fn head_metadata(&self, key: &str) -> Result<Option<Vec<(String, String)>>> {
-        match self.send("HEAD", key, &[], vec![], vec![]).await {
-            Ok(r) => Ok(Some(
-                r.headers()
-                    .iter()
-                    .filter_map(|(k, v)| {
-                        let n = k.as_str().strip_prefix("x-amz-meta-")?;
-                        Some((n.to_string(), v.to_str().ok()?.to_string()))
-                    })
-                    .collect(),
-            )),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(e),
+        let resp = self
+            .s3
+            .head_object()
+            .bucket(&self.cfg.bucket)
+            .key(key)
+            .send()
+            .await;
+        match resp {
+            Ok(r) => {
+                let mut meta: Vec<(String, String)> = r
+                    .metadata()
+                    .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default();
+                meta.sort();
+                Ok(Some(meta))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(s3_error("HEAD", key, e)),
         }
     }
 
     pub async fn delete_object(&self, key: &str) -> Result<()> {
-        self.send("DELETE", key, &[], vec![], vec![])
+        self.s3
+            .delete_object()
+            .bucket(&self.cfg.bucket)
+            .key(key)
+            .send()
             .await
-            .map(drop)
+            .map_err(|e| s3_error("DELETE", key, e))?;
+        Ok(())
     }
 
+    /// Creates the configured bucket (tests and first-time setup; the server never does).
     pub async fn create_bucket(&self) -> Result<()> {
-        self.send("PUT", "", &[], vec![], vec![]).await.map(drop)
+        let mut req = self.s3.create_bucket().bucket(&self.cfg.bucket);
+        // us-east-1 is the default location and AWS rejects it as an explicit constraint.
+        if self.cfg.region != "us-east-1" {
+            req = req.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(self.cfg.region.as_str()))
+                    .build(),
+            );
+        }
+        req.send()
+            .await
+            .map_err(|e| s3_error("PUT", &format!("bucket {}", self.cfg.bucket), e))?;
+        Ok(())
     }
 
     /// All objects under `prefix`, in key order (ListObjectsV2, following continuations).
     pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>> {
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.cfg.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
         let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut q = vec![
-                ("list-type", "2".to_string()),
-                ("prefix", prefix.to_string()),
-            ];
-            if let Some(t) = &token {
-                q.push(("continuation-token", t.clone()));
-            }
-            let body = self
-                .send("GET", "", &q, vec![], vec![])
-                .await?
-                .text()
-                .await?;
-            let page = super::s3xml::parse_list(&body)?;
-            out.extend(page.objects);
-            match page.next_token {
-                Some(t) if page.truncated => token = Some(t),
-                _ => break,
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| s3_error("LIST", prefix, e))?;
+            for o in page.contents() {
+                let Some(key) = o.key() else { continue };
+                out.push(ObjectInfo {
+                    key: key.to_string(),
+                    size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    last_modified: o
+                        .last_modified()
+                        .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
+                });
             }
         }
         out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(out)
     }
-
-    async fn send(
-        &self,
-        method: &str,
-        key: &str,
-        query: &[(&str, String)],
-        mut headers: Vec<(String, String)>,
-        body: Vec<u8>,
-    ) -> Result<reqwest::Response> {
-        let (scheme, host) = &self.scheme_host;
-        let mut path = String::from("/");
-        if self.cfg.path_style {
-            path.push_str(&uri_encode(&self.cfg.bucket, false));
-            if !key.is_empty() {
-                path.push('/');
-            }
-        }
-        path.push_str(&uri_encode(key, true));
-        let mut q: Vec<(String, String)> = query
-            .iter()
-            .map(|(k, v)| (uri_encode(k, false), uri_encode(v, false)))
-            .collect();
-        q.sort();
-        let qs = q
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&");
-        let now = Utc::now();
-        let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
-        let date = &amz_date[..8];
-        let payload_hash = hex::encode(Sha256::digest(&body));
-        headers.push(("host".into(), host.clone()));
-        headers.push(("x-amz-content-sha256".into(), payload_hash.clone()));
-        headers.push(("x-amz-date".into(), amz_date.clone()));
-        if let Some(t) = &self.cfg.session_token {
-            headers.push(("x-amz-security-token".into(), t.clone()));
-        }
-        for h in &mut headers {
-            h.0 = h.0.to_ascii_lowercase();
-            h.1 = h.1.trim().to_string();
-        }
-        headers.sort();
-        let canon_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
-        let signed = headers
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect::<Vec<_>>()
-            .join(";");
-        let creq = format!("{method}\n{path}\n{qs}\n{canon_headers}\n{signed}\n{payload_hash}");
-        let scope = format!("{date}/{}/s3/aws4_request", self.cfg.region);
-        let sts = format!(
-            "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-            hex::encode(Sha256::digest(creq.as_bytes()))
-        );
-        let mut k = hmac(
-            format!("AWS4{}", self.cfg.secret_access_key).as_bytes(),
-            date.as_bytes(),
-        );
-        for part in [self.cfg.region.as_bytes(), b"s3", b"aws4_request"] {
-            k = hmac(&k, part);
-        }
-        let sig = hex::encode(hmac(&k, sts.as_bytes()));
-        let auth = format!(
-            "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed}, Signature={sig}",
-            self.cfg.access_key_id
-        );
-        let url = if qs.is_empty() {
-            format!("{scheme}://{host}{path}")
-        } else {
-            format!("{scheme}://{host}{path}?{qs}")
-        };
-        let m = reqwest::Method::from_bytes(method.as_bytes())?;
-        let mut rb = self.http.request(m, &url).header("authorization", auth);
-        for (k, v) in headers.iter().filter(|(k, _)| k != "host") {
-            rb = rb.header(k, v);
-        }
-        let resp = rb
-            .body(body)
-            .send()
-            .await
-            .with_context(|| format!("s3 {method} {key}"))?;
-        let status = resp.status();
-        if status.is_success() {
-            return Ok(resp);
-        }
-        let text = resp.text().await.unwrap_or_default();
-        bail!(S3Error {
-            status: status.as_u16(),
-            message: format!("s3 {method} {key}: HTTP {status}: {}", snippet(&text)),
-        })
-    }
 }
 
-/// A non-2xx answer from the store.
+/// A failed S3 call: the store's answer (`status` set) or no usable answer at all (connection
+/// refused, timeout, TLS…; `status` is `None`).
 #[derive(Debug)]
 pub struct S3Error {
-    pub status: u16,
+    pub status: Option<u16>,
     pub message: String,
 }
 
@@ -300,44 +302,45 @@ impl std::fmt::Display for S3Error {
 
 impl std::error::Error for S3Error {}
 
-fn is_not_found(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<S3Error>().is_some_and(|e| e.status == 404)
-}
-
-fn snippet(s: &str) -> String {
-    s.chars().take(300).collect::<String>().replace('\n', " ")
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut m = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-    m.update(data);
-    m.finalize().into_bytes().to_vec()
-}
-
-/// SigV4 URI encoding: RFC 3986 unreserved characters stay, everything else is `%XX`.
-fn uri_encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b'/' if keep_slash => out.push('/'),
-            _ => out.push_str(&format!("%{b:02X}")),
+/// `s3 PUT p/0000/….ltx: HTTP 403: AccessDenied: Access Denied`, or the transport failure with
+/// its causes (`dispatch failure: … Connection refused`) instead of the SDK's bare
+/// "service error"/"dispatch failure".
+fn s3_error<E>(op: &str, key: &str, e: SdkError<E, HttpResponse>) -> anyhow::Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    let detail = match (&e, e.as_service_error()) {
+        (_, Some(s)) => {
+            let code = s.code().unwrap_or("no error code");
+            let msg = s.message().unwrap_or("");
+            let st = status.map(|s| s.to_string()).unwrap_or_else(|| "?".into());
+            format!("HTTP {st}: {code}: {msg}")
         }
+        (SdkError::TimeoutError(_), _) => {
+            format!("no answer within {}s", ATTEMPT_TIMEOUT.as_secs())
+        }
+        _ => causes(&e),
+    };
+    anyhow!(S3Error {
+        status,
+        message: format!("s3 {op} {key}: {}", detail.trim_end_matches([' ', ':'])),
+    })
+}
+
+/// `e: cause: cause…`, the way `{:#}` prints an anyhow chain (the SDK's own
+/// `DisplayErrorContext` appends a Debug dump that is noise in a status line).
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(c) = next {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        next = c.source();
     }
     out
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encodes_like_sigv4() {
-        assert_eq!(uri_encode("a b/c~d", true), "a%20b/c~d");
-        assert_eq!(uri_encode("a/b", false), "a%2Fb");
-        assert_eq!(join_key("/p/", "control"), "p/control");
-        assert_eq!(join_key("", "tenants/x"), "tenants/x");
-    }
-}
+#[path = "s3_tests.rs"]
+mod tests;
