@@ -89,6 +89,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::promotions::api::router())
         .merge(crate::subscriptions::api::router())
         .merge(crate::impact::api::router())
+        .merge(crate::education::api::router())
         .merge(crate::restock::api::router())
         .merge(crate::warranties::api::router())
 }
@@ -155,6 +156,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::loyalty::pages::router())
         .merge(crate::subscriptions::pages::router())
         .merge(crate::impact::pages::router())
+        .merge(crate::education::pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 
