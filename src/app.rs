@@ -157,6 +157,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::subscriptions::pages::router())
         .merge(crate::impact::pages::router())
         .merge(crate::education::pages::router())
+        .merge(crate::warranties::pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

@@ -1008,6 +1008,23 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("serie_activa", "En curso", "In progress"),
     ("serie_completada", "Completada", "Completed"),
     ("serie_baja", "De baja", "Removed"),
+    // Support tickets (issue 7.5).
+    ("Soporte", "Soporte", "Support"),
+    ("Abrir ticket", "Abrir ticket", "Open ticket"),
+    ("Asunto", "Asunto", "Subject"),
+    ("Garantía", "Garantía", "Warranty"),
+    ("No hay tickets.", "No hay tickets.", "No tickets."),
+    ("Nuevo ticket", "Nuevo ticket", "New ticket"),
+    ("Prioridad", "Prioridad", "Priority"),
+    ("opcional", "opcional", "optional"),
+    ("Tickets abiertos", "Tickets abiertos", "Open tickets"),
+    ("ticket_abierto", "Abierto", "Open"),
+    ("ticket_en_proceso", "En proceso", "In progress"),
+    ("ticket_resuelto", "Resuelto", "Resolved"),
+    ("ticket_cerrado", "Cerrado", "Closed"),
+    ("prioridad_baja", "Baja", "Low"),
+    ("prioridad_media", "Media", "Medium"),
+    ("prioridad_alta", "Alta", "High"),
 ];
 
 #[cfg(test)]
