@@ -92,6 +92,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::promotions::api::router())
         .merge(crate::subscriptions::api::router())
         .merge(crate::impact::api::router())
+        .merge(crate::education::api::router())
         .merge(crate::restock::api::router())
         .merge(crate::warranties::api::router())
 }
@@ -163,6 +164,8 @@ fn pages() -> Router<AppState> {
         .merge(crate::loyalty::pages::router())
         .merge(crate::subscriptions::pages::router())
         .merge(crate::impact::pages::router())
+        .merge(crate::education::pages::router())
+        .merge(crate::warranties::pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

@@ -18,6 +18,7 @@ pub mod crypto;
 pub mod customers;
 pub mod db;
 pub mod demo;
+pub mod education;
 pub mod email;
 pub mod error;
 pub mod health;

@@ -167,6 +167,7 @@ struct Thread {
     quick: Vec<String>,
     template: Option<String>,
     loyalty: Option<crate::loyalty::store::Summary>,
+    tickets: Vec<crate::warranties::tickets::Ticket>,
 }
 
 fn read_thread(c: &Connection, id: i64) -> Result<Thread, AppError> {
@@ -216,6 +217,7 @@ fn read_thread(c: &Connection, id: i64) -> Result<Thread, AppError> {
         quick,
         template: crate::whatsapp::bot::knowledge::template(c)?.map(|t| t.0),
         loyalty: crate::loyalty::store::summary(c, id, crate::time::now_ms())?,
+        tickets: crate::warranties::tickets::open_for_customer(c, id)?,
     })
 }
 
@@ -235,6 +237,7 @@ fn thread_ctx(t: Thread, now: i64) -> minijinja::Value {
         rapidas => t.quick,
         plantilla => t.template,
         puntos => t.loyalty,
+        tickets => t.tickets,
     }
 }
 

@@ -87,6 +87,7 @@ fn load_all(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
             w.interactions(&mut out, &customers, chat.customer as usize, &mut loaded)?;
         }
     }
+    super::eco_series::add(&tx, plan)?;
     super::inbox::derive(&tx, plan.now)?;
     super::loyalty::seed(&tx, plan.profile.slug, plan.now)?;
     super::goio_extras::add(&tx, plan)?;

@@ -15,6 +15,7 @@ mod catalog_goio;
 mod catalog_gollos;
 mod chats;
 mod eco_extras;
+mod eco_series;
 mod goio_extras;
 mod inbox;
 mod load;

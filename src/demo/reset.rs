@@ -42,6 +42,9 @@ pub fn existing(conn: &Connection) -> Result<Existing, AppError> {
 const TABLES: &[&str] = &[
     // Goio extras (tenant V14) reference orders, customers and products.
     "tickets_soporte",
+    // Education series progress (tenant V19) references customers and interactions.
+    "series_envios",
+    "series_inscripciones",
     "garantias",
     "avisos_reposicion",
     "movimientos_stock",

@@ -76,6 +76,13 @@ pub fn catalog() -> Vec<JobSpec> {
             per_brand: true,
             run: crate::warranties::job,
         },
+        JobSpec {
+            name: "series_educativas",
+            description: "Education series: enrol opted-in customers and send each one the next step that is due",
+            cron: "0 */15 * * * *",
+            per_brand: true,
+            run: crate::education::job::job,
+        },
     ]
 }
 

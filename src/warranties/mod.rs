@@ -4,6 +4,7 @@
 //! Support tickets hang off a customer, optionally linked to an order and a warranty.
 
 pub mod api;
+pub mod pages;
 pub mod tickets;
 
 use rusqlite::{Connection, params};

@@ -161,3 +161,62 @@ pub fn update(
     .execute(params![id, status, priority, now])?;
     get(c, customer, id)?.ok_or(AppError::NotFound("ticket"))
 }
+
+/// A ticket in the staff list, with its customer's name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub cliente: String,
+}
+
+/// Every ticket matching the filters (`None`: any), open and urgent first.
+pub fn list(
+    c: &Connection,
+    status: Option<&str>,
+    priority: Option<&str>,
+) -> Result<Vec<Listed>, AppError> {
+    if let Some(s) = status {
+        check(s, STATUSES, "estado")?;
+    }
+    if let Some(p) = priority {
+        check(p, PRIORITIES, "prioridad")?;
+    }
+    let cols = COLUMNS
+        .split(", ")
+        .map(|col| format!("t.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {cols}, cl.nombre FROM tickets_soporte t JOIN clientes cl ON cl.id = t.cliente_id
+         WHERE (?1 IS NULL OR t.estado = ?1) AND (?2 IS NULL OR t.prioridad = ?2)
+         ORDER BY t.estado IN ('resuelto', 'cerrado'),
+                  CASE t.prioridad WHEN 'alta' THEN 0 WHEN 'media' THEN 1 ELSE 2 END, t.id DESC
+         LIMIT 500"
+    ))?;
+    Ok(stmt
+        .query_map(params![status, priority], |r| {
+            Ok(Listed {
+                ticket: from_row(r)?,
+                cliente: r.get(11)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The customer a ticket belongs to, if it exists.
+pub fn owner(c: &Connection, id: i64) -> Result<Option<i64>, AppError> {
+    Ok(
+        c.prepare_cached("SELECT cliente_id FROM tickets_soporte WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?,
+    )
+}
+
+/// A customer's tickets still being worked on (for the inbox thread).
+pub fn open_for_customer(c: &Connection, customer: i64) -> Result<Vec<Ticket>, AppError> {
+    Ok(for_customer(c, customer)?
+        .into_iter()
+        .filter(|t| matches!(t.estado.as_str(), "abierto" | "en_proceso"))
+        .collect())
+}

@@ -218,7 +218,7 @@ fn message(c: &Connection, brand: &Brand, m: &InboundMessage, now: i64) -> Resul
         identity::touch_window(c, customer, sent_at)?;
     }
     let summary = msg.readable_summary();
-    interactions::store::insert(
+    let (stored, _) = interactions::store::insert(
         c,
         &NewInteraction {
             customer_id: customer,
@@ -233,6 +233,13 @@ fn message(c: &Connection, brand: &Brand, m: &InboundMessage, now: i64) -> Resul
         },
     )?;
     crate::conversations::store::touch_incoming(c, customer, &summary, sent_at.min(now))?;
+    // A message after an education series step is that step's reply (an opt-out is not).
+    if !matches!(msg.kind, MessageKind::System(_))
+        && !crate::campaigns::optout::is_opt_out(&msg.kind)
+    {
+        // Matched at processing time: the message's own timestamp has only second precision.
+        crate::education::job::capture_reply(c, customer, stored.id, now)?;
+    }
     // Auto-replies run only here, after the dedup insert: a replayed message answers nothing.
     // An opt-out ("STOP", "baja") is answered by the campaigns domain instead of the bot.
     let dest = sender.destination();

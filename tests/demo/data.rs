@@ -328,6 +328,32 @@ fn stock_is_never_negative_and_untracked_for_made_to_order() {
         ) > 0,
         "subscription orders"
     );
+    // The education series has opted-in customers at different steps and captured replies.
+    assert!(
+        count(
+            &eco,
+            "SELECT COUNT(DISTINCT i.pasos_enviados) FROM series_inscripciones i
+             JOIN clientes c ON c.id = i.cliente_id WHERE c.consentimiento_marketing = 1"
+        ) >= 4,
+        "series progress at different steps"
+    );
+    assert_eq!(
+        count(
+            &eco,
+            "SELECT COUNT(*) FROM series_inscripciones i JOIN series_envios e ON e.inscripcion_id = i.id
+             WHERE e.id IS NOT NULL AND i.pasos_enviados < (SELECT COUNT(*) FROM series_envios x WHERE x.inscripcion_id = i.id)"
+        ),
+        0,
+        "progress matches the steps sent"
+    );
+    assert!(
+        count(
+            &eco,
+            "SELECT COUNT(*) FROM series_envios e JOIN interacciones r ON r.id = e.respuesta_interaccion_id
+             WHERE r.direccion = 'entrante' AND json_extract(r.metadatos, '$.serie.paso') IS NOT NULL"
+        ) > 0,
+        "replies linked to their step"
+    );
     let gollos = open("gollos");
     assert!(
         count(

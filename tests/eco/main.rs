@@ -9,6 +9,8 @@ mod fake_graph;
 
 mod common;
 mod impact;
+mod series;
+mod series_ui;
 mod subscriptions;
 mod ui;
 

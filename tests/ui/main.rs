@@ -5,3 +5,4 @@ mod customers;
 mod inbox;
 mod orders;
 mod support;
+mod tickets;
