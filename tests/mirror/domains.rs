@@ -158,7 +158,33 @@ async fn every_domain_table_is_mirrored_row_by_row_and_changes_converge() {
     let open = settings(dir.path(), &pg, "abierto", true);
     sync(&registry, &open).await;
     check(&pg, &registry, dir.path(), "abierto", None).await;
+    // The audit triggers tenant V17 added keep every brand's hash chain intact.
+    let audited: i64 = open_brand(dir.path(), "goio")
+        .query_row(
+            "SELECT count(DISTINCT tabla) FROM auditoria WHERE tabla IN
+               ('campanas', 'campana_destinatarios', 'automatizaciones', 'encuestas', 'recordatorios',
+                'fidelidad_movimientos', 'suscripciones', 'suscripcion_periodos', 'tickets_soporte')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 9);
     registry.close().await;
+    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_autonomo"))
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "audit",
+            "verify",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }
 
 /// (customer, ticket) written per brand through the domain libraries.
