@@ -77,6 +77,13 @@ out = []
 import sys
 if len(sys.argv) > 1:
     out.append(open(sys.argv[1]).read())
+# Rows written before these triggers existed enter the feed once, so a mirror that is already
+# following the brand copies them too (a no-op on a new brand).
+for t, col in FEED.items():
+    if col is None:
+        out.append(f"INSERT INTO changes (tabla, fila_id, op) SELECT '{t}', 0, 'insert' WHERE EXISTS (SELECT 1 FROM {t});")
+    else:
+        out.append(f"INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT '{t}', {col}, 'insert' FROM {t} ORDER BY {col};")
 for t, col in FEED.items():
     for op, ref, short in (('insert', 'new', 'i'), ('update', 'new', 'u'), ('delete', 'old', 'd')):
         fid = f"{ref}.{col}" if col else "0"

@@ -11,8 +11,49 @@
 -- movimientos_stock are histories written by triggers of changes that are audited already
 -- (clientes.segmento, clientes.consentimiento_marketing, productos.stock). Personal free text
 -- (survey comments, reminder texts, loyalty notes, ticket subject and detail) is masked in
--- the audit trail as in V11.
+-- the audit trail as in V11. Rows written before this migration are put in the feed once (the
+-- INSERT INTO changes … SELECT lines), so a mirror already following the brand copies them.
 
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'campanas', id, 'insert' FROM campanas ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'campana_destinatarios', campana_id, 'insert' FROM campana_destinatarios ORDER BY campana_id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT 'automatizaciones', 0, 'insert' WHERE EXISTS (SELECT 1 FROM automatizaciones);
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'encuestas', pedido_id, 'insert' FROM encuestas ORDER BY pedido_id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'recordatorios', id, 'insert' FROM recordatorios ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'fidelidad_programa', id, 'insert' FROM fidelidad_programa ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'fidelidad_recompensas', id, 'insert' FROM fidelidad_recompensas ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'fidelidad_movimientos', id, 'insert' FROM fidelidad_movimientos ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'promociones', id, 'insert' FROM promociones ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'pedido_descuentos', id, 'insert' FROM pedido_descuentos ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'suscripcion_planes', id, 'insert' FROM suscripcion_planes ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'suscripciones', id, 'insert' FROM suscripciones ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'suscripcion_periodos', suscripcion_id, 'insert' FROM suscripcion_periodos ORDER BY suscripcion_id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'impacto_ranking', cliente_id, 'insert' FROM impacto_ranking ORDER BY cliente_id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'avisos_reposicion', id, 'insert' FROM avisos_reposicion ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'movimientos_stock', id, 'insert' FROM movimientos_stock ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'garantias', id, 'insert' FROM garantias ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'tickets_soporte', id, 'insert' FROM tickets_soporte ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'segmento_cambios', id, 'insert' FROM segmento_cambios ORDER BY id;
+
+INSERT INTO changes (tabla, fila_id, op) SELECT DISTINCT 'consentimientos', id, 'insert' FROM consentimientos ORDER BY id;
 
 CREATE TRIGGER campanas_ci AFTER INSERT ON campanas BEGIN INSERT INTO changes (tabla, fila_id, op) VALUES ('campanas', new.id, 'insert'); END;
 

@@ -17,7 +17,7 @@ const BRANDS: &[&str] = &["gollos", "goio", "eco-eterno"];
 /// 2026-01-15T00:00:00Z, the end of the demo window.
 const END: i64 = 1_768_435_200_000;
 
-async fn sync(registry: &Registry, s: &Settings) -> Vec<StepReport> {
+pub(crate) async fn sync(registry: &Registry, s: &Settings) -> Vec<StepReport> {
     let mut client = mirror::connect(&s.postgres_url).await.unwrap();
     mirror::migrate(&mut client).await.unwrap();
     let status = MirrorStatus::new(&s.site, 300);
@@ -43,7 +43,7 @@ async fn check(pg: &Pg, registry: &Registry, dir: &Path, site: &str, key: Option
     }
 }
 
-fn settings(dir: &Path, pg: &Pg, site: &str, personal: bool) -> Settings {
+pub(crate) fn settings(dir: &Path, pg: &Pg, site: &str, personal: bool) -> Settings {
     let mut config = autonomo::config::Config {
         data_dir: dir.to_path_buf(),
         ..Default::default()

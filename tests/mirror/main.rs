@@ -4,3 +4,4 @@ mod domains;
 mod resilience;
 mod support;
 mod sync;
+mod upgrade;
