@@ -123,6 +123,31 @@ async fn every_domain_table_is_mirrored_row_by_row_and_changes_converge() {
         .get(0);
     assert_eq!(found, 3, "one pseudonymised ticket per brand");
 
+    // The views over the new tables agree with the tables they summarise.
+    let views = client
+        .query_one(
+            "SELECT
+               (SELECT count(*) FROM autonomo.v_campanas_resultados v
+                 WHERE v.site = 'central' AND v.enviados = (SELECT count(*) FROM autonomo.campana_destinatarios d
+                                                             WHERE d.campana_clave = v.campana_clave)),
+               (SELECT count(*) FROM autonomo.campanas WHERE site = 'central'),
+               (SELECT count(*) FROM autonomo.v_campanas_resultados WHERE site = 'central' AND enviados > 1),
+               (SELECT count(*) FROM autonomo.v_satisfaccion WHERE site = 'central' AND respuestas_nps = 1
+                   AND nps = 100.0 AND csat_promedio = 2.00),
+               (SELECT count(*) FROM autonomo.v_clv c JOIN autonomo.v_rfm r ON r.cliente_clave = c.cliente_clave
+                 WHERE c.ingresos = r.monto AND c.pedidos = r.frecuencia
+                   AND c.clv_12m = round(12 * c.ingresos / c.meses_activo, 2)),
+               (SELECT count(*) FROM autonomo.v_rfm)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let v: Vec<i64> = (0..6).map(|i| views.get(i)).collect();
+    assert_eq!(v[0], v[1], "v_campanas_resultados.enviados: {v:?}");
+    assert_eq!(v[2], 3, "one launched campaign per brand: {v:?}");
+    assert_eq!(v[3], 3, "one answered survey per brand: {v:?}");
+    assert!(v[4] == v[5] && v[5] > 0, "v_clv agrees with v_rfm: {v:?}");
+
     // Updates, deletes and an erasure, then only the feed travels.
     for (marca, ticket) in BRANDS.iter().zip(&tickets) {
         changes(&registry, marca, *ticket).await;
