@@ -58,11 +58,10 @@ T17 = {
 # Column whose value goes to changes.fila_id (the mirror's key or key group); None: fila_id 0,
 # the mirror re-copies the whole (tiny) table on any change.
 FEED17 = {t: (spec[0] or {'campana_destinatarios': 'campana_id', 'suscripcion_periodos': 'suscripcion_id'}.get(t)) for t, spec in T17.items()}
-# Histories written by triggers of tables that are audited already (clientes.segmento,
-# clientes.consentimiento_marketing, productos.stock): auditing them again only repeats it.
-# Campaign sends: each is audited as the outbox row it queues (customer and campaign key), and
-# a launch to ten thousand customers must not pay for a second audit row per recipient.
-NO_AUDIT17 = {'segmento_cambios', 'consentimientos', 'movimientos_stock', 'campana_destinatarios'}
+# Histories written by triggers of changes that are audited already (clientes.segmento,
+# clientes.consentimiento_marketing, productos.stock): auditing them again only repeats those
+# rows (audit::tests exempts exactly these).
+NO_AUDIT17 = {'segmento_cambios', 'consentimientos', 'movimientos_stock'}
 if os.environ.get('AUDIT_SCHEMA') == 'control':
     T = CONTROL
 FEED = {}

@@ -8,9 +8,8 @@
 -- first column (campana_destinatarios: campana_id, suscripcion_periodos: suscripcion_id) and
 -- the mirror re-copies that group; automatizaciones (text key, a handful of rows) writes 0
 -- and is re-copied whole. Not audited again: segmento_cambios, consentimientos and
--- movimientos_stock are histories written by triggers of changes that are audited already
--- (clientes.segmento, clientes.consentimiento_marketing, productos.stock), and each campaign
--- send (campana_destinatarios) is audited as the outbox row it queues. Personal free text
+-- movimientos_stock, histories written by triggers of audited changes (clientes.segmento,
+-- clientes.consentimiento_marketing, productos.stock). Personal free text
 -- (survey comments, reminder texts, loyalty notes, ticket subject and detail) is masked in
 -- the audit trail as in V11. Rows written before this migration are put in the feed once (the
 -- INSERT INTO changes … SELECT lines), so a mirror already following the brand copies them.
@@ -205,6 +204,27 @@ BEGIN
             UNION ALL SELECT 'creado_por' AS k, json_array(old.creado_por, new.creado_por) AS v WHERE old.creado_por IS NOT new.creado_por
             UNION ALL SELECT 'creado_en' AS k, json_array(old.creado_en, new.creado_en) AS v WHERE old.creado_en IS NOT new.creado_en
             UNION ALL SELECT 'actualizado_en' AS k, json_array(old.actualizado_en, new.actualizado_en) AS v WHERE old.actualizado_en IS NOT new.actualizado_en)));
+END;
+
+CREATE TRIGGER campana_destinatarios_audit_i AFTER INSERT ON campana_destinatarios BEGIN
+    INSERT INTO auditoria_nueva (tabla, fila_id, accion, cambios)
+    VALUES ('campana_destinatarios', NULL, 'insert', json_object('campana_id', new.campana_id, 'cliente_id', new.cliente_id, 'outbox_id', new.outbox_id, 'creado_en', new.creado_en));
+END;
+
+CREATE TRIGGER campana_destinatarios_audit_d AFTER DELETE ON campana_destinatarios BEGIN
+    INSERT INTO auditoria_nueva (tabla, fila_id, accion, cambios)
+    VALUES ('campana_destinatarios', NULL, 'delete', json_object('campana_id', old.campana_id, 'cliente_id', old.cliente_id, 'outbox_id', old.outbox_id, 'creado_en', old.creado_en));
+END;
+
+CREATE TRIGGER campana_destinatarios_audit_u AFTER UPDATE ON campana_destinatarios
+WHEN old.campana_id IS NOT new.campana_id OR old.cliente_id IS NOT new.cliente_id OR old.outbox_id IS NOT new.outbox_id OR old.creado_en IS NOT new.creado_en
+BEGIN
+    INSERT INTO auditoria_nueva (tabla, fila_id, accion, cambios)
+    VALUES ('campana_destinatarios', NULL, 'update', (SELECT json_group_object(k, json(v)) FROM (
+            SELECT 'campana_id' AS k, json_array(old.campana_id, new.campana_id) AS v WHERE old.campana_id IS NOT new.campana_id
+            UNION ALL SELECT 'cliente_id' AS k, json_array(old.cliente_id, new.cliente_id) AS v WHERE old.cliente_id IS NOT new.cliente_id
+            UNION ALL SELECT 'outbox_id' AS k, json_array(old.outbox_id, new.outbox_id) AS v WHERE old.outbox_id IS NOT new.outbox_id
+            UNION ALL SELECT 'creado_en' AS k, json_array(old.creado_en, new.creado_en) AS v WHERE old.creado_en IS NOT new.creado_en)));
 END;
 
 CREATE TRIGGER automatizaciones_audit_i AFTER INSERT ON automatizaciones BEGIN

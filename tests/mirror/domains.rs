@@ -187,13 +187,13 @@ async fn every_domain_table_is_mirrored_row_by_row_and_changes_converge() {
     let audited: i64 = open_brand(dir.path(), "goio")
         .query_row(
             "SELECT count(DISTINCT tabla) FROM auditoria WHERE tabla IN
-               ('campanas', 'automatizaciones', 'encuestas', 'recordatorios',
+               ('campanas', 'campana_destinatarios', 'automatizaciones', 'encuestas', 'recordatorios',
                 'fidelidad_movimientos', 'suscripciones', 'suscripcion_periodos', 'tickets_soporte')",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(audited, 8);
+    assert_eq!(audited, 9);
     registry.close().await;
     let verify = std::process::Command::new(env!("CARGO_BIN_EXE_autonomo"))
         .args([
