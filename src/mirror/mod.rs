@@ -14,6 +14,7 @@ mod pseudo;
 mod status;
 mod sync;
 pub mod tables;
+mod tables_domains;
 mod values;
 mod worker;
 
@@ -124,7 +125,9 @@ impl MirrorTask {
 /// overwrote the customer's data: it puts the customer and every row that may hold their
 /// personal data (interactions, orders, order lines, status history) back in the change
 /// feed, so the next sync copies the overwritten values, also where no trigger fires (the
-/// status history has no update trigger). Returns how many rows were queued.
+/// status history has no update trigger). The newer tables with personal free text (survey
+/// comments, reminders, support tickets, loyalty notes) are queued too. Returns how many rows
+/// were queued.
 pub fn erase_customer(conn: &rusqlite::Connection, customer_id: i64) -> Result<usize, AppError> {
     Ok(conn.execute(
         "INSERT INTO changes (tabla, fila_id, op)
@@ -134,7 +137,12 @@ pub fn erase_customer(conn: &rusqlite::Connection, customer_id: i64) -> Result<u
          UNION ALL SELECT 'pedido_items', i.id, 'update' FROM pedido_items i
                    JOIN pedidos p ON p.id = i.pedido_id WHERE p.cliente_id = ?1
          UNION ALL SELECT 'pedido_estados', e.id, 'update' FROM pedido_estados e
-                   JOIN pedidos p ON p.id = e.pedido_id WHERE p.cliente_id = ?1",
+                   JOIN pedidos p ON p.id = e.pedido_id WHERE p.cliente_id = ?1
+         UNION ALL SELECT 'encuestas', pedido_id, 'update' FROM encuestas WHERE cliente_id = ?1
+         UNION ALL SELECT 'recordatorios', id, 'update' FROM recordatorios WHERE cliente_id = ?1
+         UNION ALL SELECT 'tickets_soporte', id, 'update' FROM tickets_soporte WHERE cliente_id = ?1
+         UNION ALL SELECT 'fidelidad_movimientos', id, 'update' FROM fidelidad_movimientos
+                   WHERE cliente_id = ?1",
         [customer_id],
     )?)
 }

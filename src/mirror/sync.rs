@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
 use super::pseudo::Pseudonymizer;
-use super::tables::{Column, TABLES, Table};
+use super::tables::{Column, Feed, TABLES, Table};
 use super::values::{convert, currency_exponent};
 use crate::db::Database;
 use crate::error::AppError;
@@ -55,9 +55,14 @@ enum Msg {
         table: usize,
         rows: Vec<Value>,
     },
+    /// Rows (or, for [`Feed::Group`], groups) whose feed column is one of `ids`.
     Deleted {
         table: usize,
         ids: Vec<i64>,
+    },
+    /// Every row of a [`Feed::Whole`] table, copied again right after.
+    Cleared {
+        table: usize,
     },
 }
 
@@ -142,15 +147,28 @@ pub async fn sync_brand(
                 }
             }
             Msg::Deleted { table, ids } => {
-                deleted += ids.len() as u64;
-                tx.execute(
-                    &format!(
-                        "DELETE FROM autonomo.{} WHERE site = $1 AND marca = $2 AND id = ANY($3)",
-                        TABLES[table].name
-                    ),
-                    &[&site, &marca, &ids],
-                )
-                .await?;
+                let t = &TABLES[table];
+                let column = t.pg_name(t.feed_column().unwrap_or_default());
+                deleted += tx
+                    .execute(
+                        &format!(
+                            "DELETE FROM autonomo.{} WHERE site = $1 AND marca = $2 AND \"{column}\" = ANY($3)",
+                            t.name
+                        ),
+                        &[&site, &marca, &ids],
+                    )
+                    .await?;
+            }
+            Msg::Cleared { table } => {
+                deleted += tx
+                    .execute(
+                        &format!(
+                            "DELETE FROM autonomo.{} WHERE site = $1 AND marca = $2",
+                            TABLES[table].name
+                        ),
+                        &[&site, &marca],
+                    )
+                    .await?;
             }
             Msg::Start { .. } => anyhow::bail!("snapshot started twice"),
         }
@@ -211,20 +229,35 @@ async fn upsert_brand(
 /// `INSERT … SELECT … FROM jsonb_to_recordset($n) … ON CONFLICT DO UPDATE` for a table; rows
 /// that did not change are left alone so replays cost no writes.
 fn upsert_sql(t: &Table) -> String {
-    let quoted = |c: &Column| format!("\"{}\"", c.name);
+    let quoted = |c: &Column| format!("\"{}\"", c.pg);
     let names: Vec<String> = t.columns.iter().map(quoted).collect();
+    let is_key = |c: &Column| t.key.contains(&c.name);
     let (money_col, money_val, json_param) = if t.has_money() {
         (", moneda", ", $3::text", "$4")
     } else {
         ("", "", "$3")
     };
-    let select: Vec<String> = names.iter().map(|n| format!("r.{n}")).collect();
+    let select: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| format!("r.\"{}\"", c.name))
+        .collect();
     let record: Vec<String> = t
         .columns
         .iter()
         .map(|c| format!("\"{}\" {}", c.name, c.kind.pg_type()))
         .collect();
-    let mut updated: Vec<String> = names[1..].to_vec();
+    let mut updated: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| !is_key(c))
+        .map(quoted)
+        .collect();
+    let conflict: Vec<String> = t
+        .key
+        .iter()
+        .map(|k| format!("\"{}\"", t.pg_name(k)))
+        .collect();
     if t.has_money() {
         updated.push("moneda".into());
     }
@@ -238,10 +271,11 @@ fn upsert_sql(t: &Table) -> String {
         "INSERT INTO autonomo.{table} AS t (site, marca{money_col}, {cols})
          SELECT $1::text, $2::text{money_val}, {select}
          FROM jsonb_to_recordset({json_param}::text::jsonb) AS r({record})
-         ON CONFLICT (site, marca, id) DO UPDATE SET {set}
+         ON CONFLICT (site, marca, {conflict}) DO UPDATE SET {set}
          WHERE ({old}) IS DISTINCT FROM ({new})",
         table = t.name,
         cols = names.join(", "),
+        conflict = conflict.join(", "),
         select = select.join(", "),
         record = record.join(", "),
         set = set.join(", "),
@@ -280,7 +314,12 @@ fn read_snapshot(
             totals,
         })?;
         for (i, t) in TABLES.iter().enumerate() {
-            let sql = format!("SELECT {} FROM {} ORDER BY id", column_list(t), t.name);
+            let sql = format!(
+                "SELECT {} FROM {} ORDER BY {}",
+                column_list(t),
+                t.name,
+                t.key.join(", ")
+            );
             stream_rows(&snapshot, i, &sql, &[], exponent, pseudo, &send)?;
         }
         return Ok(());
@@ -294,17 +333,53 @@ fn read_snapshot(
         return Ok(());
     }
     for (i, t) in TABLES.iter().enumerate() {
-        let changed = "SELECT fila_id FROM changes WHERE tabla = ?1 AND seq > ?2 AND seq <= ?3";
-        let sql = format!(
-            "SELECT {} FROM {} WHERE id IN ({changed}) ORDER BY id",
-            column_list(t),
-            t.name
-        );
         let params: [&dyn ToSql; 3] = [&t.name, &from, &head];
+        let changed = "SELECT fila_id FROM changes WHERE tabla = ?1 AND seq > ?2 AND seq <= ?3";
+        let Some(column) = t.feed_column() else {
+            // A handful of rows keyed by text: any change copies the table again.
+            let touched: bool =
+                snapshot.query_row(&format!("SELECT EXISTS ({changed})"), params, |r| r.get(0))?;
+            if touched {
+                send(Msg::Cleared { table: i })?;
+                let sql = format!(
+                    "SELECT {} FROM {} ORDER BY {}",
+                    column_list(t),
+                    t.name,
+                    t.key.join(", ")
+                );
+                stream_rows(&snapshot, i, &sql, &[], exponent, pseudo, &send)?;
+            }
+            continue;
+        };
+        if t.feed == Feed::Group {
+            // The group's rows go and come back: rows that left the group are dropped too.
+            let ids: Vec<i64> = snapshot
+                .prepare(
+                    "SELECT DISTINCT fila_id FROM changes
+                     WHERE tabla = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY fila_id",
+                )?
+                .query_map(params, |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for group in ids.chunks(10 * CHUNK_ROWS) {
+                send(Msg::Deleted {
+                    table: i,
+                    ids: group.to_vec(),
+                })?;
+            }
+        }
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {column} IN ({changed}) ORDER BY {}",
+            column_list(t),
+            t.name,
+            t.key.join(", ")
+        );
         stream_rows(&snapshot, i, &sql, &params, exponent, pseudo, &send)?;
+        if t.feed == Feed::Group {
+            continue;
+        }
         let mut stmt = snapshot.prepare(&format!(
             "SELECT DISTINCT fila_id FROM changes WHERE tabla = ?1 AND seq > ?2 AND seq <= ?3
-               AND fila_id NOT IN (SELECT id FROM {}) ORDER BY fila_id",
+               AND fila_id NOT IN (SELECT {column} FROM {}) ORDER BY fila_id",
             t.name
         ))?;
         let gone = stmt.query_map(params, |r| r.get::<_, i64>(0))?;

@@ -1,8 +1,8 @@
 //! What the mirror copies: one entry per brand table, naming each column with its kind.
 //!
-//! Adding a table to the mirror is one [`Table`] entry here plus its `CREATE TABLE` in a new
-//! `migrations/mirror/V{n}__*.sql` (the SQLite side already feeds `changes` through its
-//! triggers). The `mirror_sync` test checks that this list, the SQLite schema and the Postgres
+//! Adding a table to the mirror is one [`Table`] entry here (or in [`super::tables_domains`])
+//! plus its `CREATE TABLE` in a new `migrations/mirror/V{n}__*.sql` (the SQLite side feeds
+//! `changes` through its triggers). The `mirror_sync` test checks that this list, the SQLite schema and the Postgres
 //! schema agree column by column, so a forgotten piece fails CI instead of a sync.
 
 /// How a SQLite column is carried into Postgres.
@@ -39,18 +39,36 @@ impl Kind {
 
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
+    /// The SQLite column.
     pub name: &'static str,
+    /// Its name in Postgres: the same, except where it would clash with a column the mirror
+    /// adds itself (`clave`).
+    pub pg: &'static str,
     pub kind: Kind,
     /// Personal data: replaced by a keyed hash unless `include_personal_data = true`.
     pub personal: bool,
+}
+
+/// What `changes.fila_id` of a table means, so a sync step knows what to copy again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// The row's key, one integer column (`key` has exactly that column).
+    Row,
+    /// The first key column of a composite key: the step deletes that whole group in Postgres
+    /// and copies it again (a few rows: a campaign's recipients, a subscription's periods).
+    Group,
+    /// Nothing (0): the table is a handful of rows and is copied again whole on any change.
+    Whole,
 }
 
 /// A brand table mirrored as `autonomo.<name>` with `site` and `marca` in front of its columns.
 #[derive(Debug, Clone, Copy)]
 pub struct Table {
     pub name: &'static str,
-    /// The first column is always `id`, the SQLite row id.
     pub columns: &'static [Column],
+    /// The SQLite key (Postgres: `site`, `marca` and these), in the order rows are copied.
+    pub key: &'static [&'static str],
+    pub feed: Feed,
 }
 
 impl Table {
@@ -58,24 +76,56 @@ impl Table {
     pub fn has_money(&self) -> bool {
         self.columns.iter().any(|c| c.kind == Kind::Money)
     }
+
+    /// The column `changes.fila_id` refers to; `None` for [`Feed::Whole`].
+    pub fn feed_column(&self) -> Option<&'static str> {
+        match self.feed {
+            Feed::Row | Feed::Group => Some(self.key[0]),
+            Feed::Whole => None,
+        }
+    }
+
+    /// The Postgres name of SQLite column `name`.
+    pub fn pg_name(&self, name: &str) -> &'static str {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.pg)
+            .unwrap_or("")
+    }
 }
 
-const fn c(name: &'static str, kind: Kind) -> Column {
+pub(super) const ID: &[&str] = &["id"];
+
+pub(super) const fn c(name: &'static str, kind: Kind) -> Column {
     Column {
         name,
+        pg: name,
         kind,
         personal: false,
     }
 }
 
-const fn personal(name: &'static str, kind: Kind) -> Column {
+pub(super) const fn personal(name: &'static str, kind: Kind) -> Column {
     Column {
         name,
+        pg: name,
         kind,
         personal: true,
     }
 }
 
+/// A column stored in Postgres under another name.
+pub(super) const fn renamed(name: &'static str, pg: &'static str, kind: Kind) -> Column {
+    Column {
+        name,
+        pg,
+        kind,
+        personal: false,
+    }
+}
+
+use super::tables_domains as d;
 use Kind::{Bool, Int, Json, Money, Text, Time};
 
 /// Every mirrored table, parents before children.
@@ -101,6 +151,8 @@ pub const TABLES: &[Table] = &[
             c("creado_en", Time),
             c("actualizado_en", Time),
         ],
+        key: ID,
+        feed: Feed::Row,
     },
     Table {
         name: "productos",
@@ -117,6 +169,8 @@ pub const TABLES: &[Table] = &[
             c("creado_en", Time),
             c("actualizado_en", Time),
         ],
+        key: ID,
+        feed: Feed::Row,
     },
     Table {
         name: "pedidos",
@@ -133,6 +187,8 @@ pub const TABLES: &[Table] = &[
             c("creado_en", Time),
             c("actualizado_en", Time),
         ],
+        key: ID,
+        feed: Feed::Row,
     },
     Table {
         name: "pedido_items",
@@ -147,6 +203,8 @@ pub const TABLES: &[Table] = &[
             c("total", Money),
             c("stock_tomado", Int),
         ],
+        key: ID,
+        feed: Feed::Row,
     },
     Table {
         name: "pedido_estados",
@@ -159,6 +217,8 @@ pub const TABLES: &[Table] = &[
             personal("nota", Text),
             c("creado_en", Time),
         ],
+        key: ID,
+        feed: Feed::Row,
     },
     Table {
         name: "interacciones",
@@ -174,10 +234,33 @@ pub const TABLES: &[Table] = &[
             personal("metadatos", Json),
             c("creado_en", Time),
         ],
+        key: ID,
+        feed: Feed::Row,
     },
+    d::CAMPANAS,
+    d::CAMPANA_DESTINATARIOS,
+    d::AUTOMATIZACIONES,
+    d::ENCUESTAS,
+    d::RECORDATORIOS,
+    d::FIDELIDAD_PROGRAMA,
+    d::FIDELIDAD_RECOMPENSAS,
+    d::FIDELIDAD_MOVIMIENTOS,
+    d::PROMOCIONES,
+    d::PEDIDO_DESCUENTOS,
+    d::SUSCRIPCION_PLANES,
+    d::SUSCRIPCIONES,
+    d::SUSCRIPCION_PERIODOS,
+    d::IMPACTO_RANKING,
+    d::AVISOS_REPOSICION,
+    d::MOVIMIENTOS_STOCK,
+    d::GARANTIAS,
+    d::TICKETS_SOPORTE,
+    d::SEGMENTO_CAMBIOS,
+    d::CONSENTIMIENTOS,
 ];
 
-/// Tables that feed `changes` for other readers but stay out of the mirror, with the reason.
+/// Every other table of a brand file, with the reason it stays out of the mirror (a test
+/// checks that each brand table is mirrored or listed here).
 pub const NOT_MIRRORED: &[(&str, &str)] = &[
     (
         "outbox",
@@ -187,6 +270,90 @@ pub const NOT_MIRRORED: &[(&str, &str)] = &[
         "conversaciones",
         "inbox working state (unread counts, assignment, last preview) that feeds the live inbox; \
          every WhatsApp message itself is mirrored as a row of interacciones",
+    ),
+    ("changes", "the change feed the mirror itself reads"),
+    (
+        "auditoria",
+        "hash-chained audit trail; it stays on the appliance where `autonomo audit verify` checks it",
+    ),
+    ("clientes_fts", "full-text search index over clientes"),
+    (
+        "interacciones_fts",
+        "full-text search index over interacciones",
+    ),
+    (
+        "wa_eventos",
+        "raw WhatsApp webhook bodies (personal identifiers), an input log; the messages are in interacciones",
+    ),
+    (
+        "wa_entrantes",
+        "WhatsApp delivery bookkeeping (deduplication of inbound ids)",
+    ),
+    (
+        "wa_estados",
+        "WhatsApp delivery bookkeeping (message status callbacks)",
+    ),
+    (
+        "wa_salientes",
+        "WhatsApp delivery bookkeeping (outbound message ids)",
+    ),
+    (
+        "wa_contactos",
+        "WhatsApp identities (phone, BSUID, profile name): personal identifiers with no business figure",
+    ),
+    ("wa_bot", "the bot's short-term conversational memory"),
+    (
+        "wa_faq",
+        "bot configuration (questions and answers), not business data",
+    ),
+    (
+        "wa_sinonimos",
+        "bot configuration (product synonyms), not business data",
+    ),
+    (
+        "wa_ajustes",
+        "bot configuration (settings), not business data",
+    ),
+    (
+        "reporte_destinatarios",
+        "configuration: staff e-mail addresses and Telegram chats that receive reports",
+    ),
+    (
+        "analitica_zona",
+        "working state of the SQLite rollups (time-zone offsets); the mirror's views compute in the brand's zone",
+    ),
+    (
+        "analitica_estado",
+        "working state of the SQLite analytics jobs (cursors, last runs)",
+    ),
+    (
+        "analitica_dia",
+        "rollup derived from pedidos; the mirror's v_metricas_diarias computes it",
+    ),
+    (
+        "analitica_cliente_dia",
+        "rollup derived from pedidos; computable from autonomo.pedidos",
+    ),
+    (
+        "analitica_nuevos_dia",
+        "rollup derived from clientes; v_metricas_diarias has clientes_nuevos",
+    ),
+    (
+        "analitica_producto_dia",
+        "rollup derived from pedido_items; computable from autonomo.pedido_items",
+    ),
+    (
+        "analitica_cliente_mes",
+        "rollup derived from pedidos; the mirror's v_cohortes computes cohorts",
+    ),
+    (
+        "analitica_cohorte",
+        "rollup derived from pedidos; the mirror's v_cohortes computes cohorts",
+    ),
+    (
+        "analitica_clientes",
+        "nightly RFM/CLV model output, recomputed for every customer each night; the mirror's \
+         v_rfm and v_clv compute RFM and historical CLV from the mirrored orders",
     ),
 ];
 
@@ -200,11 +367,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_table_starts_with_its_id_and_names_are_unique() {
+    fn every_table_has_a_key_and_names_are_unique() {
         for t in TABLES {
-            assert_eq!(t.columns[0].name, "id", "{}", t.name);
-            assert_eq!(t.columns[0].kind, Kind::Int, "{}", t.name);
-            let mut names: Vec<_> = t.columns.iter().map(|c| c.name).collect();
+            assert!(!t.key.is_empty(), "{}", t.name);
+            for k in t.key {
+                assert!(t.columns.iter().any(|c| c.name == *k), "{} key {k}", t.name);
+            }
+            match t.feed {
+                Feed::Row => assert_eq!(t.key.len(), 1, "{}", t.name),
+                Feed::Group => assert!(t.key.len() > 1, "{}", t.name),
+                Feed::Whole => {}
+            }
+            if let Some(f) = t.feed_column() {
+                let col = t.columns.iter().find(|c| c.name == f).unwrap();
+                assert_eq!(
+                    col.kind,
+                    Kind::Int,
+                    "{}: changes.fila_id is an integer",
+                    t.name
+                );
+            }
+            let mut names: Vec<_> = t.columns.iter().map(|c| c.pg).collect();
             names.sort_unstable();
             names.dedup();
             assert_eq!(names.len(), t.columns.len(), "{} repeats a column", t.name);
@@ -215,7 +398,16 @@ mod tests {
                 "{} uses a name the mirror adds itself",
                 t.name
             );
+            assert!(
+                !NOT_MIRRORED.iter().any(|(n, _)| *n == t.name),
+                "{} is mirrored and excluded",
+                t.name
+            );
         }
         assert!(find("pedidos").is_some() && find("changes").is_none());
+        assert_eq!(
+            find("automatizaciones").unwrap().pg_name("clave"),
+            "automatizacion"
+        );
     }
 }

@@ -119,6 +119,7 @@ mod tests {
     fn nul_characters_cannot_poison_the_feed() {
         let col = Column {
             name: "x",
+            pg: "x",
             kind: Kind::Json,
             personal: false,
         };

@@ -337,16 +337,45 @@ pub const PERSONAL: &[(&str, &str)] = &[
     ("pedido_estados", "nota"),
     ("interacciones", "cuerpo"),
     ("interacciones", "metadatos"),
+    ("encuestas", "comentario"),
+    ("recordatorios", "texto"),
+    ("fidelidad_movimientos", "nota"),
+    ("tickets_soporte", "asunto"),
+    ("tickets_soporte", "detalle"),
 ];
 
-pub const TABLES: &[&str] = &[
-    "clientes",
-    "productos",
-    "pedidos",
-    "pedido_items",
-    "pedido_estados",
-    "interacciones",
+/// SQLite columns holding JSON (compared as JSON values).
+const JSON_COLUMNS: &[&str] = &[
+    "etiquetas",
+    "atributos",
+    "metadatos",
+    "audiencia",
+    "variables",
+    "ajustes",
+    "items",
 ];
+
+/// SQLite columns the mirror stores under another name (`clave` is the mirror's own key).
+const RENAMED: &[(&str, &str, &str)] = &[
+    ("automatizaciones", "clave", "automatizacion"),
+    ("recordatorios", "clave", "clave_regla"),
+];
+
+fn pg_column<'a>(table: &str, sqlite: &'a str) -> &'a str {
+    RENAMED
+        .iter()
+        .find(|(t, c, _)| *t == table && *c == sqlite)
+        .map(|(_, _, pg)| *pg)
+        .unwrap_or(sqlite)
+}
+
+/// Every brand table the mirror copies, with the SQLite key its rows are compared by.
+pub fn tables() -> Vec<(&'static str, Vec<&'static str>)> {
+    autonomo::mirror::tables::TABLES
+        .iter()
+        .map(|t| (t.name, t.key.to_vec()))
+        .collect()
+}
 
 /// The expected pseudonym, computed here from the key file independently of the mirror.
 pub fn expected_pseudonym(key: &[u8], value: &str) -> String {
@@ -367,12 +396,11 @@ pub fn read_key(data_dir: &Path) -> Vec<u8> {
 type Rows = Vec<BTreeMap<String, Value>>;
 
 /// The brand's rows as SQLite has them, personal fields hashed when `key` is given.
+/// Column names are the mirror's (see [`RENAMED`]).
 pub fn sqlite_rows(conn: &rusqlite::Connection, table: &str, key: Option<&[u8]>) -> Rows {
-    let mut stmt = conn
-        .prepare(&format!("SELECT * FROM {table} ORDER BY id"))
-        .unwrap();
+    let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
     let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
-    let json_cols = ["etiquetas", "atributos", "metadatos"];
+    let json_cols = JSON_COLUMNS;
     stmt.query_map([], |r| {
         let mut row = BTreeMap::new();
         for (i, name) in names.iter().enumerate() {
@@ -397,7 +425,7 @@ pub fn sqlite_rows(conn: &rusqlite::Connection, table: &str, key: Option<&[u8]>)
                 }
                 other => panic!("unexpected {other:?}"),
             };
-            row.insert(name.clone(), value);
+            row.insert(pg_column(table, name).to_string(), value);
         }
         Ok(row)
     })
@@ -441,7 +469,7 @@ pub async fn pg_rows(
         })
         .collect();
     let sql = format!(
-        "SELECT {} FROM autonomo.{table} t WHERE site = $1 AND marca = $2 ORDER BY t.id",
+        "SELECT {} FROM autonomo.{table} t WHERE site = $1 AND marca = $2",
         exprs.join(", ")
     );
     let rows = client.query(&sql, &[&site, &marca]).await.unwrap();
@@ -473,9 +501,20 @@ pub async fn assert_mirrored(
     exponent: u32,
     key: Option<&[u8]>,
 ) {
-    for table in TABLES {
-        let want = sqlite_rows(conn, table, key);
-        let got = pg_rows(client, table, site, marca, exponent).await;
+    for (table, pk) in tables() {
+        let pk: Vec<&str> = pk.iter().map(|c| pg_column(table, c)).collect();
+        // Both sides in the same order, by key (compared as text: any total order will do).
+        let by_key = |rows: &mut Rows| {
+            rows.sort_by_cached_key(|r| {
+                pk.iter()
+                    .map(|c| format!("{:>24}", r[*c].to_string()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let mut want = sqlite_rows(conn, table, key);
+        let mut got = pg_rows(client, table, site, marca, exponent).await;
+        by_key(&mut want);
+        by_key(&mut got);
         assert_eq!(got.len(), want.len(), "{site}/{marca}/{table}: row count");
         for (g, w) in got.iter().zip(&want) {
             assert_eq!(g, w, "{site}/{marca}/{table}: row differs");
