@@ -257,6 +257,10 @@ pub const TABLES: &[Table] = &[
     d::TICKETS_SOPORTE,
     d::SEGMENTO_CAMBIOS,
     d::CONSENTIMIENTOS,
+    d::SERIES_EDUCATIVAS,
+    d::SERIES_PASOS,
+    d::SERIES_INSCRIPCIONES,
+    d::SERIES_ENVIOS,
 ];
 
 /// Every other table of a brand file, with the reason it stays out of the mirror (a test

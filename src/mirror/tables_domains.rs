@@ -322,3 +322,67 @@ pub const CONSENTIMIENTOS: Table = Table {
     key: ID,
     feed: Feed::Row,
 };
+
+/// Education series (tenant V19, mirror V5).
+pub const SERIES_EDUCATIVAS: Table = Table {
+    name: "series_educativas",
+    columns: &[
+        c("id", Int),
+        c("nombre", Text),
+        c("descripcion", Text),
+        c("activa", Bool),
+        c("auto_inscribir", Bool),
+        c("creado_en", Time),
+        c("actualizado_en", Time),
+    ],
+    key: ID,
+    feed: Feed::Row,
+};
+
+pub const SERIES_PASOS: Table = Table {
+    name: "series_pasos",
+    columns: &[
+        c("id", Int),
+        c("serie_id", Int),
+        c("orden", Int),
+        c("dias", Int),
+        c("plantilla", Text),
+        c("idioma", Text),
+        c("texto", Text),
+        c("creado_en", Time),
+    ],
+    key: ID,
+    feed: Feed::Row,
+};
+
+pub const SERIES_INSCRIPCIONES: Table = Table {
+    name: "series_inscripciones",
+    columns: &[
+        c("id", Int),
+        c("serie_id", Int),
+        c("cliente_id", Int),
+        c("estado", Text),
+        c("pasos_enviados", Int),
+        c("proximo_en", Time),
+        c("origen", Text),
+        c("inscrito_en", Time),
+        c("actualizado_en", Time),
+    ],
+    key: ID,
+    feed: Feed::Row,
+};
+
+pub const SERIES_ENVIOS: Table = Table {
+    name: "series_envios",
+    columns: &[
+        c("id", Int),
+        c("inscripcion_id", Int),
+        c("paso_id", Int),
+        c("outbox_id", Int),
+        c("enviado_en", Time),
+        c("respuesta_interaccion_id", Int),
+        c("respondido_en", Time),
+    ],
+    key: ID,
+    feed: Feed::Row,
+};
