@@ -82,7 +82,7 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
         .db()
         .read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, cuerpo FROM wa_eventos WHERE procesado_en IS NULL ORDER BY id LIMIT ?1",
+                "SELECT id, pii_open(cuerpo) FROM wa_eventos WHERE procesado_en IS NULL ORDER BY id LIMIT ?1",
             )?;
             let rows = stmt.query_map([BATCH], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
