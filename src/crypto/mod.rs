@@ -105,6 +105,10 @@ impl std::fmt::Debug for Keyring {
 /// Keyrings by file, shared by every connection and handler of the process.
 static RINGS: Mutex<Option<HashMap<PathBuf, Arc<Keyring>>>> = Mutex::new(None);
 
+/// The keyring of the process's own data directory: used for database files outside any data
+/// directory (a restore writing to `--to somewhere.db`).
+static DEFAULT: std::sync::OnceLock<Arc<Keyring>> = std::sync::OnceLock::new();
+
 fn mtime(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
@@ -118,14 +122,27 @@ impl Keyring {
         if !path.exists() {
             keyfile::create(&path, data_dir)?;
         }
-        Self::at(&path)
+        let ring = Self::at(&path)?;
+        let _ = DEFAULT.set(ring.clone());
+        Ok(ring)
+    }
+
+    /// Like [`Keyring::load`] but never creates a key file (restore tools).
+    pub fn load_existing(data_dir: &Path) -> Result<Arc<Keyring>, AppError> {
+        let ring = Self::at(&keyfile::path_for(data_dir))?;
+        let _ = DEFAULT.set(ring.clone());
+        Ok(ring)
     }
 
     /// The keyring of the data directory a database file lives in; never creates a key.
     pub fn for_database(db: &Path) -> Result<Arc<Keyring>, AppError> {
         let dir = keyfile::data_dir_of(db)
             .ok_or_else(|| AppError::internal("database without a data directory"))?;
-        Self::at(&keyfile::path_for(&dir))
+        let path = keyfile::path_for(&dir);
+        match DEFAULT.get() {
+            Some(ring) if !path.exists() => Ok(ring.clone()),
+            _ => Self::at(&path),
+        }
     }
 
     /// The keyring of the database `conn` is open on (the ephemeral one for in-memory

@@ -8,6 +8,7 @@ mod ui_support;
 
 mod audit;
 mod control_audit;
+mod encryption;
 mod gdpr;
 mod kill9;
 mod screens;
