@@ -96,7 +96,11 @@ async fn personal_fields_are_sealed_searchable_and_rotate_without_downtime() {
             .get(&format!("/api/marcas/cifra/clientes?q={}", urlencode(&q)))
             .await
             .ok(200);
-        assert_eq!(items(&found), [id.clone()], "search {q}: {found}");
+        assert_eq!(
+            items(&found),
+            std::slice::from_ref(&id),
+            "search {q}: {found}"
+        );
     }
     // Interaction search opens the bodies.
     let hit = api
@@ -204,7 +208,7 @@ async fn personal_fields_are_sealed_searchable_and_rotate_without_downtime() {
         .get(&format!("/api/marcas/cifra/clientes?q={phone}"))
         .await
         .ok(200);
-    assert_eq!(items(&found), [id.clone()]);
+    assert_eq!(items(&found), std::slice::from_ref(&id));
     // A value sealed after the retirement also opens (the server sealed with the new key).
     api.post(
         "/api/marcas/cifra/clientes",
