@@ -81,18 +81,18 @@ pub fn check_all(data_dir: &std::path::Path, ring: &Keyring) -> Result<(), AppEr
         if path.extension().is_none_or(|x| x != "db") {
             continue;
         }
-        let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let found: Option<String> = conn
-            .query_row("SELECT control_indice FROM cifrado", [], |r| r.get(0))
-            .optional()
-            .or_else(|e| match e {
-                // Not migrated yet: nothing sealed to check against.
-                rusqlite::Error::SqliteFailure(_, Some(m)) if m.contains("no such table") => {
-                    Ok(None)
-                }
-                e => Err(e),
-            })?;
+        // `immutable`: reads the main file only and creates no -wal/-shm, so the check leaves
+        // no trace. A value only in the WAL, or a file being written, reads as "unknown" here;
+        // opening the brand checks again through its writer (`prepare`).
+        let uri = format!("file:{}?immutable=1", path.display());
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let found: Option<String> = Connection::open_with_flags(&uri, flags)
+            .and_then(|conn| {
+                conn.query_row("SELECT control_indice FROM cifrado", [], |r| r.get(0))
+                    .optional()
+            })
+            .unwrap_or(None);
         if found.is_some_and(|f| f != expected) {
             return Err(AppError::internal(format!(
                 "the master key file does not belong to {}: its data was sealed with another \
@@ -111,30 +111,39 @@ pub async fn prepare(db: &Arc<Database>) -> Result<(), AppError> {
     let ring = Keyring::for_database(db.path())?;
     let expected = control(&ring);
     let path = db.path().display().to_string();
-    let done = db
-        .write_as("system:crypto", move |c| {
-            let stored: Option<(String, Option<i64>)> = c
-                .query_row("SELECT control_indice, sellado_en FROM cifrado", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+    // On the writer (a job that usually changes nothing): a reader here would be the CLI's
+    // only reader of the brand and leave -wal/-shm files behind at exit.
+    let stored = db
+        .write_as("system:crypto", |c| {
+            Ok(
+                c.query_row("SELECT control_indice, sellado_en FROM cifrado", [], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
                 })
-                .optional()?;
-            match stored {
-                Some((found, _)) if found != expected => Err(AppError::internal(format!(
-                    "the master key file does not belong to {path}: its data was sealed with \
-                     another key. Restore the right key file (la clave maestra no corresponde \
-                     a estos datos; restaure el archivo de claves correcto)"
-                ))),
-                Some((_, done)) => Ok(done.is_some()),
-                None => {
-                    c.execute(
-                        "INSERT INTO cifrado (id, control_indice) VALUES (1, ?1)",
-                        [expected],
-                    )?;
-                    Ok(false)
-                }
-            }
+                .optional()?,
+            )
         })
         .await?;
+    let done = match stored {
+        Some((found, _)) if found != expected => {
+            return Err(AppError::internal(format!(
+                "the master key file does not belong to {path}: its data was sealed with \
+                 another key. Restore the right key file (la clave maestra no corresponde \
+                 a estos datos; restaure el archivo de claves correcto)"
+            )));
+        }
+        Some((_, done)) => done.is_some(),
+        None => {
+            db.write_as("system:crypto", move |c| {
+                c.execute(
+                    "INSERT OR IGNORE INTO cifrado (id, control_indice) VALUES (1, ?1)",
+                    [expected],
+                )?;
+                Ok(())
+            })
+            .await?;
+            false
+        }
+    };
     if done {
         return Ok(());
     }

@@ -7,6 +7,7 @@
 //! - `pii_open(x)`: NULL and values not sealed unchanged, else the plaintext (error if the
 //!   key is unknown or the value was tampered with).
 //! - `pii_bi(purpose, x)`: NULL unchanged, else the keyed blind index of `x`.
+//! - `pii_fold(x)`: lower case without accents (searching opened text as FTS did).
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -80,6 +81,12 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             })
         },
     )?;
+    conn.create_scalar_function(
+        "pii_fold",
+        1,
+        flags | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx: &Context| Ok(ctx.get::<Option<String>>(0)?.map(|t| fold(&t))),
+    )?;
     let s = std::panic::AssertUnwindSafe(source);
     conn.create_scalar_function(
         "pii_bi",
@@ -97,4 +104,21 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             })
         },
     )
+}
+
+/// Lower case with Spanish/Portuguese accents removed, for substring search in opened text.
+pub fn fold(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            other => other,
+        })
+        .collect()
 }

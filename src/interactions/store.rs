@@ -107,9 +107,9 @@ pub fn list(
         .filter(|q| !q.is_empty())
     {
         // Bodies are sealed, so there is no full-text index: the rows the other filters leave
-        // are opened and matched (case-insensitive substring).
-        clauses.push("instr(lower(pii_open(cuerpo)), lower(?)) > 0");
-        args.push(Box::new(q.to_string()));
+        // are opened and matched (substring, ignoring case and accents).
+        clauses.push("instr(pii_fold(pii_open(cuerpo)), ?) > 0");
+        args.push(Box::new(crate::crypto::sql::fold(q)));
     }
     if let Some(c) = &filter.channel {
         clauses.push("canal = ?");
