@@ -52,8 +52,9 @@ impl AppState {
         let observer = backups
             .clone()
             .map(|b| b as Arc<dyn crate::tenants::DatabaseObserver>);
+        // Checks the key file first: a missing or wrong one stops the start.
         let registry = Registry::open_observed(&config.data_dir, config.readers_per_db, observer)?;
-        let keyring = Arc::new(crate::crypto::Keyring::load(&config.data_dir)?);
+        let keyring = crate::crypto::Keyring::load(&config.data_dir)?;
         Ok(AppState {
             mirror: Arc::new(crate::mirror::status_for(&config)),
             throttle: Arc::new(crate::auth::throttle::Throttle::new(&config.limits)),

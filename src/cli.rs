@@ -69,6 +69,9 @@ pub enum Command {
     /// Executive reports by e-mail and Telegram: recipients, send one now.
     #[command(subcommand)]
     Report(crate::reports::cli::ReportCommand),
+    /// Encryption keys: rotate the master key (no downtime), retire old keys, status.
+    #[command(subcommand)]
+    Keys(crate::crypto::command::KeysCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,6 +248,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::Status { json } => crate::status::command(config, json).await,
             Command::Report(cmd) => crate::reports::cli::run(config, cmd).await,
+            Command::Keys(cmd) => Ok(crate::crypto::command::run(&config, cmd).await?),
         }
     }))
 }

@@ -152,6 +152,10 @@ async fn backup(config: &Config, registry: &Registry, cmd: BackupCommand) -> Res
 }
 
 pub async fn run_restore(config: &Config, a: RestoreArgs) -> Result<()> {
+    // Replaying erasures opens sealed phones; restored files may be written outside the data
+    // directory, so they use its key file (when there is one yet: a whole-install restore
+    // into an empty directory needs the key file put back by hand, see docs/security.md).
+    let _ = crate::crypto::Keyring::load_existing(&config.data_dir);
     let target = match (&a.timestamp, &a.txid) {
         (Some(t), _) => RestoreTarget::Timestamp(parse_time(t)?),
         (_, Some(n)) => RestoreTarget::Txid(parse_txid(n)?),

@@ -18,7 +18,7 @@ pub fn touch_incoming(
 ) -> Result<(), AppError> {
     conn.prepare_cached(
         "INSERT INTO conversaciones (cliente_id, no_leidos, ultimo_mensaje_en, ultimo_resumen, actualizado_en)
-         VALUES (?1, 1, ?2, ?3, ?2)
+         VALUES (?1, 1, ?2, pii_seal(?3), ?2)
          ON CONFLICT (cliente_id) DO UPDATE SET estado = 'abierta', no_leidos = no_leidos + 1,
             ultimo_mensaje_en = MAX(ultimo_mensaje_en, excluded.ultimo_mensaje_en),
             ultimo_resumen = excluded.ultimo_resumen, actualizado_en = excluded.actualizado_en",
@@ -36,7 +36,7 @@ pub fn touch_outgoing(
 ) -> Result<(), AppError> {
     conn.prepare_cached(
         "INSERT INTO conversaciones (cliente_id, ultimo_mensaje_en, ultimo_resumen, actualizado_en)
-         VALUES (?1, ?2, ?3, ?2)
+         VALUES (?1, ?2, pii_seal(?3), ?2)
          ON CONFLICT (cliente_id) DO UPDATE SET ultimo_mensaje_en = MAX(ultimo_mensaje_en, excluded.ultimo_mensaje_en),
             ultimo_resumen = excluded.ultimo_resumen, actualizado_en = excluded.actualizado_en",
     )?
@@ -81,7 +81,7 @@ pub fn needs_human(conn: &Connection, customer_id: i64) -> Result<bool, AppError
 
 const COLUMNS: &str =
     "c.cliente_id, k.nombre, c.estado, c.necesita_humano, c.motivo_humano, c.asignado_a,
-    c.no_leidos, c.ultimo_mensaje_en, c.ultimo_resumen, w.wa_id, w.ultimo_entrante_en";
+    c.no_leidos, c.ultimo_mensaje_en, pii_open(c.ultimo_resumen), w.wa_id, w.ultimo_entrante_en";
 
 fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {

@@ -20,7 +20,7 @@ pub fn anonymize(conn: &Connection, customer_id: i64) -> Result<bool, AppError> 
     // The identifiers that raw WhatsApp webhook bodies carry, read before they are erased.
     let handles: Vec<String> = conn
         .query_row(
-            "SELECT c.telefono, c.wa_id, w.wa_id, w.bsuid FROM clientes c
+            "SELECT pii_open(c.telefono), c.wa_id, w.wa_id, w.bsuid FROM clientes c
              LEFT JOIN wa_contactos w ON w.cliente_id = c.id WHERE c.id = ?1",
             [customer_id],
             |r| {
@@ -39,7 +39,7 @@ pub fn anonymize(conn: &Connection, customer_id: i64) -> Result<bool, AppError> 
         })?;
     let changed = conn.execute(
         "UPDATE clientes SET nombre = ?2, telefono = NULL, email = NULL, direccion = NULL,
-            notas = NULL, wa_id = NULL, etiquetas = '[]', consentimiento_marketing = 0,
+            notas = NULL, telefono_bi = NULL, email_bi = NULL, wa_id = NULL, etiquetas = '[]', consentimiento_marketing = 0,
             actualizado_en = ?3
          WHERE id = ?1",
         params![customer_id, ERASED_NAME, crate::time::now_ms()],
@@ -53,10 +53,7 @@ pub fn anonymize(conn: &Connection, customer_id: i64) -> Result<bool, AppError> 
         [customer_id],
     )?;
     erase_around(conn, customer_id, &handles)?;
-    conn.execute_batch(
-        "INSERT INTO clientes_fts (clientes_fts) VALUES ('optimize');
-         INSERT INTO interacciones_fts (interacciones_fts) VALUES ('optimize');",
-    )?;
+    conn.execute_batch("INSERT INTO clientes_fts (clientes_fts) VALUES ('optimize');")?;
     Ok(true)
 }
 
@@ -119,14 +116,30 @@ fn erase_around(conn: &Connection, customer_id: i64, handles: &[String]) -> Resu
          WHERE cliente_id = ?1 AND estado != 'cancelada'",
         [customer_id],
     )?;
-    for handle in handles {
-        // A phone is stored as +E.164; webhook bodies carry it without the plus.
-        let digits = handle.trim_start_matches('+');
-        if digits.len() >= 6 {
-            conn.execute(
-                "DELETE FROM wa_eventos WHERE instr(cuerpo, CAST(?1 AS BLOB)) > 0",
-                [digits],
-            )?;
+    // A phone is stored as +E.164; webhook bodies carry it without the plus. Bodies are
+    // sealed, so each is opened to look (erasures are rare; the table is pruned).
+    let digits: Vec<String> = handles
+        .iter()
+        .map(|h| h.trim_start_matches('+').to_owned())
+        .filter(|d| d.len() >= 6)
+        .collect();
+    if !digits.is_empty() {
+        let mut stmt = conn.prepare("SELECT id, pii_open(cuerpo) FROM wa_eventos")?;
+        let mentioning: Vec<i64> = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
+            .filter_map(|row| match row {
+                Ok((id, body)) => {
+                    let body = String::from_utf8_lossy(&body);
+                    digits
+                        .iter()
+                        .any(|d| body.contains(d.as_str()))
+                        .then_some(Ok(id))
+                }
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<_, _>>()?;
+        for id in mentioning {
+            conn.execute("DELETE FROM wa_eventos WHERE id = ?1", [id])?;
         }
     }
     Ok(())
@@ -188,16 +201,24 @@ mod tests {
             .unwrap()
         };
         assert_eq!(hits("Zoraida", "clientes_fts"), 0);
-        assert_eq!(hits("4242", "interacciones_fts"), 0);
-        assert_eq!(hits("tarjeta", "interacciones_fts"), 1, "others untouched");
-        assert_eq!(hits("Ana", "clientes_fts"), 1);
-        for t in ["clientes_fts", "interacciones_fts"] {
-            c.execute(
-                &format!("INSERT INTO {t} ({t}) VALUES ('integrity-check')"),
-                [],
-            )
+        assert_eq!(hits("Ana", "clientes_fts"), 1, "others untouched");
+        let bodies: Vec<String> = c
+            .prepare("SELECT cuerpo FROM interacciones ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
             .unwrap();
-        }
+        assert_eq!(
+            bodies,
+            ["", "hola tarjeta"],
+            "erased body; others untouched"
+        );
+        c.execute(
+            "INSERT INTO clientes_fts (clientes_fts) VALUES ('integrity-check')",
+            [],
+        )
+        .unwrap();
         // A later edit of the erased row keeps the index consistent.
         c.execute("UPDATE clientes SET notas = 'x' WHERE id = 1", [])
             .unwrap();

@@ -68,8 +68,9 @@ pub fn merge(
         .flatten()
         .max();
     conn.execute(
-        "UPDATE clientes SET telefono = ?2, email = ?3, direccion = ?4, notas = ?5, etiquetas = ?6,
-            consentimiento_marketing = ?7, pedidos_count = ?8, total_gastado = ?9,
+        "UPDATE clientes SET telefono = pii_seal(?2), email = pii_seal(?3), direccion = pii_seal(?4),
+            notas = pii_seal(?5), telefono_bi = pii_bi('telefono', ?2), email_bi = pii_bi('email', ?3),
+            etiquetas = ?6, consentimiento_marketing = ?7, pedidos_count = ?8, total_gastado = ?9,
             primer_pedido_en = ?10, ultimo_pedido_en = ?11, actualizado_en = ?12
          WHERE id = ?1",
         params![
@@ -89,7 +90,7 @@ pub fn merge(
     )?;
     conn.execute(
         "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, metadatos, creado_en)
-         VALUES (?1, 'sistema', 'interna', 'nota', ?2, ?3, ?4)",
+         VALUES (?1, 'sistema', 'interna', 'nota', pii_seal(?2), ?3, ?4)",
         params![
             keep,
             format!("Fusionado con «{}» (#{drop}): {orders_moved} pedidos y {interactions_moved} interacciones movidos.", d.name),

@@ -18,8 +18,15 @@ fn skipped(table: &str) -> bool {
         || matches!(table, "changes" | "auditoria" | "refinery_schema_history")
 }
 
-fn value(v: ValueRef<'_>) -> Value {
-    match v {
+fn value(v: ValueRef<'_>, ring: &crate::crypto::Keyring) -> Result<Value, AppError> {
+    // Sealed fields (phone, e-mail, notes, bodies…) are exported as the person wrote them.
+    if let ValueRef::Text(t) | ValueRef::Blob(t) = v
+        && t.starts_with(b"enc1:")
+    {
+        let plain = ring.open_bytes(t)?;
+        return value(ValueRef::Text(&plain), ring);
+    }
+    Ok(match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => json!(i),
         ValueRef::Real(f) => json!(f),
@@ -34,18 +41,19 @@ fn value(v: ValueRef<'_>) -> Value {
             }
         }
         ValueRef::Blob(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
-    }
+    })
 }
 
 fn rows(conn: &Connection, sql: &str, id: i64) -> Result<Vec<Value>, AppError> {
     let mut stmt = conn.prepare(sql)?;
     let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
     let mut out = Vec::new();
+    let ring = crate::crypto::Keyring::for_connection(conn)?;
     let mut q = stmt.query([id])?;
     while let Some(r) = q.next()? {
         let mut m = Map::new();
         for (i, n) in names.iter().enumerate() {
-            m.insert(n.clone(), value(r.get_ref(i)?));
+            m.insert(n.clone(), value(r.get_ref(i)?, &ring)?);
         }
         out.push(Value::Object(m));
     }

@@ -8,8 +8,10 @@ use crate::error::{AppError, msg};
 use crate::tenants::Slug;
 use crate::tenants::ids::CustomerId;
 
-const COLUMNS: &str = "id, nombre, telefono, email, direccion, notas, etiquetas, consentimiento_marketing, \
-    canal_adquisicion, segmento, pedidos_count, total_gastado, primer_pedido_en, ultimo_pedido_en, \
+/// Phone, e-mail, address and notes are sealed at rest and opened here, only for the rows
+/// returned (`crypto::sql`); phone and e-mail are found through their blind indexes.
+const COLUMNS: &str = "id, nombre, pii_open(telefono), pii_open(email), pii_open(direccion), \
+    pii_open(notas), etiquetas, consentimiento_marketing, canal_adquisicion, segmento, pedidos_count, total_gastado, primer_pedido_en, ultimo_pedido_en, \
     creado_en, actualizado_en";
 
 fn from_row(row: &Row) -> rusqlite::Result<Customer> {
@@ -41,14 +43,15 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Customer>, AppError> {
 
 pub fn find_by_phone(conn: &Connection, phone: &str) -> Result<Option<Customer>, AppError> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM clientes WHERE telefono = ?1"
+        "SELECT {COLUMNS} FROM clientes WHERE telefono_bi = pii_bi('telefono', ?1)"
     ))?;
     Ok(stmt.query_row([phone], from_row).optional()?)
 }
 
 pub fn find_by_email(conn: &Connection, email: &str) -> Result<Option<Customer>, AppError> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM clientes WHERE email = ?1"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM clientes WHERE email_bi = pii_bi('email', ?1)"
+    ))?;
     Ok(stmt.query_row([email], from_row).optional()?)
 }
 
@@ -93,8 +96,10 @@ pub fn insert(
     check_unique(conn, slug, f, None)?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO clientes (nombre, telefono, email, direccion, notas, etiquetas,
-            consentimiento_marketing, canal_adquisicion, creado_en, actualizado_en)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            consentimiento_marketing, canal_adquisicion, creado_en, actualizado_en,
+            telefono_bi, email_bi)
+         VALUES (?1, pii_seal(?2), pii_seal(?3), pii_seal(?4), pii_seal(?5), ?6, ?7, ?8, ?9, ?9,
+            pii_bi('telefono', ?2), pii_bi('email', ?3))",
     )?;
     stmt.execute(params![
         f.name,
@@ -119,22 +124,25 @@ pub fn update(
     now: i64,
 ) -> Result<Customer, AppError> {
     check_unique(conn, slug, f, Some(id))?;
-    let changed = conn.prepare_cached(
-        "UPDATE clientes SET nombre = ?2, telefono = ?3, email = ?4, direccion = ?5, notas = ?6,
-            etiquetas = ?7, consentimiento_marketing = ?8, actualizado_en = ?9
+    let changed = conn
+        .prepare_cached(
+            "UPDATE clientes SET nombre = ?2, telefono = pii_seal(?3), email = pii_seal(?4),
+            direccion = pii_seal(?5), notas = pii_seal(?6), etiquetas = ?7,
+            consentimiento_marketing = ?8, actualizado_en = ?9,
+            telefono_bi = pii_bi('telefono', ?3), email_bi = pii_bi('email', ?4)
          WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        f.name,
-        f.phone,
-        f.email,
-        f.address,
-        f.notes,
-        serde_json::to_string(&f.tags).map_err(AppError::internal)?,
-        f.marketing_consent,
-        now
-    ])?;
+        )?
+        .execute(params![
+            id,
+            f.name,
+            f.phone,
+            f.email,
+            f.address,
+            f.notes,
+            serde_json::to_string(&f.tags).map_err(AppError::internal)?,
+            f.marketing_consent,
+            now
+        ])?;
     if changed == 0 {
         return Err(AppError::NotFound("cliente"));
     }
@@ -231,13 +239,27 @@ pub fn list(
 ) -> Result<(Vec<Customer>, Option<Cursor>), AppError> {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    if let Some(q) = filter
-        .search
-        .as_deref()
-        .and_then(|text| search_query(text, filter.country))
-    {
-        clauses.push("id IN (SELECT rowid FROM clientes_fts WHERE clientes_fts MATCH ?)".into());
-        args.push(Box::new(q));
+    if let Some(text) = filter.search.as_deref() {
+        // Names through the full-text index; phones and e-mails (sealed) only as whole
+        // values, through their blind indexes.
+        let mut any: Vec<String> = Vec::new();
+        if let Some(q) = fts_query(text) {
+            any.push("id IN (SELECT rowid FROM clientes_fts WHERE clientes_fts MATCH ?)".into());
+            args.push(Box::new(q));
+        }
+        for phone in phone_candidates(text, filter.country) {
+            any.push("telefono_bi = pii_bi('telefono', ?)".into());
+            args.push(Box::new(phone));
+        }
+        if let Some(email) = super::normalize_email(text) {
+            any.push("email_bi = pii_bi('email', ?)".into());
+            args.push(Box::new(email));
+        }
+        if any.is_empty() {
+            // Nothing searchable: no match rather than everything.
+            any.push("0".into());
+        }
+        clauses.push(format!("({})", any.join(" OR ")));
     }
     if let Some(v) = &filter.segment {
         clauses.push("segmento = ?".into());
@@ -316,26 +338,38 @@ fn json_to_sql(v: &serde_json::Value) -> Result<rusqlite::types::Value, AppError
     }
 }
 
-/// The FTS query for a customer search: the words as typed and, when the text is a phone
-/// number without its country code, also the number behind the brand's calling code (the
-/// index holds E.164 digits, so "987654" must also look for "51987654…").
-pub fn search_query(text: &str, country: Option<phonenumber::country::Id>) -> Option<String> {
-    let words = fts_query(text)?;
+/// The E.164 numbers a search text may stand for: as typed with its `+`, or national (the
+/// brand's country), or international without the `+`. Only whole numbers can be found: phones
+/// are sealed and looked up through their blind index.
+pub fn phone_candidates(text: &str, country: Option<phonenumber::country::Id>) -> Vec<String> {
     let phone_like = text
+        .trim()
         .chars()
-        .all(|c| c.is_ascii_digit() || " -().".contains(c));
+        .all(|c| c.is_ascii_digit() || " -().+".contains(c));
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    let calling_code = country
-        .and_then(|c| phonenumber::metadata::DATABASE.by_id(c.as_ref()))
-        .map(|m| m.country_code().to_string());
-    match calling_code {
-        Some(cc) if phone_like && digits.len() >= 3 => {
-            // National trunk prefixes (Argentina's 0) are not part of the E.164 number.
-            let national = digits.trim_start_matches('0');
-            Some(format!("({words}) OR \"{cc}{national}\"*"))
-        }
-        _ => Some(words),
+    if !phone_like || digits.len() < 6 || digits.len() > 17 {
+        return Vec::new();
     }
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |country: Option<phonenumber::country::Id>, raw: &str| {
+        if let Ok(n) = phonenumber::parse(country, raw)
+            && phonenumber::is_valid(&n)
+        {
+            let e164 = n.format().mode(phonenumber::Mode::E164).to_string();
+            if !out.contains(&e164) {
+                out.push(e164);
+            }
+        }
+    };
+    if text.trim_start().starts_with('+') {
+        push(None, text.trim());
+    } else {
+        if country.is_some() {
+            push(country, text.trim());
+        }
+        push(None, &format!("+{digits}"));
+    }
+    out
 }
 
 /// Turns free text into a safe FTS5 prefix query: each word quoted, so user input can
@@ -356,21 +390,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn phone_searches_also_look_behind_the_calling_code() {
+    fn phone_searches_find_whole_numbers_national_or_international() {
         let pe = Some(phonenumber::country::Id::PE);
+        assert_eq!(phone_candidates("987 654 321", pe), vec!["+51987654321"]);
         assert_eq!(
-            search_query("987 654", pe).as_deref(),
-            Some("(\"987\"* \"654\"*) OR \"51987654\"*")
+            phone_candidates("+51 987-654-321", pe),
+            vec!["+51987654321"]
         );
+        assert_eq!(phone_candidates("51987654321", pe), vec!["+51987654321"]);
         assert_eq!(
-            search_query("011 4555", Some(phonenumber::country::Id::AR)).as_deref(),
-            Some("(\"011\"* \"4555\"*) OR \"54114555\"*")
+            phone_candidates("011 4555-1234", Some(phonenumber::country::Id::AR)),
+            vec!["+541145551234"]
         );
-        // Names, full international numbers typed with "+", and short digits stay as typed.
-        assert_eq!(search_query("ana", pe).as_deref(), Some("\"ana\"*"));
-        assert_eq!(search_query("+51987", pe).as_deref(), Some("\"51987\"*"));
-        assert_eq!(search_query("98", pe).as_deref(), Some("\"98\"*"));
-        assert_eq!(search_query("987654", None).as_deref(), Some("\"987654\"*"));
+        // Names, partial numbers and text are not phones.
+        assert!(phone_candidates("ana", pe).is_empty());
+        assert!(phone_candidates("987", pe).is_empty());
+        assert!(phone_candidates("98 ana 7654", pe).is_empty());
     }
 
     #[test]

@@ -80,6 +80,7 @@ pub fn audit_hash(
 /// Registers `audit_actor()`, `audit_brand()` and `audit_hash(...)` on `conn`; `brand` is
 /// what `audit_brand()` answers (the brand's slug, the file's stem).
 pub fn register(conn: &Connection, brand: &str) -> rusqlite::Result<()> {
+    crate::crypto::sql::register(conn)?;
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS;
     conn.create_scalar_function("audit_actor", 0, flags, |_| Ok(current_actor()))?;
     let brand = brand.to_owned();

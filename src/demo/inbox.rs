@@ -16,7 +16,7 @@ const UNREAD_FOR: i64 = 2 * DAY;
 pub fn derive(conn: &Connection, now: i64) -> Result<(), AppError> {
     conn.execute(
         "INSERT INTO wa_contactos (cliente_id, wa_id, nombre_perfil, ultimo_entrante_en)
-         SELECT c.id, substr(c.telefono, 2), c.nombre,
+         SELECT c.id, substr(pii_open(c.telefono), 2), c.nombre,
                 MAX(CASE WHEN i.direccion = 'entrante' THEN i.creado_en END)
          FROM clientes c JOIN interacciones i ON i.cliente_id = c.id AND i.canal = 'whatsapp'
          WHERE c.telefono IS NOT NULL
@@ -29,7 +29,7 @@ pub fn derive(conn: &Connection, now: i64) -> Result<(), AppError> {
          SELECT w.cliente_id,
                 CASE WHEN last.creado_en > ?1 - ?2 THEN 'abierta' ELSE 'cerrada' END,
                 CASE WHEN last.direccion = 'entrante' AND last.creado_en > ?1 - ?3 THEN 1 ELSE 0 END,
-                last.creado_en, substr(last.cuerpo, 1, 200), ?1
+                last.creado_en, pii_seal(substr(pii_open(last.cuerpo), 1, 200)), ?1
          FROM wa_contactos w
          JOIN interacciones last ON last.id = (
              SELECT id FROM interacciones j WHERE j.cliente_id = w.cliente_id AND j.canal = 'whatsapp'

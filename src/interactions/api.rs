@@ -51,7 +51,8 @@ async fn create_interaction(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Full-text search in the message bodies.
+    /// Search in the message bodies (case-insensitive substring; bodies are sealed at rest,
+    /// so this opens the customer's messages instead of using an index).
     q: Option<String>,
     canal: Option<String>,
     tipo: Option<String>,

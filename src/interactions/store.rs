@@ -6,8 +6,9 @@ use super::{Interaction, NewInteraction};
 use crate::api::page::Cursor;
 use crate::error::AppError;
 
-const COLUMNS: &str =
-    "id, cliente_id, canal, direccion, tipo, cuerpo, external_id, pedido_id, metadatos, creado_en";
+/// The body is sealed at rest (`pii_seal`/`pii_open`, see `crypto::sql`).
+const COLUMNS: &str = "id, cliente_id, canal, direccion, tipo, pii_open(cuerpo), external_id, pedido_id, \
+    metadatos, creado_en";
 
 fn from_row(row: &Row) -> rusqlite::Result<Interaction> {
     let metadata: String = row.get(8)?;
@@ -63,7 +64,7 @@ pub fn insert(conn: &Connection, new: &NewInteraction) -> Result<(Interaction, b
     }
     conn.prepare_cached(
         "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, external_id, pedido_id, metadatos, creado_en)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         VALUES (?1, ?2, ?3, ?4, pii_seal(?5), ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         new.customer_id, new.channel, new.direction, new.kind, new.body, new.external_id,
@@ -102,10 +103,13 @@ pub fn list(
     if let Some(q) = filter
         .search
         .as_deref()
-        .and_then(crate::customers::store::fts_query)
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
     {
-        clauses.push("id IN (SELECT rowid FROM interacciones_fts WHERE interacciones_fts MATCH ?)");
-        args.push(Box::new(q));
+        // Bodies are sealed, so there is no full-text index: the rows the other filters leave
+        // are opened and matched (substring, ignoring case and accents).
+        clauses.push("instr(pii_fold(pii_open(cuerpo)), ?) > 0");
+        args.push(Box::new(crate::crypto::sql::fold(q)));
     }
     if let Some(c) = &filter.channel {
         clauses.push("canal = ?");

@@ -412,11 +412,19 @@ fn feed_bounds(conn: &Connection) -> Result<(i64, i64), AppError> {
     Ok((head, min.unwrap_or(head + 1)))
 }
 
+/// The SELECT list of a mirrored table. Sealed personal fields are opened here (`pii_open`,
+/// see `crypto::sql`), before pseudonymisation: the mirror never sees ciphertext.
 fn column_list(t: &Table) -> String {
     let names: Vec<String> = t
         .columns
         .iter()
-        .map(|c| format!("\"{}\"", c.name))
+        .map(|c| {
+            if c.personal {
+                format!("pii_open(\"{}\")", c.name)
+            } else {
+                format!("\"{}\"", c.name)
+            }
+        })
         .collect();
     names.join(", ")
 }

@@ -73,7 +73,7 @@ pub fn send_due(c: &Connection, now: i64) -> Result<i64, AppError> {
     }
     let due: Vec<(i64, i64, String)> = {
         let mut stmt = c.prepare_cached(
-            "SELECT p.id, p.cliente_id, COALESCE(w.wa_id, cl.wa_id, ltrim(cl.telefono, '+'), w.bsuid)
+            "SELECT p.id, p.cliente_id, COALESCE(w.wa_id, cl.wa_id, ltrim(pii_open(cl.telefono), '+'), w.bsuid)
              FROM pedidos p
              JOIN clientes cl ON cl.id = p.cliente_id
              LEFT JOIN wa_contactos w ON w.cliente_id = p.cliente_id

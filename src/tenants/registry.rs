@@ -83,6 +83,10 @@ impl Registry {
         readers_per_db: usize,
         observer: Option<Arc<dyn DatabaseObserver>>,
     ) -> Result<Registry, AppError> {
+        // The key file before anything opens: a missing one (next to existing brands) or one
+        // that does not fit the brands' data stops here, having changed nothing.
+        let keyring = crate::crypto::Keyring::load(data_dir)?;
+        crate::crypto::sealing::check_all(data_dir, &keyring)?;
         std::fs::create_dir_all(data_dir.join("tenants")).map_err(|e| {
             AppError::internal(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -149,6 +153,9 @@ impl Registry {
         let db =
             tokio::task::spawn_blocking(move || Database::open(&path, Schema::Tenant, readers))
                 .await??;
+        // Refuse a key file that does not fit this brand, and seal values written before
+        // encryption at rest (once).
+        crate::crypto::sealing::prepare(&db).await?;
         if let Some(o) = &self.observer {
             o.opened(&format!("tenants/{slug}"), &db);
         }

@@ -49,7 +49,7 @@ fn read_secret(path: &PathBuf) -> anyhow::Result<String> {
 
 pub async fn run(config: Config, cmd: WhatsappCommand) -> anyhow::Result<()> {
     let registry = Registry::open(&config.data_dir, 1)?;
-    let keyring = std::sync::Arc::new(Keyring::load(&config.data_dir)?);
+    let keyring = Keyring::load(&config.data_dir)?;
     let result = async {
         match cmd {
             WhatsappCommand::Set {

@@ -177,7 +177,9 @@ pub fn changed_number(
     if let Some(phone) = lookup_candidates(new_wa).into_iter().next()
         && customers::store::find_by_phone(conn, &phone)?.is_none()
     {
-        conn.prepare_cached("UPDATE clientes SET telefono = ?2 WHERE id = ?1")?
+        conn.prepare_cached(
+            "UPDATE clientes SET telefono = pii_seal(?2), telefono_bi = pii_bi('telefono', ?2) WHERE id = ?1",
+        )?
             .execute(params![id, phone])?;
     }
     Ok(Some(id))

@@ -82,7 +82,7 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
         .db()
         .read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, cuerpo FROM wa_eventos WHERE procesado_en IS NULL ORDER BY id LIMIT ?1",
+                "SELECT id, pii_open(cuerpo) FROM wa_eventos WHERE procesado_en IS NULL ORDER BY id LIMIT ?1",
             )?;
             let rows = stmt.query_map([BATCH], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -111,6 +111,43 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
         })
         .await?;
     Ok(count)
+}
+
+/// The message as metadata, its free text masked: that text is the interaction's body, which
+/// is sealed at rest, and metadata is not (bots update it in SQL).
+fn without_free_text(msg: &impl serde::Serialize) -> serde_json::Value {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    let free = matches!(
+                        k.as_str(),
+                        "body"
+                            | "caption"
+                            | "title"
+                            | "description"
+                            | "name"
+                            | "address"
+                            | "text"
+                            | "payload"
+                            | "formatted_name"
+                            | "phone"
+                            | "email"
+                    );
+                    if free && v.is_string() {
+                        *v = serde_json::Value::String("***".into());
+                    } else {
+                        walk(v);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(msg).unwrap_or_default();
+    walk(&mut v);
+    v
 }
 
 /// Applies one parsed body; item errors are logged and recorded, never propagated.
@@ -228,7 +265,7 @@ fn message(c: &Connection, brand: &Brand, m: &InboundMessage, now: i64) -> Resul
             body: summary.chars().take(interactions::MAX_BODY_CHARS).collect(),
             external_id: Some(msg.id.clone()),
             order_id: None,
-            metadata: json!({ "wamid": msg.id, "mensaje": msg }),
+            metadata: json!({ "wamid": msg.id, "mensaje": without_free_text(msg) }),
             at: sent_at.min(now),
         },
     )?;

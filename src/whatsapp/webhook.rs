@@ -176,8 +176,11 @@ pub async fn accept(state: &AppState, headers: &HeaderMap, body: Bytes) -> Resul
         tenant
             .db()
             .write_as("system:whatsapp-webhook", move |c| {
-                c.prepare_cached("INSERT INTO wa_eventos (cuerpo, recibido_en) VALUES (?1, ?2)")?
-                    .execute(rusqlite::params![bytes.as_ref(), now])?;
+                // Sealed: the body carries the person's number, name and message text.
+                c.prepare_cached(
+                    "INSERT INTO wa_eventos (cuerpo, recibido_en) VALUES (pii_seal(?1), ?2)",
+                )?
+                .execute(rusqlite::params![bytes.as_ref(), now])?;
                 Ok(())
             })
             .await?;

@@ -506,20 +506,18 @@ async fn customer_list_filters_search_sort_and_pagination() {
     assert_eq!(search("angel").await, ["Ángel Ramos"]);
     assert_eq!(search("NUÑEZ").await, ["Carla Núñez"]);
     assert_eq!(search("huam").await, ["Diego Huamán"]);
-    assert_eq!(search("mani").await, ["Carla Núñez"], "notes are searched");
+    // Notes are sealed at rest and not indexed (docs/security.md): not searchable.
+    assert!(search("mani").await.is_empty(), "notes are not searched");
     assert_eq!(search("c3@ejemplo.pe").await, ["Bruno Díaz"]);
     let phone = created[7]["telefono"].as_str().unwrap().to_string();
     assert_eq!(search(&phone).await, ["Elena Rojas"]);
-    // Staff type numbers the national way, spaced, or only the start of them.
+    // Staff type numbers the national way or spaced. Only whole numbers: phones are sealed
+    // and found through their blind index (docs/security.md), so a prefix finds nobody.
     let national = phone.trim_start_matches("+51").to_string();
     assert_eq!(search(&national).await, ["Elena Rojas"]);
     let spaced = format!("{} {} {}", &national[..3], &national[3..6], &national[6..]);
     assert_eq!(search(&spaced).await, ["Elena Rojas"]);
-    assert!(
-        search(&national[..6])
-            .await
-            .contains(&"Elena Rojas".to_string())
-    );
+    assert!(search(&national[..6]).await.is_empty());
     assert!(search("zzzz").await.is_empty());
     assert_eq!(
         search("ana").await.len(),

@@ -401,10 +401,20 @@ pub fn sqlite_rows(conn: &rusqlite::Connection, table: &str, key: Option<&[u8]>)
     let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
     let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
     let json_cols = JSON_COLUMNS;
+    let ring = autonomo::crypto::Keyring::for_connection(conn).unwrap();
     stmt.query_map([], |r| {
         let mut row = BTreeMap::new();
         for (i, name) in names.iter().enumerate() {
-            let v: rusqlite::types::Value = r.get(i)?;
+            // Blind indexes are not mirrored; sealed fields are mirrored opened.
+            if name.ends_with("_bi") {
+                continue;
+            }
+            let v: rusqlite::types::Value = match r.get(i)? {
+                rusqlite::types::Value::Text(t) if t.starts_with("enc1:") => {
+                    rusqlite::types::Value::Text(ring.open(&t).unwrap())
+                }
+                v => v,
+            };
             let personal = PERSONAL.contains(&(table, name.as_str()));
             let value = match v {
                 rusqlite::types::Value::Null => Value::Null,

@@ -9,6 +9,7 @@ mod ui_support;
 mod audit;
 mod control_audit;
 mod diskfull;
+mod encryption;
 mod gdpr;
 mod kill9;
 mod limits;

@@ -363,7 +363,7 @@ async fn faq_where_is_my_order_hours_and_handoff() {
 async fn identity_by_bsuid_wa_id_phone_variants_and_changed_number() {
     let (_dir, s) = started().await;
     // A Mexican customer entered by staff as +52 55…; WhatsApp reports 521 55….
-    s.exec("gollos", "INSERT INTO clientes (id, nombre, telefono, canal_adquisicion, creado_en, actualizado_en) VALUES (50, 'Lupita', '+525512345678', 'presencial', 1, 1)").await;
+    s.exec("gollos", "INSERT INTO clientes (id, nombre, telefono, telefono_bi, canal_adquisicion, creado_en, actualizado_en) VALUES (50, 'Lupita', pii_seal('+525512345678'), pii_bi('telefono', '+525512345678'), 'presencial', 1, 1)").await;
     let mut n = 0;
     say(&s, "5215512345678", &mut n, text("hola")).await;
     assert_eq!(
@@ -404,7 +404,7 @@ async fn identity_by_bsuid_wa_id_phone_variants_and_changed_number() {
     assert_eq!(
         s.column(
             "gollos",
-            "SELECT wa_id || '|' || telefono FROM clientes WHERE id = 50"
+            "SELECT wa_id || '|' || pii_open(telefono) FROM clientes WHERE id = 50"
         )
         .await,
         vec![json!("5215587654321|+525587654321")]

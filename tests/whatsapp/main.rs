@@ -4,6 +4,7 @@ mod bench;
 mod bot;
 mod common;
 mod delivery;
+mod encryption;
 mod handoff_alert;
 mod public_api;
 mod webhook;

@@ -91,7 +91,7 @@ async fn every_fixture_is_stored_processed_and_summarised() {
     let inbound = s
         .column(
             "gollos",
-            "SELECT cuerpo FROM interacciones WHERE direccion = 'entrante' ORDER BY id",
+            "SELECT pii_open(cuerpo) FROM interacciones WHERE direccion = 'entrante' ORDER BY id",
         )
         .await;
     assert_eq!(inbound.len(), MESSAGE_FIXTURES.len(), "{inbound:?}");

@@ -1,0 +1,294 @@
+//! Which columns hold sealed values, the start-up check that the key file fits a brand, the
+//! one-time sealing of values written before sealing existed, and the re-sealing a key
+//! rotation does. All writes go through the brand's writer in small batches, so a running
+//! server keeps serving between them.
+
+use std::sync::Arc;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::Keyring;
+use crate::db::Database;
+use crate::error::AppError;
+
+/// A sealed column: table, the column, and the blind index it feeds (column, purpose), if any.
+pub struct SealedColumn {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub blind_index: Option<(&'static str, &'static str)>,
+    /// BLOB column (raw webhook bodies) rather than TEXT.
+    pub blob: bool,
+}
+
+const fn col(table: &'static str, column: &'static str) -> SealedColumn {
+    SealedColumn {
+        table,
+        column,
+        blind_index: None,
+        blob: false,
+    }
+}
+
+/// Every sealed column of a brand database.
+pub const SEALED: &[SealedColumn] = &[
+    SealedColumn {
+        blind_index: Some(("telefono_bi", PHONE)),
+        ..col("clientes", "telefono")
+    },
+    SealedColumn {
+        blind_index: Some(("email_bi", EMAIL)),
+        ..col("clientes", "email")
+    },
+    col("clientes", "direccion"),
+    col("clientes", "notas"),
+    col("interacciones", "cuerpo"),
+    col("conversaciones", "ultimo_resumen"),
+    col("outbox", "cuerpo"),
+    SealedColumn {
+        blob: true,
+        ..col("wa_eventos", "cuerpo")
+    },
+];
+
+/// Sealed columns of the control database (integration secrets).
+pub const CONTROL_SEALED: &[SealedColumn] = &[
+    col("whatsapp_numeros", "verify_token"),
+    col("whatsapp_numeros", "app_secret"),
+    col("whatsapp_numeros", "access_token"),
+];
+
+/// Blind-index purpose of the E.164 phone.
+pub const PHONE: &str = "telefono";
+/// Blind-index purpose of the normalised e-mail.
+pub const EMAIL: &str = "email";
+
+const BATCH: i64 = 500;
+
+/// The constant whose blind index tells whether a key file belongs to a brand.
+fn control(ring: &Keyring) -> String {
+    ring.blind_index("control", "autonomo")
+}
+
+/// Refuses to start when a brand database under `data_dir` was sealed with another key file;
+/// reads only (nothing is opened for writing, nothing migrated).
+pub fn check_all(data_dir: &std::path::Path, ring: &Keyring) -> Result<(), AppError> {
+    let Ok(dir) = std::fs::read_dir(data_dir.join("tenants")) else {
+        return Ok(());
+    };
+    let expected = control(ring);
+    for entry in dir.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "db") {
+            continue;
+        }
+        // `immutable`: reads the main file only and creates no -wal/-shm, so the check leaves
+        // no trace. A value only in the WAL, or a file being written, reads as "unknown" here;
+        // opening the brand checks again through its writer (`prepare`).
+        let uri = format!("file:{}?immutable=1", path.display());
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let found: Option<String> = Connection::open_with_flags(&uri, flags)
+            .and_then(|conn| {
+                conn.query_row("SELECT control_indice FROM cifrado", [], |r| r.get(0))
+                    .optional()
+            })
+            .unwrap_or(None);
+        if found.is_some_and(|f| f != expected) {
+            return Err(AppError::internal(format!(
+                "the master key file does not belong to {}: its data was sealed with another \
+                 key. Restore the right key file (la clave maestra no corresponde a estos datos; \
+                 restaure el archivo de claves correcto)",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the key file against the brand and seals what is still clear. Runs on every open;
+/// after the first completed pass it is one indexed read.
+pub async fn prepare(db: &Arc<Database>) -> Result<(), AppError> {
+    let ring = Keyring::for_database(db.path())?;
+    let expected = control(&ring);
+    let path = db.path().display().to_string();
+    // On the writer (a job that usually changes nothing): a reader here would be the CLI's
+    // only reader of the brand and leave -wal/-shm files behind at exit.
+    let stored = db
+        .write_as("system:crypto", |c| {
+            Ok(
+                c.query_row("SELECT control_indice, sellado_en FROM cifrado", [], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+                })
+                .optional()?,
+            )
+        })
+        .await?;
+    let done = match stored {
+        Some((found, _)) if found != expected => {
+            return Err(AppError::internal(format!(
+                "the master key file does not belong to {path}: its data was sealed with \
+                 another key. Restore the right key file (la clave maestra no corresponde \
+                 a estos datos; restaure el archivo de claves correcto)"
+            )));
+        }
+        Some((_, done)) => done.is_some(),
+        None => {
+            db.write_as("system:crypto", move |c| {
+                c.execute(
+                    "INSERT OR IGNORE INTO cifrado (id, control_indice) VALUES (1, ?1)",
+                    [expected],
+                )?;
+                Ok(())
+            })
+            .await?;
+            false
+        }
+    };
+    if done {
+        return Ok(());
+    }
+    let sealed = reseal(db, &ring, Pass::SealClear, SEALED).await?;
+    if sealed > 0 {
+        tracing::info!(db = %db.path().display(), values = sealed, "sealed personal fields written before encryption at rest");
+    }
+    db.write_as("system:crypto", |c| {
+        c.execute(
+            "UPDATE cifrado SET sellado_en = ?1",
+            [crate::time::now_ms()],
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// What a pass over the sealed columns does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Seal values still in clear (and set their blind indexes).
+    SealClear,
+    /// Re-seal values sealed with any key but the current one (key rotation).
+    Rotate,
+}
+
+/// Runs `pass` over every sealed column in batches of [`BATCH`] rows, each batch one write;
+/// returns how many values changed.
+pub async fn reseal(
+    db: &Arc<Database>,
+    ring: &Arc<Keyring>,
+    pass: Pass,
+    columns: &'static [SealedColumn],
+) -> Result<u64, AppError> {
+    let mut total = 0u64;
+    for column in columns {
+        loop {
+            let ring = ring.clone();
+            let n = db
+                .write_as("system:crypto", move |c| batch(c, column, &ring, pass))
+                .await?;
+            total += n;
+            if n < BATCH as u64 {
+                break;
+            }
+        }
+    }
+    Ok(total)
+}
+
+fn batch(c: &Connection, s: &SealedColumn, ring: &Keyring, pass: Pass) -> Result<u64, AppError> {
+    let value = if s.blob {
+        format!("CAST({} AS TEXT)", s.column)
+    } else {
+        s.column.to_string()
+    };
+    let current = format!("enc1:{}:%", ring.current_key_id());
+    let filter = match pass {
+        Pass::SealClear => format!("{value} NOT LIKE 'enc1:%'"),
+        Pass::Rotate => format!("{value} LIKE 'enc1:%' AND {value} NOT LIKE ?2"),
+    };
+    let sql = format!(
+        "SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL AND length({column}) > 0 \
+         AND {filter} LIMIT ?1",
+        column = s.column,
+        table = s.table,
+    );
+    let mut stmt = c.prepare(&sql)?;
+    let rows: Vec<(i64, Vec<u8>)> = if pass == Pass::Rotate {
+        stmt.query_map(params![BATCH, current], read_row)?
+            .collect::<Result<_, _>>()?
+    } else {
+        stmt.query_map(params![BATCH], read_row)?
+            .collect::<Result<_, _>>()?
+    };
+    for (key, old) in &rows {
+        let plain = match pass {
+            Pass::SealClear => old.clone(),
+            Pass::Rotate => ring.open_bytes(old)?,
+        };
+        let sealed = ring.seal_bytes(&plain);
+        // Sealing a clear value also sets its blind index; a rotation leaves blind indexes as
+        // they are (the index key is not rotated).
+        let bi = match (pass, s.blind_index) {
+            (Pass::SealClear, Some((column, purpose))) => Some((
+                column,
+                ring.blind_index(purpose, &String::from_utf8_lossy(&plain)),
+            )),
+            _ => None,
+        };
+        let set_bi = bi
+            .as_ref()
+            .map(|(column, _)| format!(", {column} = ?4"))
+            .unwrap_or_default();
+        // Compare-and-set: a value changed meanwhile by the server is left for the next batch.
+        let mut update = c.prepare_cached(&format!(
+            "UPDATE {table} SET {column} = ?2{set_bi} WHERE rowid = ?1 AND {column} = ?3",
+            table = s.table,
+            column = s.column,
+        ))?;
+        let as_value = |bytes: Vec<u8>| -> Result<rusqlite::types::Value, AppError> {
+            Ok(if s.blob {
+                rusqlite::types::Value::Blob(bytes)
+            } else {
+                rusqlite::types::Value::Text(String::from_utf8(bytes).map_err(AppError::internal)?)
+            })
+        };
+        let (new, old) = (as_value(sealed)?, as_value(old.clone())?);
+        match bi {
+            Some((_, bi)) => update.execute(params![key, new, old, bi])?,
+            None => update.execute(params![key, new, old])?,
+        };
+    }
+    Ok(rows.len() as u64)
+}
+
+fn read_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, Vec<u8>)> {
+    use rusqlite::types::ValueRef;
+    let bytes = match r.get_ref(1)? {
+        ValueRef::Text(t) | ValueRef::Blob(t) => t.to_vec(),
+        _ => Vec::new(),
+    };
+    Ok((r.get(0)?, bytes))
+}
+
+/// How many values of the brand are sealed with a key other than the current one.
+pub fn count_old(
+    c: &Connection,
+    ring: &Keyring,
+    columns: &[SealedColumn],
+) -> Result<u64, AppError> {
+    let current = format!("enc1:{}:%", ring.current_key_id());
+    let mut total = 0u64;
+    for s in columns {
+        let n: i64 = c.query_row(
+            &format!(
+                "SELECT COUNT(*) FROM {t} WHERE CAST({col} AS TEXT) LIKE 'enc1:%' \
+                 AND CAST({col} AS TEXT) NOT LIKE ?1",
+                t = s.table,
+                col = s.column
+            ),
+            [&current],
+            |r| r.get(0),
+        )?;
+        total += n as u64;
+    }
+    Ok(total)
+}

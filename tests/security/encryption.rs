@@ -1,0 +1,251 @@
+//! Encryption at rest through the real binary: personal fields are not in the brand's files
+//! while the API returns them; phone, e-mail and name searches still work; `keys rotate` under
+//! a running server with writes, then `keys retire`; a missing or wrong key file stops the
+//! start with a clear error and changes nothing.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::support::{TestEnv, pe_mobile, unique};
+use serde_json::{Value, json};
+
+/// Which of `needles` appear (case-insensitive) in the brand's .db and -wal bytes.
+fn in_files(env: &TestEnv, slug: &str, needles: &[&str]) -> Vec<String> {
+    let mut hits = Vec::new();
+    for suffix in ["", "-wal"] {
+        let path = format!("{}{suffix}", env.brand_db(slug).display());
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes).to_lowercase();
+        for n in needles {
+            if text.contains(&n.to_lowercase()) {
+                hits.push(format!("{suffix}: {n}"));
+            }
+        }
+    }
+    hits
+}
+
+fn items(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn personal_fields_are_sealed_searchable_and_rotate_without_downtime() {
+    let env = TestEnv::new();
+    env.create_brand("cifra", "Cifra", "PE", "America/Lima", "PEN");
+    let admin = env.token(Some("cifra"), "admin");
+    let server = env.start();
+    let api = server.api(Some(&admin));
+    let u = unique();
+    let phone = pe_mobile();
+    let (name, email, street, note, body) = (
+        format!("Rosa Nm{u}"),
+        format!("em{u}@example.org"),
+        format!("Calle Ad{u} 123"),
+        format!("alérgica No{u}"),
+        format!("mensaje secreto Bo{u}"),
+    );
+    let person: Value = api
+        .post(
+            "/api/marcas/cifra/clientes",
+            &json!({"nombre": name, "telefono": phone, "email": email, "direccion": street,
+                    "notas": note}),
+        )
+        .await
+        .ok(201);
+    let id = person["id"].as_str().unwrap().to_string();
+    api.post(
+        "/api/interacciones",
+        &json!({"cliente_id": id, "canal": "whatsapp", "direccion": "entrante",
+                "tipo": "mensaje", "cuerpo": body}),
+    )
+    .await
+    .ok(201);
+
+    // The API returns every value in clear.
+    let got = api.get(&format!("/api/clientes/{id}")).await.ok(200);
+    assert_eq!(got["telefono"], format!("+51{phone}"));
+    assert_eq!(
+        (&got["email"], &got["direccion"], &got["notas"]),
+        (&json!(email), &json!(street), &json!(note))
+    );
+    let thread = api
+        .get(&format!("/api/clientes/{id}/interacciones"))
+        .await
+        .ok(200);
+    assert_eq!(thread["items"][0]["cuerpo"], body, "{thread}");
+
+    // Phone (national, spaced, international), e-mail and name searches find her.
+    let spaced = format!("{} {} {}", &phone[..3], &phone[3..6], &phone[6..]);
+    for q in [
+        phone.clone(),
+        spaced,
+        format!("+51{phone}"),
+        email.to_uppercase(),
+        format!("Nm{u}"),
+        "rosa".into(),
+    ] {
+        let found = api
+            .get(&format!("/api/marcas/cifra/clientes?q={}", urlencode(&q)))
+            .await
+            .ok(200);
+        assert_eq!(
+            items(&found),
+            std::slice::from_ref(&id),
+            "search {q}: {found}"
+        );
+    }
+    // Interaction search opens the bodies.
+    let hit = api
+        .get(&format!("/api/clientes/{id}/interacciones?q=bo{u}"))
+        .await
+        .ok(200);
+    assert_eq!(hit["items"].as_array().unwrap().len(), 1, "{hit}");
+    // The unique phone and e-mail rules still hold, through the blind indexes.
+    let dup = api
+        .post(
+            "/api/marcas/cifra/clientes",
+            &json!({"nombre": "Otra", "telefono": format!("+51{phone}")}),
+        )
+        .await;
+    assert_eq!(dup.status, 409, "{:?}", dup.json());
+
+    // Not in the files: the sweep sees the clear name (so zero hits means something).
+    let digits = format!("51{phone}");
+    let sealed = [
+        digits.as_str(),
+        phone.as_str(),
+        email.as_str(),
+        street.as_str(),
+        note.as_str(),
+        body.as_str(),
+    ];
+    assert!(!in_files(&env, "cifra", &[&format!("Nm{u}")]).is_empty());
+    let hits = in_files(&env, "cifra", &sealed);
+    assert!(hits.is_empty(), "readable at rest: {hits:?}");
+
+    // Rotation while the server takes writes.
+    let key_file = env.data.join("master.key");
+    let before = std::fs::read_to_string(&key_file).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let api = server.api(Some(&admin));
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let c: Value = api
+                    .post(
+                        "/api/marcas/cifra/clientes",
+                        &json!({"nombre": "Durante Rotación", "telefono": pe_mobile(),
+                                "notas": "escrito durante la rotación"}),
+                    )
+                    .await
+                    .ok(201);
+                ids.push(c["id"].as_str().unwrap().to_string());
+            }
+            ids
+        })
+    };
+    let rotate = {
+        let (bin, data) = (crate::support::BIN, env.data.clone());
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(bin)
+                .env("RUST_LOG", "warn")
+                .env_remove("AUTONOMO_MASTER_KEY_FILE")
+                .args(["--data-dir", data.to_str().unwrap(), "keys", "rotate"])
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    // Keep writing a little after the rotation too: the server seals with the new key.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    let during = writer.await.unwrap();
+    let out = String::from_utf8_lossy(&rotate.stdout);
+    assert!(
+        rotate.status.success(),
+        "rotate failed: {out} {}",
+        String::from_utf8_lossy(&rotate.stderr)
+    );
+    assert!(during.len() > 3, "writes went on during the rotation");
+    let after = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(after.lines().filter(|l| l.starts_with("key ")).count(), 2);
+    assert!(after.lines().any(|l| l.starts_with("index ")));
+    assert_ne!(before, after);
+
+    // Old key retired: only the new key is left, and every value still opens.
+    let retired = env.cli_ok(&["keys", "retire"]);
+    assert!(retired.contains("retir"), "{retired}");
+    let left = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(left.lines().filter(|l| l.starts_with("key ")).count(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await; // server reloads the file
+    let got = api.get(&format!("/api/clientes/{id}")).await.ok(200);
+    assert_eq!(
+        (&got["telefono"], &got["notas"]),
+        (&json!(format!("+51{phone}")), &json!(note))
+    );
+    for cid in &during {
+        let c = api.get(&format!("/api/clientes/{cid}")).await.ok(200);
+        assert_eq!(c["notas"], "escrito durante la rotación");
+    }
+    let thread = api
+        .get(&format!("/api/clientes/{id}/interacciones"))
+        .await
+        .ok(200);
+    assert_eq!(thread["items"][0]["cuerpo"], body);
+    // Blind indexes were not rotated: lookups still work.
+    let found = api
+        .get(&format!("/api/marcas/cifra/clientes?q={phone}"))
+        .await
+        .ok(200);
+    assert_eq!(items(&found), std::slice::from_ref(&id));
+    // A value sealed after the retirement also opens (the server sealed with the new key).
+    api.post(
+        "/api/marcas/cifra/clientes",
+        &json!({"nombre": "Después", "notas": "nota final"}),
+    )
+    .await
+    .ok(201);
+    drop(server);
+
+    // A missing key file: clear error, no new key created, nothing changed.
+    let db_before = std::fs::read(env.brand_db("cifra")).unwrap();
+    std::fs::rename(&key_file, env.data.join("kept.key")).unwrap();
+    let out = env.cli(&["tenant", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("master key") && err.contains("missing"),
+        "{err}"
+    );
+    assert!(!key_file.exists(), "a new key was made next to sealed data");
+    // A wrong key file: clear error too.
+    std::fs::write(&key_file, format!("key {}\n", "ab".repeat(32))).unwrap();
+    let out = env.cli(&["tenant", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("does not belong"), "{err}");
+    assert_eq!(std::fs::read(env.brand_db("cifra")).unwrap(), db_before);
+    // The right key again: everything opens.
+    std::fs::rename(env.data.join("kept.key"), &key_file).unwrap();
+    env.cli_ok(&["tenant", "list"]);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
