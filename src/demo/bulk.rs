@@ -2,7 +2,8 @@
 //! feed, audit trail, full-text indexes, analytics rollups) are set aside while the rows go
 //! in, then their effect is produced in a few set-based statements. Everything happens in
 //! the load's one transaction — drop, load, recreate (from the schema's own SQL), rebuild —
-//! so the triggers are never missing from a committed database: a load killed half-way
+//! so the triggers (and the secondary indexes, also dropped and rebuilt after the load) are
+//! never missing from a committed database: a load killed half-way
 //! rolls back to the brand as it was, and `autonomo demo` simply runs again.
 //!
 //! What the set-based rebuild leaves:
@@ -54,14 +55,17 @@ pub const REPLACED: &[&str] = &[
     "interacciones_fts_ai",
 ];
 
-/// The triggers taken out and where each table stood before the load.
+/// The triggers and indexes taken out and where each table stood before the load.
 pub struct Suspended {
     triggers: Vec<(String, String)>,
+    /// Plain secondary indexes of [`TABLES`]: built once from sorted data after the load
+    /// instead of updated row by row. Unique ones stay (they enforce constraints).
+    indexes: Vec<String>,
     /// Highest id per table of [`TABLES`] before the load: later ids are the loaded rows.
     before: Vec<i64>,
 }
 
-/// Drops the [`REPLACED`] triggers; call inside the load's transaction.
+/// Drops the [`REPLACED`] triggers and the plain indexes; call inside the load's transaction.
 pub fn suspend(tx: &Connection) -> Result<Suspended, AppError> {
     let mut triggers = Vec::new();
     let mut stmt =
@@ -79,6 +83,23 @@ pub fn suspend(tx: &Connection) -> Result<Suspended, AppError> {
             triggers.push(((*name).to_string(), sql));
         }
     }
+    let list = TABLES
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = tx.prepare(&format!(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+           AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({list}) ORDER BY name"
+    ))?;
+    let found = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut indexes = Vec::with_capacity(found.len());
+    for (name, sql) in found {
+        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        indexes.push(sql);
+    }
     let mut before = Vec::with_capacity(TABLES.len());
     for table in TABLES {
         before.push(tx.query_row(
@@ -87,7 +108,11 @@ pub fn suspend(tx: &Connection) -> Result<Suspended, AppError> {
             |r| r.get(0),
         )?);
     }
-    Ok(Suspended { triggers, before })
+    Ok(Suspended {
+        triggers,
+        indexes,
+        before,
+    })
 }
 
 impl Suspended {
@@ -98,6 +123,9 @@ impl Suspended {
     /// Recreates the triggers from their saved SQL, then writes what they would have
     /// written for the rows loaded since [`suspend`]. Same transaction.
     pub fn restore(self, tx: &Connection, tz: Tz, actor_note: &str) -> Result<(), AppError> {
+        for sql in &self.indexes {
+            tx.execute_batch(sql)?;
+        }
         for (_, sql) in &self.triggers {
             tx.execute_batch(sql)?;
         }

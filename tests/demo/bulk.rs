@@ -54,10 +54,12 @@ fn count(c: &Connection, sql: &str) -> i64 {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-/// Every trigger of a brand file, name and SQL.
-fn triggers(c: &Connection) -> Vec<(String, String)> {
+/// Every trigger and index of a brand file, name and SQL.
+fn triggers(c: &Connection) -> Vec<(String, Option<String>)> {
     let mut st = c
-        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        .prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type IN ('trigger', 'index') ORDER BY name",
+        )
         .unwrap();
     st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -99,7 +101,7 @@ fn the_bulk_load_leaves_what_the_triggers_would_have() {
     assert_eq!(
         triggers(&c),
         triggers(&fresh),
-        "every trigger is back, word for word"
+        "every trigger and index is back, word for word"
     );
 
     // Change feed: exactly one insert per loaded row, with the row's id.
