@@ -1,7 +1,9 @@
-//! Writes a plan into a brand's database: prepared statements, large transactions, one
-//! pass in time order. The schema's triggers still fire, so the full-text indexes and the
-//! change feed get exactly the rows the API would have produced for the same records.
+//! Writes a plan into a brand's database: prepared statements, one transaction, one pass in
+//! time order. The per-row insert triggers are set aside and their work redone set-based
+//! (`bulk`), so the full-text indexes, change feed and rollups hold what the API would have
+//! left for the same records, and the audit trail holds one record for the whole load.
 
+use chrono_tz::Tz;
 use rusqlite::{Connection, Statement, params};
 
 use super::chats;
@@ -12,9 +14,8 @@ use super::progress::Progress;
 use super::script::script;
 use crate::error::AppError;
 
-/// Orders per transaction: big enough to amortise the commit, small enough that a running
-/// server waiting for the write lock is not held up for long.
-const ORDERS_PER_TX: usize = 10_000;
+/// Orders between two progress updates.
+const ORDERS_PER_STEP: usize = 10_000;
 /// Page cache while loading (KiB, negative as SQLite wants); the default is restored after.
 const LOAD_CACHE_KIB: i64 = -262_144;
 const ACTOR: &str = "system:demo";
@@ -41,67 +42,92 @@ impl Loaded {
     }
 }
 
-pub fn load(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
+pub fn load(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppError> {
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    let temp: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", LOAD_CACHE_KIB)?;
-    let result = load_all(conn, plan);
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    let result = crate::db::functions::with_actor(Some(ACTOR), || load_all(conn, plan, tz));
     conn.pragma_update(None, "cache_size", cache)?;
+    conn.pragma_update(None, "temp_store", temp)?;
     result
 }
 
-fn load_all(conn: &mut Connection, plan: &Plan) -> Result<Loaded, AppError> {
+/// Everything in ONE transaction (see `bulk`): the brand is new or just reset, so holding
+/// its write lock for the whole load keeps nobody waiting, and a load killed half-way
+/// leaves the brand as it was — triggers included — for a plain re-run.
+fn load_all(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppError> {
     let mut loaded = Loaded::default();
+    let mut phases = Phases::new(plan.profile.slug);
     let tx = conn.transaction()?;
+    let suspended = super::bulk::suspend(&tx)?;
     let products = insert_products(&tx, plan, &mut loaded)?;
     let customers = insert_customers(&tx, plan, &mut loaded)?;
-    tx.commit()?;
+    phases.done("clientes y productos / customers and products");
     let mut progress = Progress::new(plan.profile.slug, "pedidos", plan.orders.len() as u64);
     let mut out = Out::default();
     let mut chats = plan.chats.iter().peekable();
-    for (n, chunk) in plan.orders.chunks(ORDERS_PER_TX).enumerate() {
-        let tx = conn.transaction()?;
-        let before = loaded.rows();
-        {
-            let mut w = Writers::new(&tx)?;
+    {
+        let mut w = Writers::new(&tx)?;
+        for (n, chunk) in plan.orders.chunks(ORDERS_PER_STEP).enumerate() {
+            let before = loaded.rows();
             for (k, o) in chunk.iter().enumerate() {
                 while let Some(chat) = chats.next_if(|c| c.at <= o.at) {
                     chats::for_chat(plan, chat, &mut out);
                     w.interactions(&mut out, &customers, chat.customer as usize, &mut loaded)?;
                 }
                 let s = script(plan.profile, usize::from(o.channel), o.at, plan.now, o.seed);
-                let index = n * ORDERS_PER_TX + k;
+                let index = n * ORDERS_PER_STEP + k;
                 let id = w.order(plan, o, &s, index, &customers, &products, &mut loaded)?;
                 messages::for_order(plan, o, id, &s, &mut out);
                 w.interactions(&mut out, &customers, o.customer as usize, &mut loaded)?;
             }
+            progress.advance(chunk.len() as u64, loaded.rows() - before);
         }
-        tx.commit()?;
-        checkpoint(conn)?;
-        progress.advance(chunk.len() as u64, loaded.rows() - before);
-    }
-    let tx = conn.transaction()?;
-    {
-        let mut w = Writers::new(&tx)?;
         for chat in chats {
             chats::for_chat(plan, chat, &mut out);
             w.interactions(&mut out, &customers, chat.customer as usize, &mut loaded)?;
         }
     }
+    progress.finish();
+    phases.done("pedidos e interacciones / orders and interactions");
+    suspended.restore(&tx, tz, "autonomo demo")?;
+    phases.done("índices, feed, rollups, auditoría / indexes, feed, rollups, audit");
     super::eco_series::add(&tx, plan)?;
     super::inbox::derive(&tx, plan.now)?;
     super::loyalty::seed(&tx, plan.profile.slug, plan.now)?;
     super::goio_extras::add(&tx, plan)?;
+    phases.done("bandeja, fidelidad, extras / inbox, loyalty, extras");
     tx.commit()?;
-    progress.finish();
+    phases.done("commit");
     super::eco_extras::load(conn, plan)?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    phases.done("checkpoint");
     Ok(loaded)
 }
 
-/// Folds the WAL into the database between transactions so it stays small.
-fn checkpoint(conn: &Connection) -> Result<(), AppError> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-    Ok(())
+/// Prints how long each phase of a brand's load took (stderr, like the progress lines).
+struct Phases {
+    slug: &'static str,
+    last: std::time::Instant,
+}
+
+impl Phases {
+    fn new(slug: &'static str) -> Phases {
+        Phases {
+            slug,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn done(&mut self, what: &str) {
+        eprintln!(
+            "  {}: {what} · {:.1} s",
+            self.slug,
+            self.last.elapsed().as_secs_f64()
+        );
+        self.last = std::time::Instant::now();
+    }
 }
 
 fn insert_products(
@@ -133,6 +159,8 @@ fn insert_products(
     Ok(ids)
 }
 
+/// The one place customer rows are written (a future sealing of phone and e-mail belongs
+/// here; `bulk` indexes `clientes_fts` from what this stored).
 fn insert_customers(
     conn: &Connection,
     plan: &Plan,

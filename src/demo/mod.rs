@@ -4,10 +4,12 @@
 //! a million orders in well under a minute.
 //!
 //! The work per brand is: plan everything in memory (`plan`, `aggregate`), then write it in
-//! large transactions on the brand's writer thread (`load`). Triggers fire as for API
-//! writes, so full-text search and the change feed see every row.
+//! one transaction on the brand's writer thread (`load`), with the per-row insert triggers
+//! set aside and their work (change feed, full-text indexes, rollups, one audit record)
+//! redone set-based in the same transaction (`bulk`).
 
 mod aggregate;
+mod bulk;
 mod calendar;
 mod catalog;
 mod catalog_eco;
@@ -130,7 +132,10 @@ async fn run(registry: &Registry, args: &DemoArgs) -> anyhow::Result<()> {
         let (profile, tz) = (t.profile, tenant.brand().tz());
         let plan = tokio::task::spawn_blocking(move || plan::build(profile, tz, size)).await?;
         let planned = began.elapsed().as_secs_f64();
-        let loaded = tenant.db().maintain(move |c| load::load(c, &plan)).await?;
+        let loaded = tenant
+            .db()
+            .maintain(move |c| load::load(c, &plan, tz))
+            .await?;
         let secs = began.elapsed().as_secs_f64();
         total += loaded.rows();
         println!(

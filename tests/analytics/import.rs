@@ -57,6 +57,8 @@ async fn import_is_idempotent_reports_rows_and_feeds_analytics() {
     assert!(!out.contains("creado\n"), "{out}");
 
     let db = rusqlite::Connection::open(env.brand_db("hist")).expect("db");
+    // `pii_bi`: the phone is sealed at rest and looked up by its blind index.
+    autonomo::db::functions::register(&db, "hist").expect("functions");
     let orders: i64 = db
         .query_row("SELECT COUNT(*) FROM pedidos", [], |r| r.get(0))
         .expect("count");
@@ -75,7 +77,8 @@ async fn import_is_idempotent_reports_rows_and_feeds_analytics() {
     assert_eq!(at, 1_705_800_600_000, "2024-01-21T01:30:00Z");
     let ana: (i64, i64) = db
         .query_row(
-            "SELECT pedidos_count, total_gastado FROM clientes WHERE telefono = '+51987654321'",
+            "SELECT pedidos_count, total_gastado FROM clientes
+             WHERE telefono_bi = pii_bi('telefono', '+51987654321')",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
