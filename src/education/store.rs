@@ -259,7 +259,7 @@ pub fn get(c: &Connection, slug: &Slug, series: i64) -> Result<Option<Series>, A
     let enrolments = c
         .prepare(
             "SELECT i.id, i.cliente_id, cl.nombre, i.estado, i.pasos_enviados, i.proximo_en, i.origen,
-                    cl.consentimiento_marketing, r.cuerpo, p.orden, e.respondido_en
+                    cl.consentimiento_marketing, pii_open(r.cuerpo), p.orden, e.respondido_en
              FROM series_inscripciones i
              JOIN clientes cl ON cl.id = i.cliente_id
              LEFT JOIN series_envios e ON e.id = (

@@ -267,6 +267,11 @@ pub const TABLES: &[Table] = &[
 /// checks that each brand table is mirrored or listed here).
 pub const NOT_MIRRORED: &[(&str, &str)] = &[
     (
+        "cifrado",
+        "encryption bookkeeping: a keyed check value of the master key and when the one-time \
+         sealing finished; no business data",
+    ),
+    (
         "outbox",
         "delivery plumbing (payloads, leases, retries); business-level sends are mirrored by their own tables",
     ),
@@ -281,10 +286,6 @@ pub const NOT_MIRRORED: &[(&str, &str)] = &[
         "hash-chained audit trail; it stays on the appliance where `autonomo audit verify` checks it",
     ),
     ("clientes_fts", "full-text search index over clientes"),
-    (
-        "interacciones_fts",
-        "full-text search index over interacciones",
-    ),
     (
         "wa_eventos",
         "raw WhatsApp webhook bodies (personal identifiers), an input log; the messages are in interacciones",

@@ -329,6 +329,26 @@ async fn serve_replicates_and_every_restore_path_matches_live() {
     assert!(!server.log().contains("panicked"), "{}", server.log());
 
     let new_data = dir.path().join("new-machine");
+    // The master key never travels with the backups: the operator brings it from the key
+    // backup (docs/operations-backup.md). Without it the restore refuses, saying so.
+    let no_key = dir.path().join("no-key");
+    let refused = cli(
+        &no_key,
+        &env,
+        &[
+            "restore",
+            "--all",
+            "--to-data-dir",
+            no_key.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        !refused.status.success()
+            && String::from_utf8_lossy(&refused.stderr).contains("master key"),
+        "restore without the key: {refused:?}"
+    );
+    std::fs::create_dir_all(&new_data).unwrap();
+    std::fs::copy(data.join("master.key"), new_data.join("master.key")).unwrap();
     let printed = cli_ok(
         &new_data,
         &env,

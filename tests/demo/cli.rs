@@ -31,11 +31,14 @@ fn ok(out: Output) -> String {
 }
 
 fn open(data: &Path, slug: &str) -> Connection {
-    Connection::open_with_flags(
+    let conn = Connection::open_with_flags(
         data.join("tenants").join(format!("{slug}.db")),
         OpenFlags::SQLITE_OPEN_READ_ONLY,
     )
-    .expect("open brand db")
+    .expect("open brand db");
+    // `pii_open`: each data dir has its own master key, so sealed values are compared opened.
+    autonomo::db::functions::register(&conn, slug).expect("register SQL functions");
+    conn
 }
 
 fn count(conn: &Connection, sql: &str) -> i64 {
@@ -59,11 +62,20 @@ fn dump(data: &Path, slug: &str) -> Vec<String> {
         let sql = format!("SELECT * FROM {table} ORDER BY id");
         let mut stmt = c.prepare(&sql).unwrap();
         let n = stmt.column_count();
+        // Blind indexes are keyed per installation: equal data, different index values.
+        let skip: Vec<bool> = (0..n)
+            .map(|i| stmt.column_name(i).unwrap().ends_with("_bi"))
+            .collect();
         let rows = stmt
             .query_map([], |r| {
                 let mut line = String::from(table);
-                for i in 0..n {
-                    let v: rusqlite::types::Value = r.get(i)?;
+                for i in (0..n).filter(|i| !skip[*i]) {
+                    let v: rusqlite::types::Value = match r.get(i)? {
+                        rusqlite::types::Value::Text(t) if t.starts_with("enc1:") => c
+                            .query_row("SELECT pii_open(?1)", [&t], |o| o.get(0))
+                            .unwrap(),
+                        v => v,
+                    };
                     line.push_str(&format!("|{v:?}"));
                 }
                 Ok(line)

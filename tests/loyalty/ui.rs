@@ -29,8 +29,9 @@ async fn balance_on_customer_page_and_counter_and_reason_on_ticket() {
                 [now],
             )?;
             c.execute(
-                "INSERT INTO clientes (nombre, telefono, canal_adquisicion, creado_en, actualizado_en)
-                 VALUES ('Rosa Quispe', '+51987654321', 'presencial', ?1, ?1)",
+                "INSERT INTO clientes (nombre, telefono, telefono_bi, canal_adquisicion, creado_en, actualizado_en)
+                 VALUES ('Rosa Quispe', pii_seal('+51987654321'), pii_bi('telefono', '+51987654321'),
+                         'presencial', ?1, ?1)",
                 params![now],
             )?;
             let customer = c.last_insert_rowid();

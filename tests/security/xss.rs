@@ -131,8 +131,8 @@ async fn two_hundred_payloads_render_escaped_on_every_screen() {
         async move {
             db.write(move |c| {
                 c.execute(
-                    "INSERT INTO clientes (nombre, telefono, direccion, notas, canal_adquisicion, creado_en, actualizado_en)
-                     VALUES (?1, ?2, ?1, ?1, 'web', 1, 1)",
+                    "INSERT INTO clientes (nombre, telefono, telefono_bi, direccion, notas, canal_adquisicion, creado_en, actualizado_en)
+                     VALUES (?1, pii_seal(?2), pii_bi('telefono', ?2), pii_seal(?1), pii_seal(?1), 'web', 1, 1)",
                     rusqlite::params![name, phone],
                 )?;
                 let id = c.last_insert_rowid();

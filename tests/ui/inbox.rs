@@ -209,7 +209,7 @@ async fn staff_read_filter_answer_assign_and_close_conversations() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
     assert_eq!(
-        sql_i64(&app, &format!("SELECT COUNT(*) FROM outbox WHERE cliente_id = {ana} AND cuerpo LIKE '%hasta las 11 pm%'")).await,
+        sql_i64(&app, &format!("SELECT COUNT(*) FROM outbox WHERE cliente_id = {ana} AND pii_open(cuerpo) LIKE '%hasta las 11 pm%'")).await,
         1
     );
     let thread = app
@@ -282,7 +282,7 @@ async fn staff_read_filter_answer_assign_and_close_conversations() {
         .await;
     assert_eq!(tpl.status, StatusCode::SEE_OTHER, "{}", tpl.body);
     assert_eq!(
-        sql_i64(&app, &format!("SELECT COUNT(*) FROM outbox WHERE cliente_id = {beto} AND cuerpo LIKE '%\"template\"%te_extranamos%'")).await,
+        sql_i64(&app, &format!("SELECT COUNT(*) FROM outbox WHERE cliente_id = {beto} AND pii_open(cuerpo) LIKE '%\"template\"%te_extranamos%'")).await,
         1
     );
 
@@ -344,7 +344,7 @@ async fn staff_read_filter_answer_assign_and_close_conversations() {
     assert_eq!(
         sql_i64(
             &app,
-            "SELECT COUNT(*) FROM outbox WHERE cuerpo LIKE '%forjado%'"
+            "SELECT COUNT(*) FROM outbox WHERE pii_open(cuerpo) LIKE '%forjado%'"
         )
         .await,
         0
