@@ -37,7 +37,7 @@ for t in $targets; do
   echo "-- $t"
   log="fuzz/logs/$t.log"
   status=0
-  "$FUZZ_BIN" fuzz run --sanitizer none "$t" "$corpus/$t" -- \
+  "$FUZZ_BIN" fuzz run --dev --sanitizer none "$t" "$corpus/$t" -- \
     -max_total_time="$SECONDS_EACH" -rss_limit_mb=1024 -print_final_stats=1 >"$log" 2>&1 || status=$?
   grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done )' "$log" || true
   if [ "$status" -ne 0 ]; then
