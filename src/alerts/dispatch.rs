@@ -9,6 +9,7 @@ use super::Alert;
 use crate::app::AppState;
 use crate::email::Email;
 use crate::reports::{Channels, recipients};
+use crate::telegram::escape_html;
 use crate::time::now_ms;
 
 /// What the watcher remembers of an active alert.
@@ -116,8 +117,8 @@ impl Watcher {
             let text = format!("{prefix_es}: {}\n\n{prefix_en}: {}\n", alert.es, alert.en);
             let html = format!(
                 "<p><b>{prefix_es}:</b> {}</p><p><b>{prefix_en}:</b> {}</p>",
-                escape(&alert.es),
-                escape(&alert.en)
+                escape_html(&alert.es),
+                escape_html(&alert.en)
             );
             let email = Email {
                 to: emails.into_iter().collect(),
@@ -133,8 +134,8 @@ impl Watcher {
         if let Some(telegram) = &self.channels.telegram {
             let html = format!(
                 "{icon} <b>{prefix_es} / {prefix_en}</b>\n{}\n<i>{}</i>",
-                escape(&alert.es),
-                escape(&alert.en)
+                escape_html(&alert.es),
+                escape_html(&alert.en)
             );
             for chat in chats {
                 if let Err(e) = crate::reports::telegram_send(telegram, &chat, &html).await {
@@ -173,10 +174,4 @@ impl Watcher {
         }
         (emails, chats)
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

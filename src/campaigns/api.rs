@@ -29,16 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_automations, set_automation))
 }
 
-async fn open(
-    state: &AppState,
-    caller: &Caller,
-    slug: &str,
-    access: Access,
-) -> Result<TenantCtx, AppError> {
-    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound("marca"))?;
-    TenantCtx::open(&state.registry, caller, &slug, access).await
-}
-
 /// The brand's WhatsApp throughput (messages per second), 80 when no number is set.
 pub async fn send_rate(registry: &Registry, slug: &Slug) -> Result<u32, AppError> {
     let slug = slug.as_str().to_owned();
@@ -76,7 +66,7 @@ async fn preview_audience(
     Path(slug): Path<String>,
     ApiJson(a): ApiJson<Audience>,
 ) -> Result<axum::Json<AudiencePreview>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     let tz = t.brand().tz();
     let preview = t
         .read(move |c| {
@@ -98,7 +88,7 @@ async fn list_campaigns(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Vec<Campaign>>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     Ok(axum::Json(t.read(|c| store::list(c, 200, now_ms())).await?))
 }
 
@@ -172,7 +162,7 @@ async fn create_campaign(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<CampaignInput>,
 ) -> Result<(StatusCode, axum::Json<Campaign>), AppError> {
-    let t = open(&state, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     let k = create(&t, &state.registry, input).await?;
     Ok((StatusCode::CREATED, axum::Json(k)))
 }
@@ -209,7 +199,7 @@ async fn get_campaign(
     caller: Caller,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<axum::Json<CampaignResults>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     Ok(axum::Json(load_results(&t, id).await?))
 }
 
@@ -243,7 +233,7 @@ async fn list_recipients(
         ));
     }
     let limit = p.limite.unwrap_or(500).clamp(1, 10_000);
-    let t = open(&state, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     let rows = t
         .read(move |c| {
             store::get(c, id, now_ms())?.ok_or(AppError::NotFound("campaña"))?;
@@ -267,7 +257,7 @@ async fn send_campaign(
     caller: Caller,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<(StatusCode, axum::Json<Campaign>), AppError> {
-    let t = open(&state, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     let tz = t.brand().tz();
     let rate = send_rate(&state.registry, t.slug()).await?;
     let k = t
@@ -289,7 +279,7 @@ async fn cancel_campaign(
     caller: Caller,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<axum::Json<Campaign>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     let k = t
         .write(move |c| {
             let now = now_ms();
@@ -312,7 +302,7 @@ async fn list_automations(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Vec<Automation>>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     Ok(axum::Json(
         t.read(|c| {
             AUTOMATION_KEYS
@@ -363,7 +353,7 @@ async fn set_automation(
         }
         None => {}
     }
-    let t = open(&state, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     let key = a.clave.clone();
     let saved = t
         .write(move |c| {

@@ -25,16 +25,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(process_series))
 }
 
-async fn open(
-    state: &AppState,
-    caller: &Caller,
-    slug: &str,
-    access: Access,
-) -> Result<TenantCtx, AppError> {
-    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound("marca"))?;
-    TenantCtx::open(&state.registry, caller, &slug, access).await
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepInput {
@@ -73,7 +63,7 @@ async fn create_series(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<SeriesInput>,
 ) -> Result<(StatusCode, axum::Json<Series>), AppError> {
-    let t = open(&state, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     let slug = t.slug().clone();
     let series = t
         .write(move |c| {
@@ -112,7 +102,7 @@ async fn list_series(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Vec<SeriesSummary>>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     Ok(axum::Json(t.read(store::list).await?))
 }
 
@@ -124,7 +114,7 @@ async fn get_series(
     caller: Caller,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<axum::Json<Series>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     let slug = t.slug().clone();
     Ok(axum::Json(t.read(move |c| load(c, &slug, id)).await?))
 }
@@ -146,7 +136,7 @@ async fn enroll(
     Path((slug, id)): Path<(String, i64)>,
     ApiJson(input): ApiJson<EnrollInput>,
 ) -> Result<(StatusCode, axum::Json<Series>), AppError> {
-    let t = open(&state, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     if &input.cliente_id.slug != t.slug() {
         return Err(AppError::NotFound("cliente"));
     }
@@ -176,7 +166,7 @@ async fn process_series(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<ProcessInput>,
 ) -> Result<axum::Json<Outcome>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Admin).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Admin).await?;
     let tz = t.brand().tz();
     let now = match input.ahora.as_deref() {
         None => now_ms(),

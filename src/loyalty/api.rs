@@ -12,8 +12,8 @@ use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::auth::{Access, Caller};
 use crate::error::AppError;
+use crate::tenants::TenantCtx;
 use crate::tenants::ids::{CustomerId, OrderId};
-use crate::tenants::{Slug, TenantCtx};
 use crate::time::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,16 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_rewards, create_reward))
         .routes(routes!(customer_points))
         .routes(routes!(redeem))
-}
-
-async fn brand_ctx(
-    state: &AppState,
-    caller: &Caller,
-    slug: &str,
-    access: Access,
-) -> Result<TenantCtx, AppError> {
-    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound("marca"))?;
-    TenantCtx::open(&state.registry, caller, &slug, access).await
 }
 
 #[utoipa::path(get, path = "/api/marcas/{id}/fidelidad", tag = "fidelidad",
@@ -43,7 +33,7 @@ async fn get_program(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Program>, AppError> {
-    let tenant = brand_ctx(&state, &caller, &slug, Access::Read).await?;
+    let tenant = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     let p = tenant.read(store::program).await?;
     Ok(axum::Json(p.ok_or(AppError::NotFound("programa"))?))
 }
@@ -58,7 +48,7 @@ async fn put_program(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<Program>,
 ) -> Result<axum::Json<Program>, AppError> {
-    let tenant = brand_ctx(&state, &caller, &slug, Access::Write).await?;
+    let tenant = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     input.validate()?;
     let saved = input.clone();
     tenant
@@ -75,7 +65,7 @@ async fn list_rewards(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Vec<Reward>>, AppError> {
-    let tenant = brand_ctx(&state, &caller, &slug, Access::Read).await?;
+    let tenant = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     Ok(axum::Json(tenant.read(store::rewards).await?))
 }
 
@@ -89,7 +79,7 @@ async fn create_reward(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<RewardInput>,
 ) -> Result<(StatusCode, axum::Json<Reward>), AppError> {
-    let tenant = brand_ctx(&state, &caller, &slug, Access::Write).await?;
+    let tenant = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     let r = tenant
         .write(move |c| store::create_reward(c, &input, now_ms()))
         .await?;

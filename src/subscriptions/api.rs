@@ -27,16 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(process_subscriptions))
 }
 
-async fn open(
-    state: &AppState,
-    caller: &Caller,
-    slug: &str,
-    access: Access,
-) -> Result<TenantCtx, AppError> {
-    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound("marca"))?;
-    TenantCtx::open(&state.registry, caller, &slug, access).await
-}
-
 fn invalid(field: &str, es: &str, en: &str) -> AppError {
     AppError::validation(field, "invalid", msg(es, en))
 }
@@ -98,7 +88,7 @@ async fn create_plan(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<PlanInput>,
 ) -> Result<(StatusCode, axum::Json<Plan>), AppError> {
-    let t = open(&state, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     let slug = t.slug().clone();
     let (lines, period) = plan_from_input(&slug, &input)?;
     let plan = t
@@ -121,7 +111,7 @@ async fn list_plans(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Vec<Plan>>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     let slug = t.slug().clone();
     Ok(axum::Json(
         t.read(move |c| store::list_plans(c, &slug)).await?,
@@ -171,7 +161,7 @@ async fn subscribe(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<SubscribeInput>,
 ) -> Result<(StatusCode, axum::Json<Subscription>), AppError> {
-    let t = open(&state, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     if &input.cliente_id.slug != t.slug() {
         return Err(AppError::NotFound("cliente"));
     }
@@ -193,7 +183,7 @@ async fn list_subscriptions(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Vec<Subscription>>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     let (slug, tz) = (t.slug().clone(), t.brand().tz());
     Ok(axum::Json(
         t.read(move |c| store::list(c, &slug, tz, None)).await?,
@@ -224,7 +214,7 @@ async fn change_plan(
     Path((slug, id)): Path<(String, i64)>,
     ApiJson(input): ApiJson<ChangeInput>,
 ) -> Result<axum::Json<Subscription>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     t.write(move |c| {
         store::row(c, id)?.ok_or(AppError::NotFound("suscripcion"))?;
         store::plan_terms(c, input.plan_id)?.ok_or(AppError::NotFound("plan"))?;
@@ -242,7 +232,7 @@ async fn subscription_action(
     caller: Caller,
     Path((slug, id, action)): Path<(String, i64, String)>,
 ) -> Result<axum::Json<Subscription>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     let action = Action::parse(&action).ok_or(AppError::NotFound("accion"))?;
     let tz = t.brand().tz();
     t.write(move |c| actions::apply(c, id, action, tz, now_ms()))
@@ -258,7 +248,7 @@ async fn subscription_summary(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<super::pages::Summary>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
     let (slug, tz) = (t.slug().clone(), t.brand().tz());
     Ok(axum::Json(
         t.read(move |c| super::pages::summary(c, &slug, tz, now_ms()))
@@ -290,7 +280,7 @@ async fn process_subscriptions(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<ProcessInput>,
 ) -> Result<axum::Json<ProcessOutcome>, AppError> {
-    let t = open(&state, &caller, &slug, Access::Admin).await?;
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Admin).await?;
     let (slug, tz) = (t.slug().clone(), t.brand().tz());
     let now = match input.ahora.as_deref() {
         None => now_ms(),

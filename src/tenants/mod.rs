@@ -26,6 +26,18 @@ pub struct TenantCtx {
 }
 
 impl TenantCtx {
+    /// [`TenantCtx::open`] for a slug as written in a URL: one that does not even parse is
+    /// reported like a brand that does not exist.
+    pub async fn open_slug(
+        registry: &Registry,
+        caller: &Caller,
+        slug: &str,
+        access: Access,
+    ) -> Result<TenantCtx, AppError> {
+        let slug = Slug::parse(slug).map_err(|_| AppError::NotFound("marca"))?;
+        TenantCtx::open(registry, caller, &slug, access).await
+    }
+
     /// Checks `caller`'s rights on `slug` and opens the brand. A brand the caller may not
     /// see is reported exactly like a brand that does not exist.
     pub async fn open(

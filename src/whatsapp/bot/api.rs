@@ -12,7 +12,7 @@ use crate::api::ApiJson;
 use crate::app::AppState;
 use crate::auth::{Access, Caller};
 use crate::error::{AppError, msg};
-use crate::tenants::{Slug, TenantCtx};
+use crate::tenants::TenantCtx;
 use crate::time::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -21,16 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_faq, delete_faq))
         .routes(routes!(get_synonyms, put_synonyms))
         .routes(routes!(get_settings, put_settings))
-}
-
-async fn ctx(
-    state: &AppState,
-    caller: &Caller,
-    slug: &str,
-    access: Access,
-) -> Result<TenantCtx, AppError> {
-    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound("marca"))?;
-    TenantCtx::open(&state.registry, caller, &slug, access).await
 }
 
 pub use super::knowledge::{Faq, Settings};
@@ -42,7 +32,7 @@ async fn list_faq(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Vec<Faq>>, AppError> {
-    let t = ctx(&s, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&s.registry, &caller, &slug, Access::Read).await?;
     Ok(axum::Json(t.read(knowledge::list_faq).await?))
 }
 
@@ -55,7 +45,7 @@ async fn create_faq(
     ApiJson(mut f): ApiJson<Faq>,
 ) -> Result<(StatusCode, axum::Json<Faq>), AppError> {
     f.check()?;
-    let t = ctx(&s, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&s.registry, &caller, &slug, Access::Write).await?;
     let entry = f.clone();
     f.id = t
         .write(move |c| knowledge::add_faq(c, &entry, now_ms()))
@@ -73,7 +63,7 @@ async fn update_faq(
     ApiJson(mut f): ApiJson<Faq>,
 ) -> Result<axum::Json<Faq>, AppError> {
     f.check()?;
-    let t = ctx(&s, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&s.registry, &caller, &slug, Access::Write).await?;
     let entry = f.clone();
     t.write(move |c| knowledge::update_faq(c, id, &entry))
         .await?;
@@ -88,7 +78,7 @@ async fn delete_faq(
     caller: Caller,
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, AppError> {
-    let t = ctx(&s, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&s.registry, &caller, &slug, Access::Write).await?;
     t.write(move |c| knowledge::delete_faq(c, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -107,7 +97,7 @@ async fn get_synonyms(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Vec<Synonym>>, AppError> {
-    let t = ctx(&s, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&s.registry, &caller, &slug, Access::Read).await?;
     Ok(axum::Json(
         t.read(|c| {
             let mut stmt =
@@ -146,7 +136,7 @@ async fn put_synonyms(
             ),
         ));
     }
-    let t = ctx(&s, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&s.registry, &caller, &slug, Access::Write).await?;
     let rows: Vec<(String, String)> = list
         .iter()
         .map(|x| (x.sku.trim().to_owned(), x.sinonimo.trim().to_owned()))
@@ -182,7 +172,7 @@ async fn get_settings(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Result<axum::Json<Settings>, AppError> {
-    let t = ctx(&s, &caller, &slug, Access::Read).await?;
+    let t = TenantCtx::open_slug(&s.registry, &caller, &slug, Access::Read).await?;
     Ok(axum::Json(t.read(knowledge::read_settings).await?))
 }
 
@@ -195,7 +185,7 @@ async fn put_settings(
     ApiJson(v): ApiJson<Settings>,
 ) -> Result<axum::Json<Settings>, AppError> {
     v.check()?;
-    let t = ctx(&s, &caller, &slug, Access::Write).await?;
+    let t = TenantCtx::open_slug(&s.registry, &caller, &slug, Access::Write).await?;
     let values = v.clone();
     t.write(move |c| knowledge::write_settings(c, &values))
         .await?;
