@@ -20,8 +20,42 @@ pub fn day_sql(ms: &str) -> String {
     )
 }
 
-/// Empties and refills every rollup from `pedidos` and `pedido_items`.
+/// Triggers that keep the first-day, month and cohort rollups current one customer-day at
+/// a time. A rebuild computes those tables set-based instead: fired once per customer-day,
+/// these triggers made the rebuild of a year of a busy brand take a minute.
+const DERIVED_TRIGGERS: &[&str] = &[
+    "analitica_cliente_dia_ai",
+    "analitica_cliente_dia_ad",
+    "analitica_cliente_dia_mes_ai",
+    "analitica_cliente_dia_mes_ad",
+    "analitica_cliente_mes_ai_primero",
+    "analitica_cliente_mes_ai_despues",
+    "analitica_cliente_mes_ad_primero",
+    "analitica_cliente_mes_ad_despues",
+];
+
+/// Empties and refills every rollup from `pedidos` and `pedido_items`. The per-row
+/// triggers of the derived tables are set aside and recreated from their own SQL in the
+/// caller's transaction, so a committed database never lacks them.
 pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
+    let mut saved = Vec::with_capacity(DERIVED_TRIGGERS.len());
+    for name in DERIVED_TRIGGERS {
+        let sql: Option<String> = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        if let Some(sql) = sql {
+            conn.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
+            saved.push(sql);
+        }
+    }
     let day = day_sql("creado_en");
     let pday = day_sql("p.creado_en");
     conn.execute_batch(&format!(
@@ -35,7 +69,6 @@ pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
          SELECT dia, canal, SUM(estado <> 'cancelado'), SUM(IIF(estado <> 'cancelado', total, 0)),
                 SUM(estado = 'cancelado')
          FROM (SELECT {day} AS dia, canal, estado, total FROM pedidos) GROUP BY dia, canal;
-         -- In (customer, day) order, so the insert trigger counts each customer's first day once.
          INSERT INTO analitica_cliente_dia (cliente_id, dia, pedidos, ingresos)
          SELECT cliente_id, dia, COUNT(*), SUM(total)
          FROM (SELECT cliente_id, {day} AS dia, total FROM pedidos WHERE estado <> 'cancelado')
@@ -45,8 +78,25 @@ pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
          FROM (SELECT {pday} AS dia, i.sku, i.cantidad, i.total
                FROM pedido_items i JOIN pedidos p ON p.id = i.pedido_id
                WHERE p.estado <> 'cancelado')
-         GROUP BY dia, sku;"
+         GROUP BY dia, sku;
+         -- What the triggers would have left: each customer's first day counted once, the
+         -- months each customer ordered in, and each month's customers by first month.
+         INSERT INTO analitica_nuevos_dia (dia, clientes)
+         SELECT primero, COUNT(*)
+         FROM (SELECT MIN(dia) AS primero FROM analitica_cliente_dia GROUP BY cliente_id)
+         GROUP BY primero;
+         INSERT INTO analitica_cliente_mes (cliente_id, mes)
+         SELECT DISTINCT cliente_id, substr(dia, 1, 7) FROM analitica_cliente_dia;
+         INSERT INTO analitica_cohorte (cohorte, mes, clientes)
+         SELECT f.cohorte, m.mes, COUNT(*)
+         FROM analitica_cliente_mes m
+         JOIN (SELECT cliente_id, MIN(mes) AS cohorte FROM analitica_cliente_mes
+               GROUP BY cliente_id) f ON f.cliente_id = m.cliente_id
+         GROUP BY f.cohorte, m.mes;"
     ))?;
+    for sql in &saved {
+        conn.execute_batch(sql)?;
+    }
     Ok(())
 }
 
