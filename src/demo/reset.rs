@@ -1,6 +1,14 @@
-//! Does a demo brand already hold data, and `--reset`: delete it the way the API would
-//! (row by row, so the change feed records every delete and the full-text indexes follow),
-//! in bounded transactions so a running server is never locked out for long.
+//! Does a demo brand already hold data, and `--reset`: delete it in one transaction, with
+//! the per-row delete triggers of the demo's tables set aside and their effect produced
+//! set-based, as the bulk load does for inserts (src/demo/bulk.rs):
+//! - `changes`: one `delete` row per deleted row (the mirror deletes what the feed names);
+//! - `clientes_fts`: rebuilt from the (now empty) customers table;
+//! - `analitica_*`: rebuilt from the remaining orders (none);
+//! - `auditoria`: ONE record `reinicio_demo` with the row count per table, on the chain.
+//!
+//! Rows of other tables that reference these (conversations, loyalty ledger, surveys…) go by
+//! their foreign keys' `ON DELETE`, with their own triggers firing as usual. A reset killed
+//! half-way rolls back to the brand as it was.
 
 use rusqlite::Connection;
 
@@ -55,7 +63,16 @@ const TABLES: &[&str] = &[
     "clientes",
     "productos",
 ];
-const ROWS_PER_TX: i64 = 50_000;
+
+/// The delete triggers of [`TABLES`] whose effect [`clear`] produces set-based, by suffix:
+/// change feed, audit trail, full-text index, analytics rollups. Any other delete trigger
+/// keeps firing row by row.
+fn replaced(trigger: &str) -> bool {
+    trigger.ends_with("_cd")
+        || trigger.ends_with("_audit_d")
+        || trigger.ends_with("_fts_ad")
+        || trigger.contains("_analitica_")
+}
 
 /// Deletes every row the demo writes; returns how many.
 pub fn clear(conn: &mut Connection, slug: &str) -> Result<u64, AppError> {
@@ -66,23 +83,64 @@ pub fn clear(conn: &mut Connection, slug: &str) -> Result<u64, AppError> {
         })?;
     }
     let mut progress = Progress::new(&format!("{slug} (reset)"), "filas", total as u64);
+    let tx = conn.transaction()?;
+    let list = TABLES
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let triggers: Vec<(String, String)> = tx
+        .prepare(&format!(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({list})
+             ORDER BY name"
+        ))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let suspended: Vec<(String, String)> = triggers
+        .into_iter()
+        .filter(|(name, sql)| replaced(name) && sql.to_uppercase().contains(" DELETE ON "))
+        .collect();
+    for (name, _) in &suspended {
+        tx.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
+    }
+    let dropped = |name: String| suspended.iter().any(|(n, _)| *n == name);
+    let mut detail = serde_json::Map::new();
     let mut deleted = 0u64;
     for table in TABLES {
-        let sql = format!(
-            "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT {ROWS_PER_TX})"
-        );
-        loop {
-            let tx = conn.transaction()?;
-            let n = tx.execute(&sql, [])? as u64;
-            tx.commit()?;
-            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-            deleted += n;
-            progress.advance(n, n);
-            if n == 0 {
-                break;
-            }
+        if dropped(format!("{table}_cd")) {
+            tx.execute(
+                &format!(
+                    "INSERT INTO changes (tabla, fila_id, op)
+                     SELECT '{table}', id, 'delete' FROM {table} ORDER BY id"
+                ),
+                [],
+            )?;
         }
+        let n = tx.execute(&format!("DELETE FROM {table}"), [])? as u64;
+        detail.insert((*table).to_string(), serde_json::Value::from(n));
+        deleted += n;
+        progress.advance(n, n);
     }
+    if dropped("clientes_fts_ad".into()) {
+        tx.execute_batch("INSERT INTO clientes_fts (clientes_fts) VALUES ('rebuild')")?;
+    }
+    if suspended.iter().any(|(n, _)| n.contains("_analitica_")) {
+        crate::analytics::rollups::rebuild(&tx)?;
+    }
+    for (_, sql) in &suspended {
+        tx.execute_batch(sql)?;
+    }
+    if suspended.iter().any(|(n, _)| n.ends_with("_audit_d")) {
+        crate::audit::record(
+            &tx,
+            "demo",
+            None,
+            "reinicio_demo",
+            &serde_json::Value::Object(detail),
+        )?;
+    }
+    tx.commit()?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     progress.finish();
     Ok(deleted)
 }

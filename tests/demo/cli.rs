@@ -233,13 +233,44 @@ fn refuses_a_brand_with_data_unless_reset_and_reset_regenerates_only_demo_brands
             400,
             "{slug}"
         );
+        assert_eq!(
+            count(
+                &c,
+                "SELECT COUNT(*) FROM changes WHERE tabla = 'clientes' AND op = 'delete'"
+            ),
+            50,
+            "{slug}"
+        );
+        // The reset is one audit record with the counts, not one per row.
+        assert_eq!(
+            count(
+                &c,
+                "SELECT COUNT(*) FROM auditoria WHERE accion = 'reinicio_demo'
+                  AND json_extract(cambios, '$.pedidos') = 400"
+            ),
+            1,
+            "{slug}"
+        );
+        assert_eq!(
+            count(
+                &c,
+                "SELECT COUNT(*) FROM auditoria WHERE tabla = 'pedidos' AND accion = 'delete'"
+            ),
+            0,
+            "{slug}"
+        );
+        // Every trigger set aside during the reset is back, word for word.
+        assert_eq!(triggers(&c), triggers(&open(&data, "mi-bodega")), "{slug}");
         // FTS5's check needs a writable handle once deletes have been recorded.
         let rw = Connection::open(data.join("tenants").join(format!("{slug}.db"))).unwrap();
         let ok: String = rw
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
         assert_eq!(ok, "ok", "{slug}");
+        rw.execute_batch("INSERT INTO clientes_fts (clientes_fts) VALUES ('integrity-check')")
+            .expect("FTS index matches the customers");
     }
+    ok(run(&data, &["audit", "verify"]));
     let control = Connection::open(data.join("control.db")).unwrap();
     assert_eq!(count(&control, "SELECT COUNT(*) FROM marcas"), 4);
     assert!(data.join("tenants").join("mi-bodega.db").exists());
@@ -251,6 +282,15 @@ fn refuses_a_brand_with_data_unless_reset_and_reset_regenerates_only_demo_brands
         ),
         2
     );
+}
+
+fn triggers(c: &Connection) -> Vec<(String, String)> {
+    c.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 #[test]
