@@ -6,6 +6,11 @@
 # accept them. No sanitizer: the crate forbids `unsafe`, so the fuzzers look for panics
 # (which are bugs here: no panics on input), hangs and runaway memory.
 # Seeds: the WhatsApp fixtures for `webhook`, a few real-looking lines for the others.
+#
+# `scripts/fuzz.sh --build-only` installs cargo-fuzz and builds the targets without running
+# them: .ci/run starts it at the lowest priority beside the test suite, whose waits on
+# servers, fsyncs and browsers leave the second core idle much of the time. Targets then run
+# two at a time (one per core), each for the full time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${AUTONOMO_FUZZ_SECONDS:-60}
@@ -16,6 +21,11 @@ if ! [ -x "$FUZZ_BIN" ]; then
   cargo install --quiet --locked --root "$TOOLS/cargo-fuzz" cargo-fuzz
 fi
 export RUSTC_BOOTSTRAP=1
+if [ "${1:-}" = "--build-only" ]; then
+  "$FUZZ_BIN" fuzz build --dev --sanitizer none
+  echo "== fuzz targets built"
+  exit 0
+fi
 
 corpus=fuzz/corpus
 mkdir -p "$corpus"/{webhook,order_text,phone,csv_import}
@@ -33,17 +43,39 @@ printf 'Nombre,Teléfono,Consentimiento\n"Luis, el del 5",+51 912 345 678,sí\n'
 targets=$(sed -n 's/^name = "\(.*\)"/\1/p' fuzz/Cargo.toml | grep -v '^autonomo-fuzz$')
 echo "== fuzzing ${SECONDS_EACH}s each: $(echo $targets)"
 mkdir -p fuzz/logs
-for t in $targets; do
-  echo "-- $t"
-  log="fuzz/logs/$t.log"
-  status=0
+"$FUZZ_BIN" fuzz build --dev --sanitizer none
+
+run_target() {
+  local t=$1
   "$FUZZ_BIN" fuzz run --dev --sanitizer none "$t" "$corpus/$t" -- \
-    -max_total_time="$SECONDS_EACH" -rss_limit_mb=1024 -print_final_stats=1 >"$log" 2>&1 || status=$?
-  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done )' "$log" || true
-  if [ "$status" -ne 0 ]; then
-    tail -40 "$log" >&2
-    echo "fuzz target $t FAILED (exit $status); reproducer under fuzz/artifacts/$t/" >&2
-    exit "$status"
-  fi
+    -max_total_time="$SECONDS_EACH" -rss_limit_mb=1024 -print_final_stats=1 >"fuzz/logs/$t.log" 2>&1
+}
+
+# Two at a time: as many fuzzers as cores, so each gets its full time of one core.
+set -- $targets
+failed=0
+while [ $# -gt 0 ]; do
+  pids=()
+  names=()
+  for t in "${1}" "${2:-}"; do
+    [ -n "$t" ] || continue
+    run_target "$t" &
+    pids+=($!)
+    names+=("$t")
+  done
+  shift $(( $# >= 2 ? 2 : 1 ))
+  for i in "${!pids[@]}"; do
+    t=${names[$i]}
+    status=0
+    wait "${pids[$i]}" || status=$?
+    echo "-- $t"
+    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done )' "fuzz/logs/$t.log" || true
+    if [ "$status" -ne 0 ]; then
+      tail -40 "fuzz/logs/$t.log" >&2
+      echo "fuzz target $t FAILED (exit $status); reproducer under fuzz/artifacts/$t/" >&2
+      failed=1
+    fi
+  done
 done
+[ "$failed" -eq 0 ] || exit 1
 echo "== fuzzing: no crash"
