@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
@@ -72,19 +72,9 @@ impl S3Config {
     }
 }
 
+/// `NAME_FILE` or `NAME`, by the rule every secret follows ([`crate::config::secret_from_env`]).
 fn env_or_file(name: &str) -> Result<Option<String>> {
-    if let Ok(v) = std::env::var(name) {
-        return Ok(Some(v));
-    }
-    match std::env::var(format!("{name}_FILE")) {
-        Ok(p) => Ok(Some(
-            std::fs::read_to_string(&p)
-                .with_context(|| format!("read {name}_FILE"))?
-                .trim()
-                .to_string(),
-        )),
-        Err(_) => Ok(None),
-    }
+    Ok(crate::config::secret_from_env(name)?)
 }
 
 pub fn join_key(a: &str, b: &str) -> String {

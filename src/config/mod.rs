@@ -215,23 +215,11 @@ impl Config {
         if let Some(v) = env("AUTONOMO_LOG_JSON") {
             self.log_json = parse_bool("AUTONOMO_LOG_JSON", &v)?;
         }
-        if let Some(path) = env("AUTONOMO_MIRROR_POSTGRES_URL_FILE") {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
-                path: PathBuf::from(&path),
-                source,
-            })?;
-            self.mirror.postgres_url = Some(text.trim().to_string());
-        } else if let Some(v) = env("AUTONOMO_MIRROR_POSTGRES_URL") {
-            self.mirror.postgres_url = Some(v);
+        if let Some(url) = parse::secret(env, "AUTONOMO_MIRROR_POSTGRES_URL")? {
+            self.mirror.postgres_url = Some(url);
         }
-        if let Some(path) = env("AUTONOMO_METRICS_TOKEN_FILE") {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
-                path: PathBuf::from(&path),
-                source,
-            })?;
-            self.metrics_token = Some(text.trim().to_string());
-        } else if let Some(v) = env("AUTONOMO_METRICS_TOKEN") {
-            self.metrics_token = Some(v);
+        if let Some(token) = parse::secret(env, "AUTONOMO_METRICS_TOKEN")? {
+            self.metrics_token = Some(token);
         }
         if let Some(v) = env("AUTONOMO_MIRROR_SITE") {
             self.mirror.site = v;

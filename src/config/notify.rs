@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::ConfigError;
-use super::parse::invalid;
+use super::parse::{invalid, read_secret, secret};
 
 const DEFAULT_FROM: &str = "Autónomo <autonomo@localhost>";
 
@@ -70,18 +70,6 @@ pub(super) struct TelegramFile {
     api_base: Option<String>,
 }
 
-fn read_secret(key: &str, path: &std::path::Path) -> Result<String, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let value = text.trim().to_string();
-    if value.is_empty() {
-        return Err(invalid(key, format!("{} is empty", path.display())));
-    }
-    Ok(value)
-}
-
 /// Either layer may set any field; a later layer's value wins field by field.
 #[derive(Default)]
 struct Pending {
@@ -125,17 +113,10 @@ impl NotifyConfig {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let secret = |key: &str| -> Result<Option<String>, ConfigError> {
-            let file_key = format!("{key}_FILE");
-            match get(&file_key) {
-                Some(path) => read_secret(&file_key, std::path::Path::new(&path)).map(Some),
-                None => Ok(get(key)),
-            }
-        };
         self.merge(Pending {
-            smtp_url: secret("AUTONOMO_SMTP_URL")?,
+            smtp_url: secret(&env, "AUTONOMO_SMTP_URL")?,
             from: get("AUTONOMO_SMTP_FROM"),
-            bot_token: secret("AUTONOMO_TELEGRAM_BOT_TOKEN")?,
+            bot_token: secret(&env, "AUTONOMO_TELEGRAM_BOT_TOKEN")?,
             api_base: get("AUTONOMO_TELEGRAM_API_BASE"),
         });
         Ok(())

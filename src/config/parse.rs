@@ -1,7 +1,7 @@
 //! Parsers shared by every section; each error names the key it came from.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use super::ConfigError;
@@ -36,17 +36,43 @@ pub(super) fn parse_duration(key: &str, value: &str) -> Result<Duration, ConfigE
     ms.map(Duration::from_millis).ok_or_else(bad)
 }
 
-/// Reads a secret from `KEY` or, preferably, from the file named by `KEY_FILE`.
-pub fn secret_from_env(key: &str) -> Result<Option<String>, ConfigError> {
+/// A secret from the file named by `KEY_FILE` (preferred: the secret never sits in the
+/// environment or shell history) or else from `KEY`. The one rule for every secret the
+/// program reads (SMTP URL, Telegram token, mirror URL, metrics token, S3 credentials).
+/// Blank values count as unset; a named file that is missing or blank is an error naming
+/// the variable, never a silent fallback.
+pub fn secret(
+    env: &impl Fn(&str) -> Option<String>,
+    key: &str,
+) -> Result<Option<String>, ConfigError> {
     let file_key = format!("{key}_FILE");
-    if let Ok(path) = std::env::var(&file_key) {
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
-            path: PathBuf::from(&path),
-            source,
-        })?;
-        return Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()));
+    let get = |k: &str| {
+        env(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    match get(&file_key) {
+        Some(path) => read_secret(&file_key, Path::new(&path)).map(Some),
+        None => Ok(get(key)),
     }
-    Ok(std::env::var(key).ok())
+}
+
+/// [`secret`] from the process environment.
+pub fn secret_from_env(key: &str) -> Result<Option<String>, ConfigError> {
+    secret(&|k: &str| std::env::var(k).ok(), key)
+}
+
+/// The trimmed content of a secret file; `key` names the setting in the error.
+pub fn read_secret(key: &str, path: &Path) -> Result<String, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let value = text.trim().to_string();
+    if value.is_empty() {
+        return Err(invalid(key, format!("{} is empty", path.display())));
+    }
+    Ok(value)
 }
 
 pub(super) fn parse_listen(key: &str, value: &str) -> Result<SocketAddr, ConfigError> {

@@ -2,7 +2,7 @@ use super::*;
 use std::collections::HashMap;
 use std::time::Duration;
 
-fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
     let map: HashMap<String, String> = pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -253,4 +253,44 @@ fn email_and_telegram_from_file_env_and_secret_files() {
         assert!(err.to_string().contains(named), "{k}={v}: {err}");
     }
     assert!(Config::default().notify.email.is_none());
+}
+
+#[test]
+fn every_secret_follows_one_file_or_env_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("metrics.token");
+    std::fs::write(&file, "desde-archivo\n").unwrap();
+    let path = file.to_str().unwrap();
+    let cli = CliOverrides {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    // The file wins over the plain variable, and its trailing newline is not the secret.
+    let env = env_of(&[
+        ("AUTONOMO_METRICS_TOKEN_FILE", path),
+        ("AUTONOMO_METRICS_TOKEN", "desde-env"),
+        ("AUTONOMO_MIRROR_POSTGRES_URL_FILE", path),
+    ]);
+    let c = Config::load_from(&cli, env).unwrap();
+    assert_eq!(c.metrics_token.as_deref(), Some("desde-archivo"));
+    assert_eq!(c.mirror.postgres_url.as_deref(), Some("desde-archivo"));
+    // A blank variable is unset, not an empty secret.
+    let c = Config::load_from(&cli, env_of(&[("AUTONOMO_METRICS_TOKEN", "  ")])).unwrap();
+    assert_eq!(c.metrics_token, None);
+    // A blank or missing file is refused, naming the variable.
+    let blank = dir.path().join("blank");
+    std::fs::write(&blank, "\n").unwrap();
+    for target in [blank.to_str().unwrap(), "/no/existe/token"] {
+        let err = Config::load_from(&cli, env_of(&[("AUTONOMO_METRICS_TOKEN_FILE", target)]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(target), "{err}");
+    }
+    let err = Config::load_from(
+        &cli,
+        env_of(&[("AUTONOMO_METRICS_TOKEN_FILE", blank.to_str().unwrap())]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("AUTONOMO_METRICS_TOKEN_FILE"), "{err}");
 }
