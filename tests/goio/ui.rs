@@ -155,6 +155,18 @@ async fn stock_screens_receive_adjust_threshold_and_waiting_list() {
         waiting.body
     );
 
+    // No CSRF token, no receipt.
+    let forged = app
+        .post(
+            &format!("{base}/recibir"),
+            Some(&manager),
+            &[("cantidad", "5")],
+            false,
+        )
+        .await;
+    assert_ne!(forged.status, StatusCode::SEE_OTHER);
+    assert_eq!(stock_of(&app, audio).await, 0);
+
     // A bad receipt shows its error on the form and changes nothing.
     let bad = app
         .post(
@@ -267,16 +279,32 @@ async fn stock_screens_receive_adjust_threshold_and_waiting_list() {
         .post(
             &format!("{base}/minimo"),
             Some(&manager),
-            &[("stock_minimo", "4")],
+            &[("stock_minimo", "2")],
             true,
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let ok = app
+        .post(
+            &format!("/m/{SLUG}/stock/{cable}/minimo"),
+            Some(&manager),
+            &[("stock_minimo", "60")],
+            true,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    // The cable (50 of 60) is low and comes first although it sorts after the headphones.
     let list = app.get(&format!("/m/{SLUG}/stock"), Some(&staff)).await;
-    let first_row = list.body.split("data-stock-row=").nth(1).unwrap();
+    let rows: Vec<&str> = list.body.split("data-stock-row=").skip(1).collect();
     assert!(
-        first_row.starts_with(&format!("\"{audio}\" data-low")),
-        "{first_row:.200}"
+        rows[0].starts_with(&format!("\"{cable}\" data-low")),
+        "{:.200}",
+        rows[0]
+    );
+    let second = &rows[1][..rows[1].find('>').unwrap()];
+    assert!(
+        second.starts_with(&format!("\"{audio}\"")) && !second.contains("data-low"),
+        "{second}"
     );
     assert!(list.body.contains("data-low-count=\"1\""));
 

@@ -62,6 +62,17 @@ async fn promotions_screen_creates_edits_and_disables_rules() {
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 
+    // No CSRF token, no rule.
+    let forged = app
+        .post(
+            "/m/gollos/promociones",
+            Some(&owner),
+            &[("nombre", "x"), ("tipo", "2x1")],
+            false,
+        )
+        .await;
+    assert_ne!(forged.status, StatusCode::SEE_OTHER);
+
     // A bad percentage comes back on the form, as typed, and creates nothing.
     let bad = app
         .post(
@@ -293,6 +304,17 @@ async fn loyalty_screen_sets_the_program_and_manages_rewards() {
         ),
         ("puntos", 250, 1000, Some(365), true)
     );
+
+    // No CSRF token, no reward.
+    let forged = app
+        .post(
+            "/m/gollos/fidelidad/recompensas",
+            Some(&manager),
+            &[("nombre", "Falsa"), ("costo", "1")],
+            false,
+        )
+        .await;
+    assert_ne!(forged.status, StatusCode::SEE_OTHER);
 
     // Rewards: a bad one is refused on its form; a good one is shown in soles.
     let bad = app
