@@ -131,6 +131,13 @@ impl RuleForm {
                     .map_err(|_| bad("producto_id", "Producto inexistente.", "Unknown product."))?,
             )),
         };
+        if product.is_some() && !self.categoria.trim().is_empty() {
+            return Err(bad(
+                "categoria",
+                "Elija un producto o una categoría, no ambos.",
+                "Pick a product or a category, not both.",
+            ));
+        }
         let segment = self.segmento.trim().to_string();
         if !segment.is_empty() && !SEGMENTS.contains(&segment.as_str()) {
             return Err(bad("segmento", "Segmento desconocido.", "Unknown segment."));

@@ -204,6 +204,20 @@ async fn promotions_screen_creates_edits_and_disables_rules() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("Segmento desconocido."), "{}", bad.body);
+    let bad = app
+        .post(
+            &format!("/m/gollos/promociones/{id}"),
+            Some(&owner),
+            &[
+                ("nombre", "X"),
+                ("tipo", "2x1"),
+                ("producto_id", &product.to_string()),
+                ("categoria", "pollos"),
+            ],
+            true,
+        )
+        .await;
+    assert!(bad.body.contains("no ambos"), "{}", bad.body);
     assert_eq!(rules(&app).await[0].nombre, "VIP fin de semana");
 
     // Disable.
