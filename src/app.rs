@@ -167,6 +167,9 @@ fn pages() -> Router<AppState> {
         .merge(crate::impact::pages::router())
         .merge(crate::education::pages::router())
         .merge(crate::warranties::pages::router())
+        .merge(crate::restock::pages::router())
+        .merge(crate::promotions::pages::router())
+        .merge(crate::loyalty::settings_pages::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

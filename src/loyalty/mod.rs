@@ -9,6 +9,7 @@
 pub mod api;
 pub mod ledger;
 pub mod pages;
+pub mod settings_pages;
 pub mod store;
 pub mod whatsapp;
 

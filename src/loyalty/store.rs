@@ -57,7 +57,8 @@ pub fn reward(conn: &Connection, id: i64) -> Result<Option<Reward>, AppError> {
         .optional()?)
 }
 
-pub fn create_reward(conn: &Connection, input: &RewardInput, now: i64) -> Result<Reward, AppError> {
+/// The trimmed name of a valid reward input (create and update refuse the same things).
+fn valid_reward(input: &RewardInput) -> Result<String, AppError> {
     let name = input.nombre.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::validation(
@@ -79,11 +80,43 @@ pub fn create_reward(conn: &Connection, input: &RewardInput, now: i64) -> Result
             ),
         ));
     }
+    Ok(name.to_string())
+}
+
+pub fn create_reward(conn: &Connection, input: &RewardInput, now: i64) -> Result<Reward, AppError> {
+    let name = valid_reward(input)?;
     conn.execute(
         "INSERT INTO fidelidad_recompensas (nombre, costo, descuento, creado_en) VALUES (?1, ?2, ?3, ?4)",
         params![name, input.costo, input.descuento, now],
     )?;
     reward(conn, conn.last_insert_rowid())?.ok_or_else(|| AppError::internal("reward vanished"))
+}
+
+/// Changes a reward's name, cost and discount. Redemptions already in the ledger keep what
+/// they cost then (the ledger stores points, not the reward's price).
+pub fn update_reward(conn: &Connection, id: i64, input: &RewardInput) -> Result<Reward, AppError> {
+    let name = valid_reward(input)?;
+    let changed = conn
+        .prepare_cached(
+            "UPDATE fidelidad_recompensas SET nombre = ?2, costo = ?3, descuento = ?4 WHERE id = ?1",
+        )?
+        .execute(params![id, name, input.costo, input.descuento])?;
+    if changed == 0 {
+        return Err(AppError::NotFound("recompensa"));
+    }
+    reward(conn, id)?.ok_or(AppError::NotFound("recompensa"))
+}
+
+/// Deactivates (or brings back) a reward: an inactive one is not offered or redeemable, and
+/// stays so the ledger rows that name it keep their meaning.
+pub fn set_reward_active(conn: &Connection, id: i64, active: bool) -> Result<(), AppError> {
+    let changed = conn
+        .prepare_cached("UPDATE fidelidad_recompensas SET activo = ?2 WHERE id = ?1")?
+        .execute(params![id, active])?;
+    if changed == 0 {
+        return Err(AppError::NotFound("recompensa"));
+    }
+    Ok(())
 }
 
 /// The customer's ledger, oldest first.
@@ -189,4 +222,42 @@ pub fn summary(conn: &Connection, customer_id: i64, now: i64) -> Result<Option<S
         tipo: p.tipo,
         saldo: balance(conn, customer_id, now)?,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Database, Schema};
+
+    #[test]
+    fn rewards_are_edited_and_deactivated_and_bad_edits_change_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let db = Database::open(&dir.path().join("t.db"), Schema::Tenant, 1).unwrap();
+            db.write(|c| {
+                let input = |nombre: &str, costo| RewardInput {
+                    nombre: nombre.into(),
+                    costo,
+                    descuento: 700,
+                };
+                let r = create_reward(c, &input("Chicha", 5), 1)?;
+                let r = update_reward(c, r.id, &input(" Chicha grande ", 8))?;
+                assert_eq!((r.nombre.as_str(), r.costo), ("Chicha grande", 8));
+                assert!(update_reward(c, r.id, &input("", 8)).is_err());
+                assert!(update_reward(c, r.id, &input("X", 0)).is_err());
+                assert!(update_reward(c, 99, &input("X", 1)).is_err());
+                assert_eq!(reward(c, r.id)?.unwrap().nombre, "Chicha grande");
+                set_reward_active(c, r.id, false)?;
+                assert!(!reward(c, r.id)?.unwrap().activo);
+                assert!(set_reward_active(c, 99, true).is_err());
+                Ok(())
+            })
+            .await
+            .unwrap();
+        });
+    }
 }

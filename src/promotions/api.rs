@@ -60,7 +60,8 @@ fn minutes(v: Option<&str>, default: i64, field: &str) -> Result<i64, AppError> 
 }
 
 impl RuleInput {
-    fn into_rule(self, slug: &Slug, tz: &str) -> Result<Rule, AppError> {
+    /// Validates the input into a rule (the screens use it too, so both refuse the same).
+    pub(crate) fn into_rule(self, slug: &Slug, tz: &str) -> Result<Rule, AppError> {
         let nombre = self.nombre.trim().to_string();
         if nombre.is_empty() || nombre.chars().count() > 120 {
             return Err(bad(

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod engine;
+pub mod pages;
 pub mod store;
 
 pub use engine::{Applied, Line, Rule};

@@ -57,6 +57,34 @@ pub fn insert_rule(conn: &Connection, r: &Rule, now: i64) -> Result<Rule, AppErr
     rule(conn, conn.last_insert_rowid())?.ok_or_else(|| AppError::internal("rule vanished"))
 }
 
+/// Replaces a rule's conditions and discount (keeps its id, creation time and `activo`).
+pub fn update_rule(conn: &Connection, id: i64, r: &Rule) -> Result<Rule, AppError> {
+    let days: Vec<String> = r.dias.iter().map(u32::to_string).collect();
+    let changed = conn
+        .prepare_cached(
+            "UPDATE promociones SET nombre = ?2, tipo = ?3, porcentaje = ?4, producto_id = ?5, categoria = ?6,
+                dias = ?7, minuto_desde = ?8, minuto_hasta = ?9, segmento = ?10, zona_horaria = ?11
+             WHERE id = ?1",
+        )?
+        .execute(params![id, r.nombre, r.tipo, r.porcentaje, r.producto_id, r.categoria, days.join(","),
+            r.minuto_desde, r.minuto_hasta, r.segmento, r.zona_horaria])?;
+    if changed == 0 {
+        return Err(AppError::NotFound("promocion"));
+    }
+    rule(conn, id)?.ok_or(AppError::NotFound("promocion"))
+}
+
+/// Switches a rule on or off; an inactive rule is kept but never applied.
+pub fn set_rule_active(conn: &Connection, id: i64, active: bool) -> Result<(), AppError> {
+    let changed = conn
+        .prepare_cached("UPDATE promociones SET activo = ?2 WHERE id = ?1")?
+        .execute(params![id, active])?;
+    if changed == 0 {
+        return Err(AppError::NotFound("promocion"));
+    }
+    Ok(())
+}
+
 /// The lines of an order as the engine sees them (with the product's category).
 pub fn order_lines(conn: &Connection, order_id: i64) -> Result<Vec<Line>, AppError> {
     Ok(conn

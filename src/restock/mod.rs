@@ -7,6 +7,8 @@
 pub mod api;
 pub mod bot;
 pub mod ledger;
+pub mod pages;
+pub mod stock;
 pub mod suggestions;
 
 use rusqlite::{Connection, OptionalExtension, params};

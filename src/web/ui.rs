@@ -182,6 +182,33 @@ pub fn see_other(headers: &axum::http::HeaderMap, to: &str) -> Response {
     }
 }
 
+/// The text of an error caused by what was typed (invalid field, conflict, unknown record)
+/// in the person's language, so a form can be shown again with it; `None` for errors that
+/// are not the input's fault (permissions, storage), which become the error page.
+pub fn input_error(e: &AppError, lang: &str) -> Option<String> {
+    if !matches!(
+        e,
+        AppError::Validation(_)
+            | AppError::BadRequest(_)
+            | AppError::Conflict { .. }
+            | AppError::NotFound(_)
+    ) {
+        return None;
+    }
+    let json = e
+        .problem()
+        .to_json(if lang == "en" { Lang::En } else { Lang::Es });
+    let fields: Vec<&str> = json["errors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["message"].as_str()).collect())
+        .unwrap_or_default();
+    Some(if fields.is_empty() {
+        json["detail"].as_str().unwrap_or("").to_string()
+    } else {
+        fields.join(" ")
+    })
+}
+
 /// Middleware for browser pages: an error becomes a readable page in the person's language
 /// (a short message for htmx, which shows it as a toast); no session → the login page.
 pub async fn html_errors(req: Request, next: Next) -> Response {

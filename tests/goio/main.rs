@@ -5,4 +5,8 @@
 mod common;
 mod crosssell;
 mod restock;
+mod ui;
 mod warranty;
+
+#[path = "../ui/support.rs"]
+mod ui_support;

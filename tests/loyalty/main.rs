@@ -6,6 +6,7 @@ mod support;
 
 mod demo;
 mod promotions;
+mod settings_ui;
 mod stamps;
 mod ui;
 mod whatsapp;
