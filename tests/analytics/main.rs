@@ -3,6 +3,7 @@
 mod cdnow;
 mod clv_bench;
 mod dashboard_bench;
+mod dashboard_extras;
 mod http;
 mod import;
 mod rollups;
