@@ -11,5 +11,6 @@ mod segment_times;
 #[path = "../api/support.rs"]
 mod support;
 mod ui_dashboard;
+mod ui_extras;
 #[path = "../ui/support.rs"]
 mod ui_support;
