@@ -154,6 +154,36 @@ async fn dashboard_follows_new_orders_live() {
         fragment.body
     );
 
+    // Once a product declares what it avoids, delivered orders show the impact block.
+    tenant
+        .db()
+        .write(|c| {
+            c.execute(
+                "UPDATE productos SET atributos = '{\"co2_kg\": 1.5, \"plastico_g\": 30}' WHERE sku = 'POLLO'",
+                [],
+            )?;
+            c.execute("UPDATE pedidos SET estado = 'entregado'", [])?;
+            Ok(())
+        })
+        .await
+        .expect("impact attributes");
+    let fragment = app.get(&refresh, Some(&owner)).await;
+    assert!(fragment.body.contains("data-impacto"), "{}", fragment.body);
+    assert!(
+        fragment
+            .body
+            .contains("<strong data-co2-periodo>4.5 kg</strong>"),
+        "{}",
+        fragment.body
+    );
+    assert!(
+        fragment
+            .body
+            .contains("<strong data-plastico-total>90.0 g</strong>"),
+        "{}",
+        fragment.body
+    );
+
     // Another brand's fragment stays hidden from a one-brand account.
     let analyst = app.login("analyst@x.pe").await;
     let other = app.get("/m/eco/metricas/vivo", Some(&analyst)).await;
