@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -134,7 +134,7 @@ pub(super) async fn page(
     State(state): State<AppState>,
     ui: Ui,
     Query(q): Query<PeriodQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     let c = build(
         &state,
         &ui.caller,
@@ -143,6 +143,10 @@ pub(super) async fn page(
         blank(&q.periodo),
     )
     .await?;
+    if c.marcas.is_empty() {
+        // No brand yet: the home page says so.
+        return Ok(Redirect::to("/").into_response());
+    }
     let base = ui.base(&state).await?;
     // The layout's navigation needs a current brand: the first one listed.
     let first = c.marcas.first();
@@ -154,8 +158,9 @@ pub(super) async fn page(
         desde => first.map(|b| b.periodo.desde.to_string()),
         hasta => first.map(|b| b.periodo.hasta.to_string()),
     };
-    crate::web::render(
+    Ok(crate::web::render(
         "dashboard/combined.html",
         minijinja::value::merge_maps([own, base]),
-    )
+    )?
+    .into_response())
 }
