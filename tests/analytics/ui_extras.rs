@@ -100,6 +100,21 @@ async fn dashboard_follows_new_orders_live() {
     assert_eq!(json["satisfaccion"]["actual"]["nps"], 100.0);
     assert_eq!(json["satisfaccion"]["anterior"]["csat_respuestas"], 0);
     assert!(json["impacto"].is_null());
+    // And in the reportes CSV (API and the screen's export link).
+    let csv = app
+        .get(
+            "/api/marcas/gollos/metricas/reportes?tabla=conversion&formato=csv&periodo=week",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert!(
+        csv.body.contains("canal,conversaciones,convertidas,tasa"),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains("whatsapp,1,1,1.0"), "{}", csv.body);
+    assert!(page.body.contains("exportar.csv?tabla=conversion&amp;"));
 
     // The page's event stream, opened before the order arrives.
     let req = Request::builder()
