@@ -25,6 +25,29 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clv))
         .routes(routes!(rfm))
         .routes(routes!(segment_changes))
+        .routes(routes!(combined))
+}
+
+#[utoipa::path(get, path = "/api/metricas/combinado", tag = "metricas",
+    params(PeriodParams),
+    responses((status = 200, description = "Every brand the caller can see (a brand-scoped token: only its brand) with its KPIs against the previous period, and totals per currency (brands in different currencies are never added)", body = super::combined::Combined),
+        (status = 422, description = "Invalid period")),
+    security(("bearer" = [])))]
+async fn combined(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PeriodParams>,
+) -> Result<axum::Json<super::combined::Combined>, AppError> {
+    Ok(axum::Json(
+        super::combined::build(
+            &state,
+            &caller,
+            q.desde.as_deref(),
+            q.hasta.as_deref(),
+            q.periodo.as_deref(),
+        )
+        .await?,
+    ))
 }
 
 /// Opens a brand for reading with its rollups in its current zone.
@@ -58,7 +81,7 @@ pub struct PeriodParams {
 
 #[utoipa::path(get, path = "/api/marcas/{id}/metricas/dashboard", tag = "metricas",
     params(("id" = String, Path, description = "Brand slug"), PeriodParams),
-    responses((status = 200, description = "KPIs with the previous period, per-day series, channels, top products and categories, segments, RFM grid, CLV histogram, cohort retention", body = Object),
+    responses((status = 200, description = "KPIs with the previous period, per-day series, channels, top products and categories, segments, RFM grid, CLV histogram, cohort retention, `conversion` (per channel: conversaciones, convertidas, tasa), `satisfaccion` (CSAT and NPS now and before, with answer counts) and `impacto` (CO₂ kg and plastic g avoided in the period and all time; null for brands without impact attributes)", body = Object),
         (status = 404, description = "Unknown brand")),
     security(("bearer" = [])))]
 async fn dashboard(
@@ -86,7 +109,7 @@ pub struct ReportParams {
     desde: Option<String>,
     hasta: Option<String>,
     periodo: Option<String>,
-    /// `dias` (default), `canales`, `productos`, `categorias` or `clientes`.
+    /// `dias` (default), `canales`, `productos`, `categorias`, `clientes` or `conversion`.
     tabla: Option<String>,
     /// `json` (default) or `csv`.
     formato: Option<String>,

@@ -24,7 +24,7 @@ pub struct DayRow {
 }
 
 /// Totals of a period.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Totals {
     pub pedidos: i64,
     pub ingresos: i64,
@@ -38,7 +38,7 @@ pub struct Totals {
 
 /// A KPI now and in the previous period; `variacion` = (actual − anterior) / anterior, null
 /// when the previous value is 0.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Kpi {
     pub actual: i64,
     pub anterior: i64,
@@ -46,7 +46,7 @@ pub struct Kpi {
 }
 
 impl Kpi {
-    fn new(actual: i64, anterior: i64) -> Kpi {
+    pub fn new(actual: i64, anterior: i64) -> Kpi {
         Kpi {
             actual,
             anterior,
@@ -55,7 +55,7 @@ impl Kpi {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Kpis {
     pub pedidos: Kpi,
     pub ingresos: Kpi,
@@ -63,6 +63,20 @@ pub struct Kpis {
     pub clientes_nuevos: Kpi,
     pub clientes_activos: Kpi,
     pub cancelados: Kpi,
+}
+
+impl Kpis {
+    /// Each KPI of `now` against `before`.
+    pub fn compare(now: &Totals, before: &Totals) -> Kpis {
+        Kpis {
+            pedidos: Kpi::new(now.pedidos, before.pedidos),
+            ingresos: Kpi::new(now.ingresos, before.ingresos),
+            ticket_promedio: Kpi::new(now.ticket_promedio, before.ticket_promedio),
+            clientes_nuevos: Kpi::new(now.clientes_nuevos, before.clientes_nuevos),
+            clientes_activos: Kpi::new(now.clientes_activos, before.clientes_activos),
+            cancelados: Kpi::new(now.cancelados, before.cancelados),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -122,6 +136,12 @@ pub struct Dashboard {
     pub rfm_grupos: Vec<(String, i64)>,
     pub clv: Vec<ClvBucket>,
     pub cohortes: CohortMatrix,
+    /// Conversations started → orders within 7 days, per channel (see `conversion`).
+    pub conversion: Vec<super::conversion::ConversionRow>,
+    /// CSAT and NPS now and in the previous period (see `satisfaction`).
+    pub satisfaccion: super::satisfaction::SatisfactionKpis,
+    /// CO₂ and plastic avoided; null for brands without impact attributes.
+    pub impacto: Option<super::impact_totals::ImpactTotals>,
 }
 
 /// The per-day series of a period, every day present (zeros included).
@@ -426,14 +446,7 @@ pub fn dashboard(conn: &Connection, p: Period) -> Result<Dashboard, AppError> {
         periodo: p,
         anterior: prev,
         totales: now,
-        kpis: Kpis {
-            pedidos: Kpi::new(now.pedidos, before.pedidos),
-            ingresos: Kpi::new(now.ingresos, before.ingresos),
-            ticket_promedio: Kpi::new(now.ticket_promedio, before.ticket_promedio),
-            clientes_nuevos: Kpi::new(now.clientes_nuevos, before.clientes_nuevos),
-            clientes_activos: Kpi::new(now.clientes_activos, before.clientes_activos),
-            cancelados: Kpi::new(now.cancelados, before.cancelados),
-        },
+        kpis: Kpis::compare(&now, &before),
         serie: series(conn, p)?,
         canales: channels(conn, p)?,
         categorias_top: categories(&all_products).into_iter().take(10).collect(),
@@ -443,5 +456,8 @@ pub fn dashboard(conn: &Connection, p: Period) -> Result<Dashboard, AppError> {
         rfm_grupos,
         clv: clv_buckets(conn)?,
         cohortes: cohort_matrix(conn, p)?,
+        conversion: super::conversion::by_channel(conn, p)?,
+        satisfaccion: super::satisfaction::kpis(conn, p)?,
+        impacto: super::impact_totals::totals(conn, p)?,
     })
 }

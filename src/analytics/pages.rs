@@ -22,6 +22,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/m/{slug}/metricas", get(show))
         .route("/m/{slug}/metricas/exportar.csv", get(export))
+        .route("/m/{slug}/metricas/vivo", get(live))
+        .route("/metricas", get(super::combined::page))
+        .merge(super::thresholds_pages::router())
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -206,6 +209,29 @@ async fn show(
             periodo => blank(&q.periodo).unwrap_or(""), tablas => report::Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>() },
     )
     .await
+}
+
+/// The part of the screen that follows new orders (KPIs, satisfaction, impact,
+/// conversion): app.js re-fetches it on every `pedidos` event of `/m/{slug}/eventos`.
+async fn live(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path(slug): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Html<String>, AppError> {
+    let b = ui.brand(&state, &slug, Access::Read).await?;
+    let ctx = api::open(&state, &ui.caller, &slug).await?;
+    let p = metrics::resolve_period(
+        blank(&q.desde),
+        blank(&q.hasta),
+        blank(&q.periodo),
+        api::today(&ctx),
+    )?;
+    let d = ctx.read(move |c| metrics::dashboard(c, p)).await?;
+    b.fragment(
+        "dashboard/_live.html",
+        context! { d => Value::from_serialize(&d) },
+    )
 }
 
 async fn export(

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::error::AppError;
 
 /// An inclusive range of local days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Period {
     pub desde: NaiveDate,
     pub hasta: NaiveDate,

@@ -21,15 +21,18 @@ pub enum Kind {
     Products,
     Categories,
     Customers,
+    /// Conversations started → orders within 7 days, per channel.
+    Conversion,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Days,
         Kind::Channels,
         Kind::Products,
         Kind::Categories,
         Kind::Customers,
+        Kind::Conversion,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Kind {
             Kind::Products => "productos",
             Kind::Categories => "categorias",
             Kind::Customers => "clientes",
+            Kind::Conversion => "conversion",
         }
     }
 
@@ -53,8 +57,8 @@ impl Kind {
                         "tabla",
                         "invalid_parameter",
                         msg(
-                            "Tabla: dias, canales, productos, categorias o clientes.",
-                            "Table: dias, canales, productos, categorias or clientes.",
+                            "Tabla: dias, canales, productos, categorias, clientes o conversion.",
+                            "Table: dias, canales, productos, categorias, clientes or conversion.",
                         ),
                     )
                 }),
@@ -125,6 +129,20 @@ pub fn build(conn: &Connection, kind: Kind, p: Period) -> Result<Table, AppError
                         json!(c.pedidos),
                         json!(c.ingresos),
                         json!(c.cancelados),
+                    ]
+                })
+                .collect(),
+        ),
+        Kind::Conversion => (
+            vec!["canal", "conversaciones", "convertidas", "tasa"],
+            super::conversion::by_channel(conn, p)?
+                .into_iter()
+                .map(|c| {
+                    vec![
+                        json!(c.canal),
+                        json!(c.conversaciones),
+                        json!(c.convertidas),
+                        json!(c.tasa),
                     ]
                 })
                 .collect(),

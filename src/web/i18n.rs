@@ -1231,6 +1231,124 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Solo se pide aviso de un producto agotado (stock 0).",
         "Alerts are only for out-of-stock products (stock 0).",
     ),
+    // Dashboard: conversion, satisfaction, impact, combined view, thresholds.
+    (
+        "CO₂ evitado desde el inicio",
+        "CO₂ evitado desde el inicio",
+        "CO₂ avoided since the start",
+    ),
+    (
+        "CO₂ evitado en el periodo",
+        "CO₂ evitado en el periodo",
+        "CO₂ avoided in the period",
+    ),
+    (
+        "Cambios de segmento",
+        "Cambios de segmento",
+        "Segment changes",
+    ),
+    (
+        "Clientes por segmento",
+        "Clientes por segmento",
+        "Customers by segment",
+    ),
+    (
+        "Con pedido en 7 días",
+        "Con pedido en 7 días",
+        "With an order within 7 days",
+    ),
+    (
+        "Conversaciones iniciadas por el cliente y cuántas terminaron en un pedido dentro de 7 días.",
+        "Conversaciones iniciadas por el cliente y cuántas terminaron en un pedido dentro de 7 días.",
+        "Conversations started by the customer and how many ended in an order within 7 days.",
+    ),
+    (
+        "Conversión por canal",
+        "Conversión por canal",
+        "Conversion by channel",
+    ),
+    ("Conversión", "Conversión", "Conversion"),
+    (
+        "En riesgo: mínimo de días sin pedir",
+        "En riesgo: mínimo de días sin pedir",
+        "At risk: minimum days without ordering",
+    ),
+    (
+        "En riesgo: veces su intervalo habitual sin pedir",
+        "En riesgo: veces su intervalo habitual sin pedir",
+        "At risk: times their usual interval without ordering",
+    ),
+    (
+        "Guardar y recalcular",
+        "Guardar y recalcular",
+        "Save and recompute",
+    ),
+    ("Marca", "Marca", "Brand"),
+    ("Marcas", "Marcas", "Brands"),
+    (
+        "Nuevo: días desde el primer pedido",
+        "Nuevo: días desde el primer pedido",
+        "New: days since the first order",
+    ),
+    (
+        "Perdido: días sin pedir",
+        "Perdido: días sin pedir",
+        "Lost: days without ordering",
+    ),
+    (
+        "Plástico evitado desde el inicio",
+        "Plástico evitado desde el inicio",
+        "Plastic avoided since the start",
+    ),
+    (
+        "Plástico evitado en el periodo",
+        "Plástico evitado en el periodo",
+        "Plastic avoided in the period",
+    ),
+    ("Por marca", "Por marca", "By brand"),
+    (
+        "Satisfacción (CSAT 1-5)",
+        "Satisfacción (CSAT 1-5)",
+        "Satisfaction (CSAT 1-5)",
+    ),
+    (
+        "Sin conversaciones en el periodo",
+        "Sin conversaciones en el periodo",
+        "No conversations in the period",
+    ),
+    ("Sin marcas", "Sin marcas", "No brands"),
+    (
+        "Solo se suman marcas con la misma moneda.",
+        "Solo se suman marcas con la misma moneda.",
+        "Only brands with the same currency are added up.",
+    ),
+    (
+        "Totales por moneda",
+        "Totales por moneda",
+        "Totals by currency",
+    ),
+    (
+        "Umbrales de segmentos",
+        "Umbrales de segmentos",
+        "Segment thresholds",
+    ),
+    (
+        "Umbrales guardados; segmentos recalculados.",
+        "Umbrales guardados; segmentos recalculados.",
+        "Thresholds saved; segments recomputed.",
+    ),
+    (
+        "VIP: pedidos en 12 meses (0 desactiva)",
+        "VIP: pedidos en 12 meses (0 desactiva)",
+        "VIP: orders in 12 months (0 turns it off)",
+    ),
+    (
+        "VIP: porcentaje de clientes con mayor gasto en 12 meses (0 desactiva)",
+        "VIP: porcentaje de clientes con mayor gasto en 12 meses (0 desactiva)",
+        "VIP: share of customers with the highest 12-month spend, % (0 turns it off)",
+    ),
+    ("Vista combinada", "Vista combinada", "Combined view"),
+    ("respuestas", "respuestas", "answers"),
 ];
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 mod cdnow;
 mod clv_bench;
 mod dashboard_bench;
+mod dashboard_extras;
 mod http;
 mod import;
 mod rollups;
@@ -10,5 +11,6 @@ mod segment_times;
 #[path = "../api/support.rs"]
 mod support;
 mod ui_dashboard;
+mod ui_extras;
 #[path = "../ui/support.rs"]
 mod ui_support;
