@@ -10,5 +10,6 @@ mod segment_times;
 #[path = "../api/support.rs"]
 mod support;
 mod ui_dashboard;
+mod ui_png;
 #[path = "../ui/support.rs"]
 mod ui_support;
