@@ -123,15 +123,22 @@ pub async fn send(
     if to_whom.is_empty() {
         return Ok("sin destinatarios / no recipients".into());
     }
-    let extras = pictures::build(tenant, &brand, period, now).await?;
-    let r = render::render(&brand, period, &k, &extras.pictures);
+    // Charts are a bonus: if they cannot be drawn the figures still go out, without them.
+    let (pictures, csv) = match pictures::build(tenant, &brand, period, now).await {
+        Ok(extras) => (extras.pictures, Some(extras.csv)),
+        Err(e) => {
+            tracing::warn!(brand = %brand.slug, error = %e, "reporte sin gráficos / report without charts");
+            (Vec::new(), None)
+        }
+    };
+    let r = render::render(&brand, period, &k, &pictures);
     let out = deliver::Outgoing {
         subject: r.subject,
         text: r.text,
         html: r.html,
         telegram: r.telegram,
-        pictures: extras.pictures,
-        csv: Some(extras.csv),
+        pictures,
+        csv,
     };
     let (sent, errors) = deliver::deliver(channels, &to_whom, &out).await;
     outcome(period, sent, errors)
