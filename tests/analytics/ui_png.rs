@@ -7,6 +7,9 @@ use axum::http::{Method, Request, StatusCode, header};
 use chrono::Utc;
 use tower::ServiceExt;
 
+use autonomo::analytics::dashboard_charts::{self, Chart};
+use autonomo::analytics::metrics;
+
 use super::rollups::{add_customer, add_product, order};
 use super::ui_support::{App, Browser};
 
@@ -132,6 +135,30 @@ async fn dashboard_charts_download_as_png() {
         let (status, _, _) =
             fetch(&app, &format!("/m/gollos/metricas/grafico/{bad}"), &owner).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
+
+    // One piece of code: every chart the PNG export draws is, byte for byte, the SVG the
+    // dashboard page shows for the same period.
+    let page = app
+        .get("/m/gollos/metricas?periodo=week", Some(&owner))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::America::Lima)
+        .date_naive();
+    let p = metrics::resolve_period(None, None, Some("week"), today).unwrap();
+    let d = tenant
+        .db()
+        .read(move |c| metrics::dashboard(c, p))
+        .await
+        .unwrap();
+    for chart in Chart::ALL {
+        let svg = dashboard_charts::draw(chart, &d, "PEN");
+        assert!(
+            page.body.contains(&svg),
+            "{} differs from the page",
+            chart.name()
+        );
     }
 
     let analyst = app.login("analyst@x.pe").await;
