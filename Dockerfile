@@ -23,6 +23,8 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin autonomo \
     && mkdir -p /data && chown autonomo:autonomo /data
 COPY --from=build /src/target/release/autonomo /usr/local/bin/autonomo
+# The binary embeds the Go font for chart images; its BSD licence asks for the notice.
+COPY --from=build /src/assets/fonts/LICENSE-Go-Regular.txt /usr/share/doc/autonomo/
 USER autonomo
 ENV AUTONOMO_DATA_DIR=/data \
     AUTONOMO_LISTEN=0.0.0.0:8000 \

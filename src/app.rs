@@ -159,6 +159,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::conversations::pages::router())
         .merge(crate::whatsapp::pages::router())
         .merge(crate::analytics::pages::router())
+        .merge(crate::analytics::png_pages::router())
         .merge(crate::orders::history_pages::router())
         .merge(crate::audit::pages::router())
         .merge(crate::customers::privacy_pages_router())

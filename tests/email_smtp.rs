@@ -1,10 +1,11 @@
 //! The mailer against a real SMTP server (Python's aiosmtpd) on 127.0.0.1: the report mail
-//! arrives with its text part, HTML part and attachment.
+//! arrives with its text part, HTML part, a chart as an inline image the HTML refers to by
+//! Content-ID (multipart/related), and an attachment.
 
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use autonomo::email::{Email, EmailAttachment, Mailer, SmtpSettings};
+use autonomo::email::{Email, EmailAttachment, InlineImage, Mailer, SmtpSettings};
 
 struct Catcher(Child);
 
@@ -49,12 +50,24 @@ async fn report_mail_reaches_a_real_smtp_server() {
             .expect("start aiosmtpd"),
     );
     let settings = SmtpSettings::parse(&format!("smtp://127.0.0.1:{port}?tls=none")).unwrap();
+    let chart = autonomo::analytics::png::render(&autonomo::analytics::charts::bars(
+        "Ingresos por canal",
+        &[("whatsapp".into(), 4580.0), ("web".into(), 3280.0)],
+        &|v| format!("{v:.0}"),
+    ))
+    .unwrap();
     let mailer = Mailer::new(&settings, "Autónomo <informes@autonomo.local>").unwrap();
     let email = Email {
         to: vec!["duena@gollos.pe".into()],
         subject: "Reporte diario — Gollos Chicken's".into(),
         text: "Pedidos: 42\nIngresos: S/ 1 234,50".into(),
-        html: "<h1>Reporte diario</h1><p>Pedidos: <b>42</b></p>".into(),
+        html: "<h1>Reporte diario</h1><p>Pedidos: <b>42</b></p><img src=\"cid:ingresos@autonomo\">"
+            .into(),
+        inline: vec![InlineImage {
+            content_id: "ingresos@autonomo".into(),
+            mime: "image/png".into(),
+            bytes: chart.clone(),
+        }],
         attachments: vec![EmailAttachment {
             filename: "pedidos.csv".into(),
             mime: "text/csv".into(),
@@ -95,6 +108,51 @@ async fn report_mail_reaches_a_real_smtp_server() {
             && raw.contains("text/html")
     );
     assert!(raw.contains("filename=\"pedidos.csv\""));
+    // The structure, parsed by Python's e-mail package: the text alternative, then a
+    // multipart/related holding the HTML and the image it shows by cid.
+    let script = r#"
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+for p in m.walk():
+    print(p.get_content_type(), p.get('Content-ID', ''), p.get_content_disposition() or '', len(p.get_payload(decode=True) or b''))
+    if p.get_content_type() == 'image/png':
+        open(sys.argv[2], 'wb').write(p.get_payload(decode=True))
+"#;
+    let png_out = maildir.path().join("chart.png");
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(&files[0])
+        .arg(&png_out)
+        .output()
+        .unwrap();
+    let tree = String::from_utf8_lossy(&out.stdout).into_owned();
+    let kinds: Vec<&str> = tree
+        .lines()
+        .map(|l| l.split(' ').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "multipart/mixed",
+            "multipart/alternative",
+            "text/plain",
+            "multipart/related",
+            "text/html",
+            "image/png",
+            "text/csv"
+        ],
+        "{tree}"
+    );
+    assert!(
+        tree.contains("image/png <ingresos@autonomo> inline"),
+        "{tree}"
+    );
+    assert_eq!(
+        std::fs::read(&png_out).unwrap(),
+        chart,
+        "the image arrives intact"
+    );
     assert!(
         raw.contains("Subject: Reporte diario =?utf-8?b?4oCU?= Gollos"),
         "the dash is RFC 2047-encoded: {raw}"

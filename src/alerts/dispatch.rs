@@ -125,6 +125,7 @@ impl Watcher {
                 subject: subject.clone(),
                 text,
                 html,
+                inline: vec![],
                 attachments: vec![],
             };
             if let Err(e) = mailer.send(&email).await {

@@ -88,9 +88,11 @@ pub fn line(
         .enumerate()
         .filter(|(i, _)| i % step == 0 || *i == n - 1)
     {
+        // The last label ends at the right edge rather than being cut in half by it.
+        let anchor = if n > 1 && i == n - 1 { "end" } else { "middle" };
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"{anchor}\" fill=\"#555\">{}</text>",
             x(i),
             h - 8.0,
             escape(label)
@@ -310,6 +312,10 @@ mod tests {
         assert!(l.starts_with("<svg") && l.ends_with("</svg>"));
         assert!(l.contains("Ventas &lt;hoy&gt;") && !l.contains("<hoy>"));
         assert!(l.contains("<polyline") && !l.contains("NaN") && !l.contains("style="));
+        assert!(
+            l.contains("text-anchor=\"end\" fill=\"#555\">c</text>"),
+            "{l}"
+        );
         let b = bars(
             "Top",
             &[("Pollo & papas".into(), 10.0), ("Inca".into(), 5.0)],

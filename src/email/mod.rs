@@ -1,5 +1,5 @@
-//! E-mail over SMTP (leaf): one configured transport, HTML with a plain-text part and
-//! attachments. No domain knowledge.
+//! E-mail over SMTP (leaf): one configured transport, HTML with a plain-text part, inline
+//! images the HTML shows by `cid:` and attachments. No domain knowledge.
 //!
 //! The TLS mode is explicit in the URL, never guessed from the port: `smtps://` is implicit
 //! TLS (465), `smtp://` is STARTTLS that must succeed (587), and `smtp://…?tls=none` is plain
@@ -132,6 +132,15 @@ pub struct EmailAttachment {
     pub bytes: Vec<u8>,
 }
 
+/// An image the HTML part shows with `<img src="cid:{content_id}">` (charts in reports).
+#[derive(Debug, Clone)]
+pub struct InlineImage {
+    /// Without angle brackets, e.g. `ingresos@autonomo`.
+    pub content_id: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+}
+
 /// A mail to send.
 #[derive(Debug, Clone)]
 pub struct Email {
@@ -139,6 +148,8 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Images for the HTML part; empty for a plain alternative.
+    pub inline: Vec<InlineImage>,
     pub attachments: Vec<EmailAttachment>,
 }
 
@@ -174,7 +185,9 @@ impl Mailer {
         })
     }
 
-    /// Builds the MIME message: alternative (text + HTML) inside mixed with attachments.
+    /// Builds the MIME message: mixed [ alternative [ text, related [ HTML, inline images ] ],
+    /// attachments… ]. The images sit in a multipart/related beside the HTML only, so a
+    /// client showing the text part shows no stray images (RFC 2387).
     pub fn compose(&self, email: &Email) -> Result<Message, EmailError> {
         let mut builder = Message::builder()
             .from(self.from.clone())
@@ -186,9 +199,24 @@ impl Mailer {
             let mailbox: Mailbox = to.parse().map_err(|_| EmailError::BadAddress(to.clone()))?;
             builder = builder.to(mailbox);
         }
-        let body = MultiPart::alternative()
-            .singlepart(SinglePart::plain(email.text.clone()))
-            .singlepart(SinglePart::html(email.html.clone()));
+        let plain = SinglePart::plain(email.text.clone());
+        let html = SinglePart::html(email.html.clone());
+        let body = if email.inline.is_empty() {
+            MultiPart::alternative().singlepart(plain).singlepart(html)
+        } else {
+            let mut related = MultiPart::related().singlepart(html);
+            for image in &email.inline {
+                let content_type = ContentType::parse(&image.mime)
+                    .map_err(|_| EmailError::Permanent(format!("MIME `{}`", image.mime)))?;
+                related = related.singlepart(
+                    Attachment::new_inline(image.content_id.clone())
+                        .body(image.bytes.clone(), content_type),
+                );
+            }
+            MultiPart::alternative()
+                .singlepart(plain)
+                .multipart(related)
+        };
         let mut mixed = MultiPart::mixed().multipart(body);
         for a in &email.attachments {
             let content_type = ContentType::parse(&a.mime).unwrap_or(ContentType::TEXT_PLAIN);

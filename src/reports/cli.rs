@@ -1,4 +1,5 @@
-//! `autonomo report recipients|send`: who gets a brand's reports, and sending one now.
+//! `autonomo report recipients|send`: who gets a brand's reports (or, with `--all`, the
+//! owners' combined report of every brand), and sending one now.
 
 use clap::Subcommand;
 
@@ -9,10 +10,14 @@ use crate::time::now_ms;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
-    /// Add (or with --remove, remove) report recipients of a brand; prints the list.
+    /// Add (or with --remove, remove) report recipients of a brand, or with --all the
+    /// owner-level recipients of the combined report; prints the list.
     Recipients {
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        tenant: Option<String>,
+        /// The owners' combined report of every brand instead of one brand's.
         #[arg(long)]
-        tenant: String,
+        all: bool,
         /// E-mail address (repeatable).
         #[arg(long)]
         email: Vec<String>,
@@ -23,10 +28,13 @@ pub enum ReportCommand {
         #[arg(long)]
         remove: bool,
     },
-    /// Send the brand's daily or weekly report now.
+    /// Send the brand's daily or weekly report now (with --all: the owners' combined one).
     Send {
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        tenant: Option<String>,
+        /// The owners' combined report of every brand, to the owner-level recipients.
         #[arg(long)]
-        tenant: String,
+        all: bool,
         /// daily or weekly.
         #[arg(long, default_value = "daily")]
         period: String,
@@ -38,6 +46,7 @@ pub async fn run(config: Config, cmd: ReportCommand) -> anyhow::Result<()> {
     let result = match cmd {
         ReportCommand::Recipients {
             tenant,
+            all: _,
             email,
             telegram_chat,
             remove,
@@ -58,36 +67,58 @@ pub async fn run(config: Config, cmd: ReportCommand) -> anyhow::Result<()> {
                     anyhow::bail!("chat de Telegram inválido / invalid Telegram chat: {t}");
                 }
             }
-            let t = registry.tenant(&Slug::parse(&tenant)?).await?;
-            let list = t
-                .db()
-                .write(move |c| {
-                    let now = now_ms();
-                    let all = email
-                        .iter()
-                        .map(|e| ("email", e))
-                        .chain(telegram_chat.iter().map(|t| ("telegram", t)));
-                    for (canal, destino) in all {
-                        if remove {
+            let edit = move |c: &rusqlite::Connection, owners: bool| {
+                use super::combined;
+                let now = now_ms();
+                let all = email
+                    .iter()
+                    .map(|e| ("email", e))
+                    .chain(telegram_chat.iter().map(|t| ("telegram", t)));
+                for (canal, destino) in all {
+                    match (owners, remove) {
+                        (false, true) => {
                             super::remove_recipient(c, canal, destino)?;
-                        } else {
-                            super::add_recipient(c, canal, destino, now)?;
                         }
+                        (false, false) => super::add_recipient(c, canal, destino, now)?,
+                        (true, true) => {
+                            combined::remove_recipient(c, canal, destino)?;
+                        }
+                        (true, false) => combined::add_recipient(c, canal, destino, now)?,
                     }
+                }
+                if owners {
+                    combined::recipients(c)
+                } else {
                     super::recipients(c)
-                })
-                .await?;
+                }
+            };
+            let list = match tenant {
+                Some(tenant) => {
+                    let t = registry.tenant(&Slug::parse(&tenant)?).await?;
+                    t.db().write(move |c| edit(c, false)).await?
+                }
+                None => registry.control().write(move |c| edit(c, true)).await?,
+            };
             for r in list {
                 println!("{}\t{}", r.canal, r.destino);
             }
             Ok(())
         }
-        ReportCommand::Send { tenant, period } => {
+        ReportCommand::Send {
+            tenant,
+            all: _,
+            period,
+        } => {
             let period = Period::parse(&period)
                 .ok_or_else(|| anyhow::anyhow!("--period daily|weekly (diario|semanal)"))?;
-            let t = registry.tenant(&Slug::parse(&tenant)?).await?;
             let channels = super::Channels::from_config(&config.notify)?;
-            let summary = super::send(&t, &channels, period, now_ms()).await;
+            let summary = match tenant {
+                Some(tenant) => {
+                    let t = registry.tenant(&Slug::parse(&tenant)?).await?;
+                    super::send(&t, &channels, period, now_ms()).await
+                }
+                None => super::combined::send_all(&registry, &channels, period, now_ms()).await,
+            };
             match summary {
                 Ok(s) => {
                     println!("{s}");

@@ -1,13 +1,18 @@
 //! Executive reports by e-mail and Telegram: per-brand recipients, the KPIs of a day or a
-//! week ([`kpis`], swappable for the analytics dashboard), rendering, sending with retries
-//! (Telegram's 429 `retry_after` honoured) and the daily/weekly scheduler jobs.
+//! week ([`kpis`], swappable for the analytics dashboard), the dashboard's charts as PNG and
+//! the products CSV ([`pictures`]), rendering, sending with retries (Telegram's 429
+//! `retry_after` honoured, [`deliver`]), the owners' combined report of every brand
+//! ([`combined`]) and the daily/weekly scheduler jobs.
 //!
 //! Reports are sent directly by the job rather than through the outbox: the outbox has no
 //! e-mail or Telegram delivery yet, and a report that fails is simply reported as a failed
 //! job run (and sent again by `autonomo report send`).
 
 pub mod cli;
+pub mod combined;
+pub mod deliver;
 pub mod kpis;
+pub mod pictures;
 pub mod render;
 
 use std::time::Duration;
@@ -15,7 +20,7 @@ use std::time::Duration;
 use rusqlite::{Connection, params};
 
 use crate::config::NotifyConfig;
-use crate::email::{Email, Mailer, SmtpSettings};
+use crate::email::{Mailer, SmtpSettings};
 use crate::error::AppError;
 use crate::telegram::{TelegramClient, TelegramError};
 use crate::tenants::Tenant;
@@ -96,22 +101,9 @@ pub(crate) async fn telegram_send(
     chat: &str,
     html: &str,
 ) -> Result<(), TelegramError> {
-    let mut tries = 0;
-    loop {
-        match client.send_message(chat, html).await {
-            Ok(_) => return Ok(()),
-            Err(TelegramError::RetryAfter(secs)) if tries < 5 => {
-                tries += 1;
-                tracing::info!(chat, secs, "Telegram pide esperar; reintento");
-                tokio::time::sleep(Duration::from_secs(secs.clamp(1, 60))).await;
-            }
-            Err(TelegramError::Transient(_)) if tries < 3 => {
-                tries += 1;
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    crate::telegram::retry::with_retries(chat, || client.send_message(chat, html))
+        .await
+        .map(|_| ())
 }
 
 /// Computes and sends the brand's report for `period` to every recipient; returns a summary.
@@ -131,52 +123,33 @@ pub async fn send(
     if to_whom.is_empty() {
         return Ok("sin destinatarios / no recipients".into());
     }
-    let r = render::render(&brand, period, &k);
-    let (mut sent, mut errors) = (0, Vec::new());
-    let emails: Vec<String> = to_whom
-        .iter()
-        .filter(|x| x.canal == "email")
-        .map(|x| x.destino.clone())
-        .collect();
-    if !emails.is_empty() {
-        match &channels.mailer {
-            None => errors.push("AUTONOMO_SMTP_URL no está configurado / is not set".to_owned()),
-            Some(m) => {
-                let email = Email {
-                    to: emails.clone(),
-                    subject: r.subject.clone(),
-                    text: r.text.clone(),
-                    html: r.html.clone(),
-                    attachments: vec![],
-                };
-                match m.send(&email).await {
-                    Ok(()) => sent += emails.len(),
-                    Err(e) => errors.push(format!("e-mail: {e}")),
-                }
-            }
+    // Charts are a bonus: if they cannot be drawn the figures still go out, without them.
+    let (pictures, csv) = match pictures::build(tenant, &brand, period, now).await {
+        Ok(extras) => (extras.pictures, Some(extras.csv)),
+        Err(e) => {
+            tracing::warn!(brand = %brand.slug, error = %e, "reporte sin gráficos / report without charts");
+            (Vec::new(), None)
         }
-    }
-    for chat in to_whom.iter().filter(|x| x.canal == "telegram") {
-        match &channels.telegram {
-            None => {
-                errors.push(
-                    "AUTONOMO_TELEGRAM_BOT_TOKEN_FILE no está configurado / is not set".to_owned(),
-                );
-                break;
-            }
-            Some(t) => {
-                let mut ok = true;
-                for part in crate::telegram::split_text(&r.telegram) {
-                    if let Err(e) = telegram_send(t, &chat.destino, &part).await {
-                        errors.push(format!("Telegram {}: {e}", chat.destino));
-                        ok = false;
-                        break;
-                    }
-                }
-                sent += usize::from(ok);
-            }
-        }
-    }
+    };
+    let r = render::render(&brand, period, &k, &pictures);
+    let out = deliver::Outgoing {
+        subject: r.subject,
+        text: r.text,
+        html: r.html,
+        telegram: r.telegram,
+        pictures,
+        csv,
+    };
+    let (sent, errors) = deliver::deliver(channels, &to_whom, &out).await;
+    outcome(period, sent, errors)
+}
+
+/// The job's or command's result: a summary, or every failure.
+pub(crate) fn outcome(
+    period: Period,
+    sent: usize,
+    errors: Vec<String>,
+) -> Result<String, AppError> {
     if errors.is_empty() {
         Ok(format!(
             "reporte {} enviado a {sent} / sent to {sent}",

@@ -1,5 +1,7 @@
-//! A report as text: the e-mail's plain-text and HTML parts and the Telegram HTML message.
+//! A report as text: the e-mail's plain-text and HTML parts (showing the charts by `cid:`)
+//! and the Telegram HTML message.
 
+use super::deliver::Picture;
 use super::kpis::{Kpis, Period};
 use crate::tenants::Brand;
 use crate::web::money;
@@ -11,7 +13,7 @@ pub struct Rendered {
     pub telegram: String,
 }
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -25,7 +27,35 @@ fn day(ms: i64, brand: &Brand) -> String {
         .collect()
 }
 
-pub fn render(brand: &Brand, period: Period, k: &Kpis) -> Rendered {
+/// The charts as `<img>` tags referring to the mail's inline parts, at their SVG size (the
+/// PNGs are drawn at twice that, for sharp screens).
+pub(crate) fn images_html(pictures: &[Picture]) -> String {
+    let mut html = String::new();
+    for p in pictures {
+        let (w, h) = png_size(&p.png);
+        html.push_str(&format!(
+            "<p><img src=\"cid:{}\" alt=\"{}\" width=\"{}\" height=\"{}\" style=\"max-width:100%;height:auto\"></p>",
+            esc(&p.content_id()),
+            esc(&p.title),
+            w / 2,
+            h / 2
+        ));
+    }
+    html
+}
+
+/// Width and height from a PNG's IHDR (bytes 16..24); 0 × 0 if it is not one.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    let be = |r: std::ops::Range<usize>| {
+        png.get(r)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_be_bytes)
+            .unwrap_or(0)
+    };
+    (be(16..20), be(20..24))
+}
+
+pub fn render(brand: &Brand, period: Period, k: &Kpis, pictures: &[Picture]) -> Rendered {
     let m = |v: i64| money(v, &brand.moneda);
     let range = match period {
         Period::Daily => day(k.desde, brand),
@@ -85,6 +115,10 @@ pub fn render(brand: &Brand, period: Period, k: &Kpis) -> Rendered {
             tg.push_str(&format!("• {}\n", esc(&line)));
         }
         html.push_str("</ul>");
+    }
+    if !pictures.is_empty() {
+        text.push_str("\n(Los gráficos van en la versión HTML de este correo.)\n");
+        html.push_str(&images_html(pictures));
     }
     html.push_str("<p style=\"color:#666\">Autónomo</p></body></html>");
     Rendered {

@@ -83,6 +83,20 @@ pub fn catalog() -> Vec<JobSpec> {
             per_brand: true,
             run: crate::education::job::job,
         },
+        JobSpec {
+            name: "reporte_duenos_diario",
+            description: "Owners' combined daily report of every brand (12:00 UTC, 07:00 in Lima)",
+            cron: "0 0 12 * * *",
+            per_brand: false,
+            run: crate::reports::combined::daily_job,
+        },
+        JobSpec {
+            name: "reporte_duenos_semanal",
+            description: "Owners' combined weekly report of every brand, Mondays (12:00 UTC)",
+            cron: "0 0 12 * * Mon",
+            per_brand: false,
+            run: crate::reports::combined::weekly_job,
+        },
     ]
 }
 

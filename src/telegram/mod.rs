@@ -220,6 +220,7 @@ pub fn split_text(text: &str) -> Vec<String> {
 }
 
 pub mod delivery;
+pub mod retry;
 
 #[cfg(test)]
 mod tests;

@@ -12,5 +12,6 @@ mod segment_times;
 mod support;
 mod ui_dashboard;
 mod ui_extras;
+mod ui_png;
 #[path = "../ui/support.rs"]
 mod ui_support;

@@ -7,6 +7,7 @@ mod alerts;
 mod automatic;
 mod campaigns;
 mod fake_graph;
+mod owners_report;
 mod reports;
 mod surveys;
 mod ui_campaigns;

@@ -1,18 +1,21 @@
 //! Reports through the real binary: `autonomo report recipients` and `report send` (and the
-//! weekly job via `jobs run`) deliver to a real SMTP server (aiosmtpd) and to a fake Telegram
-//! Bot API that first answers 429 with `retry_after`.
+//! weekly job via `jobs run`) deliver to a real SMTP server (aiosmtpd) — text part, HTML part
+//! showing the dashboard's charts as inline PNGs by `cid:`, the products CSV — and to a fake
+//! Telegram Bot API (sendMessage, then sendPhoto with the revenue chart and sendDocument with
+//! the CSV as multipart uploads) that first answers 429 with `retry_after` to the message and
+//! to the photo.
 
 use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::support::TestEnv;
 
-struct Catcher(Child);
+pub(crate) struct Catcher(Child);
 
 impl Drop for Catcher {
     fn drop(&mut self) {
@@ -21,26 +24,71 @@ impl Drop for Catcher {
     }
 }
 
-fn python() -> String {
+pub(crate) fn python() -> String {
     std::env::var("AUTONOMO_TEST_AIOSMTPD_PYTHON").unwrap_or_else(|_| {
         panic!("AUTONOMO_TEST_AIOSMTPD_PYTHON is not set: point it at a python with aiosmtpd (scripts/test.sh installs one)")
     })
 }
 
+/// One Bot API call: when, path, JSON body or form fields (files as `{file_name, mime}`, a
+/// numeric `chat_id` as a number), and the uploaded file's bytes.
+type Call = (Instant, String, Value, Option<Vec<u8>>);
+
 #[derive(Clone, Default)]
 struct FakeTelegram {
-    calls: Arc<Mutex<Vec<(Instant, String, Value)>>>,
+    calls: Arc<Mutex<Vec<Call>>>,
 }
 
+/// The request's fields, whether JSON (sendMessage) or multipart/form-data (uploads).
+async fn fields(req: Request) -> (Value, Option<Vec<u8>>) {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        return (serde_json::from_slice(&bytes).unwrap(), None);
+    }
+    let mut form = Multipart::from_request(req, &()).await.unwrap();
+    let (mut fields, mut file) = (serde_json::Map::new(), None);
+    while let Some(field) = form.next_field().await.unwrap() {
+        let name = field.name().unwrap_or("").to_owned();
+        if let Some(file_name) = field.file_name().map(str::to_owned) {
+            let mime = field.content_type().unwrap_or("").to_owned();
+            file = Some(field.bytes().await.unwrap().to_vec());
+            fields.insert(name, json!({"file_name": file_name, "mime": mime}));
+        } else {
+            let text = field.text().await.unwrap();
+            let value = match (name.as_str(), text.parse::<i64>()) {
+                ("chat_id", Ok(n)) => Value::from(n),
+                _ => Value::from(text),
+            };
+            fields.insert(name, value);
+        }
+    }
+    (Value::Object(fields), file)
+}
+
+/// Answers like Telegram; the owner's chat (123456) first gets a 429 with `retry_after: 1`
+/// on sendMessage and again on sendPhoto.
 async fn telegram(
     State(fake): State<FakeTelegram>,
-    uri: Uri,
-    axum::Json(body): axum::Json<Value>,
+    req: Request,
 ) -> (StatusCode, axum::Json<Value>) {
+    let path = req.uri().path().to_owned();
+    let (body, file) = fields(req).await;
     let mut calls = fake.calls.lock().unwrap();
-    calls.push((Instant::now(), uri.path().to_owned(), body.clone()));
-    let first_to_owner =
-        body["chat_id"] == 123456 && calls.iter().filter(|c| c.2["chat_id"] == 123456).count() == 1;
+    calls.push((Instant::now(), path.clone(), body.clone(), file));
+    let first_to_owner = body["chat_id"] == 123456
+        && !path.ends_with("/sendDocument")
+        && calls
+            .iter()
+            .filter(|c| c.2["chat_id"] == 123456 && c.1 == path)
+            .count()
+            == 1;
     if first_to_owner {
         return (
             StatusCode::TOO_MANY_REQUESTS,
@@ -57,7 +105,7 @@ async fn telegram(
 }
 
 /// The decoded parts of a stored mail: (subject, text part, html part).
-fn parts(python: &str, file: &std::path::Path) -> (String, String, String) {
+pub(crate) fn parts(python: &str, file: &std::path::Path) -> (String, String, String) {
     let script = r#"
 import email, sys
 from email.header import decode_header, make_header
@@ -88,7 +136,80 @@ for p in m.walk():
     (subject, text, html)
 }
 
-fn seed(env: &TestEnv) {
+/// The mail's image parts: (Content-ID, disposition, PNG bytes).
+pub(crate) fn images(python: &str, file: &std::path::Path) -> Vec<(String, String, Vec<u8>)> {
+    let script = r#"
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+for p in m.walk():
+    if p.get_content_maintype() == 'image':
+        print(p.get('Content-ID', ''), p.get_content_disposition(), p.get_payload(decode=True).hex())
+"#;
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(file)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut f = l.split(' ');
+            let (cid, disposition, hex) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap());
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            (cid.to_owned(), disposition.to_owned(), bytes)
+        })
+        .collect()
+}
+
+/// (width, height, share of pixels that are not white) of a PNG, decoded with the `png` crate.
+pub(crate) fn decode_png(bytes: &[u8]) -> (u32, u32, f64) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).expect("one frame");
+    let step = info.color_type.samples();
+    let px = &buf[..info.buffer_size()];
+    let ink = px
+        .chunks(step)
+        .filter(|p| p.iter().take(3).any(|c| *c < 250))
+        .count();
+    (
+        info.width,
+        info.height,
+        ink as f64 / (px.len() / step) as f64,
+    )
+}
+
+/// A real SMTP server (aiosmtpd) on a free port, storing mails in `dir/box`.
+pub(crate) fn smtp_catcher(python: &str, dir: &std::path::Path) -> (Catcher, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(python)
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(dir.join("box"))
+        .spawn()
+        .expect("start aiosmtpd");
+    (Catcher(child), port)
+}
+
+pub(crate) fn seed(env: &TestEnv) {
     let lima: chrono_tz::Tz = "America/Lima".parse().unwrap();
     let (from, _) = autonomo::reports::kpis::Period::Daily.range(lima, autonomo::time::now_ms());
     let at = from + 3600 * 1000;
@@ -115,7 +236,7 @@ fn seed(env: &TestEnv) {
     .unwrap();
 }
 
-async fn mails(dir: &std::path::Path, want: usize) -> Vec<std::path::PathBuf> {
+pub(crate) async fn mails(dir: &std::path::Path, want: usize) -> Vec<std::path::PathBuf> {
     for _ in 0..100 {
         let mut files: Vec<_> = std::fs::read_dir(dir.join("box/new"))
             .map(|d| d.flatten().map(|e| e.path()).collect())
@@ -133,26 +254,7 @@ async fn mails(dir: &std::path::Path, want: usize) -> Vec<std::path::PathBuf> {
 async fn daily_and_weekly_reports_arrive_by_email_and_telegram() {
     let python = python();
     let maildir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _smtp = Catcher(
-        Command::new(&python)
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(maildir.path().join("box"))
-            .spawn()
-            .expect("start aiosmtpd"),
-    );
+    let (_smtp, port) = smtp_catcher(&python, maildir.path());
     let fake = FakeTelegram::default();
     let app = axum::Router::new()
         .fallback(axum::routing::post(telegram))
@@ -261,13 +363,78 @@ async fn daily_and_weekly_reports_arrive_by_email_and_telegram() {
     );
     let raw = std::fs::read_to_string(&files[0]).unwrap();
     assert!(raw.contains("To: duena@gollos.pe") && raw.contains("multipart/alternative"));
+    assert!(raw.contains("multipart/related"));
+    let attachment = raw
+        .split("Content-Disposition: attachment")
+        .nth(1)
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect::<String>();
+    assert!(attachment.contains("gollos-productos-"), "{attachment}");
+    // The dashboard's charts, inline: every image decodes, is not blank, and the HTML shows
+    // each one by its Content-ID.
+    let pictures = images(&python, &files[0]);
+    let cids: Vec<&str> = pictures.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(
+        cids,
+        [
+            "<ingresos@autonomo>",
+            "<canales@autonomo>",
+            "<productos@autonomo>",
+            "<segmentos@autonomo>"
+        ]
+    );
+    for (cid, disposition, png) in &pictures {
+        assert_eq!(disposition, "inline");
+        let (w, h, ink) = decode_png(png);
+        assert!(w >= 400 && h >= 40 && ink > 0.005, "{cid}: {w}×{h}, {ink}");
+        let bare = cid.trim_matches(['<', '>']);
+        assert!(html.contains(&format!("src=\"cid:{bare}\"")), "{html}");
+    }
+    assert_eq!(decode_png(&pictures[0].2).0, 1280, "revenue chart at 2×");
 
     let calls = fake.calls.lock().unwrap().clone();
     let owner: Vec<_> = calls.iter().filter(|c| c.2["chat_id"] == 123456).collect();
-    assert_eq!(owner.len(), 2, "429 then the retry: {calls:?}");
+    let methods: Vec<&str> = owner
+        .iter()
+        .map(|c| c.1.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "sendMessage",
+            "sendMessage",
+            "sendPhoto",
+            "sendPhoto",
+            "sendDocument"
+        ],
+        "each 429 then its retry, then the CSV"
+    );
     assert!(
         owner[1].0 - owner[0].0 >= Duration::from_millis(950),
         "retry_after honoured"
+    );
+    assert!(
+        owner[3].0 - owner[2].0 >= Duration::from_millis(950),
+        "retry_after honoured for sendPhoto too"
+    );
+    let photo = &owner[3];
+    assert_eq!(photo.2["photo"]["mime"], "image/png");
+    assert!(
+        photo.2["caption"]
+            .as_str()
+            .unwrap()
+            .contains("Ingresos por día")
+    );
+    let (w, h, ink) = decode_png(photo.3.as_deref().unwrap());
+    assert!((w, h) == (1280, 480) && ink > 0.005, "{w}×{h} {ink}");
+    let document = &owner[4];
+    assert_eq!(document.2["document"]["mime"], "text/csv");
+    let csv = String::from_utf8(document.3.clone().unwrap()).unwrap();
+    assert!(
+        csv.trim_start_matches('\u{feff}').starts_with("sku,") && csv.contains("BROASTER"),
+        "products CSV: {csv}"
     );
     assert_eq!(owner[1].1, "/bot123:ABC/sendMessage");
     assert_eq!(owner[1].2["parse_mode"], "HTML");
@@ -278,7 +445,8 @@ async fn daily_and_weekly_reports_arrive_by_email_and_telegram() {
             .iter()
             .filter(|c| c.2["chat_id"] == -1002003004i64)
             .count(),
-        1
+        3,
+        "message, photo, document"
     );
 
     // The weekly job, run now, sends the weekly report the same way.
