@@ -1025,6 +1025,41 @@ static TABLE: &[(&str, &str, &str)] = &[
     ("prioridad_baja", "Baja", "Low"),
     ("prioridad_media", "Media", "Medium"),
     ("prioridad_alta", "Alta", "High"),
+    // Campaign audience filters (RFM group keys as stored by the nightly analysis).
+    ("Grupo RFM", "Grupo RFM", "RFM group"),
+    (
+        "Puntos o sellos, mínimo",
+        "Puntos o sellos, mínimo",
+        "Minimum points or stamps",
+    ),
+    (
+        "Veces que compró el producto, mínimo",
+        "Veces que compró el producto, mínimo",
+        "Minimum times the product was bought",
+    ),
+    ("rfm_champions", "Campeones", "Champions"),
+    ("rfm_loyal", "Leales", "Loyal"),
+    (
+        "rfm_potential_loyalist",
+        "Leales potenciales",
+        "Potential loyalist",
+    ),
+    ("rfm_new", "Nuevos", "New"),
+    ("rfm_promising", "Prometedores", "Promising"),
+    ("rfm_need_attention", "Necesitan atención", "Need attention"),
+    (
+        "rfm_about_to_sleep",
+        "A punto de dormirse",
+        "About to sleep",
+    ),
+    ("rfm_at_risk", "En riesgo", "At risk"),
+    (
+        "rfm_cant_lose_them",
+        "No podemos perderlos",
+        "Can't lose them",
+    ),
+    ("rfm_hibernating", "Hibernando", "Hibernating"),
+    ("rfm_lost", "Perdidos", "Lost"),
 ];
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod support;
 
 mod alerts;
+mod audience_filters;
 mod automatic;
 mod campaigns;
 mod fake_graph;
