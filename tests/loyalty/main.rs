@@ -8,6 +8,7 @@ mod demo;
 mod promotions;
 mod stamps;
 mod ui;
+mod wa_redeem;
 mod whatsapp;
 
 #[path = "../whatsapp/common.rs"]
