@@ -96,6 +96,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::education::api::router())
         .merge(crate::restock::api::router())
         .merge(crate::warranties::api::router())
+        .merge(crate::promotions::announce::api_router())
 }
 
 /// The complete router with its middleware.
@@ -167,6 +168,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::impact::pages::router())
         .merge(crate::education::pages::router())
         .merge(crate::warranties::pages::router())
+        .merge(crate::promotions::announce::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

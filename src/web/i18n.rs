@@ -1060,6 +1060,28 @@ static TABLE: &[(&str, &str, &str)] = &[
     ),
     ("rfm_hibernating", "Hibernando", "Hibernating"),
     ("rfm_lost", "Perdidos", "Lost"),
+    // Announcing a promotion (src/promotions/announce.rs).
+    (
+        "Anunciar promoción",
+        "Anunciar promoción",
+        "Announce promotion",
+    ),
+    (
+        "Historial de compras",
+        "Historial de compras",
+        "Purchase history",
+    ),
+    (
+        "Promoción inactiva",
+        "Promoción inactiva",
+        "Promotion inactive",
+    ),
+    ("Audiencia", "Audiencia", "Audience"),
+    (
+        "Los clientes a los que se aplica la promoción, con consentimiento de marketing.",
+        "Los clientes a los que se aplica la promoción, con consentimiento de marketing.",
+        "The customers the promotion applies to, with marketing consent.",
+    ),
 ];
 
 #[cfg(test)]

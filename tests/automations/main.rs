@@ -4,6 +4,7 @@
 mod support;
 
 mod alerts;
+mod announce;
 mod audience_filters;
 mod automatic;
 mod campaigns;
