@@ -159,6 +159,19 @@ async fn api_counts_rfm_points_and_times_bought() {
             .await;
         assert_eq!(r.status, 422, "{bad}: {}", r.text);
     }
+    // The OpenAPI document describes the new filters and the announce route.
+    let doc = api.get("/api/openapi.json").await.ok(200);
+    let props = &doc["components"]["schemas"]["Audience"]["properties"];
+    for f in ["grupos_rfm", "puntos_min", "producto_veces_min"] {
+        assert!(
+            props[f].is_object(),
+            "{f} missing from the Audience schema: {props}"
+        );
+    }
+    assert!(
+        doc["paths"]["/api/marcas/{id}/promociones/{pid}/anunciar"]["post"].is_object(),
+        "announce route not documented"
+    );
     // A campaign saved with the filters goes to exactly that audience.
     let k = api
         .post(
