@@ -291,7 +291,12 @@ pub fn on_address(
         )));
     }
     let address = body.trim();
-    if address.chars().count() < 5 || address.chars().count() > 300 {
+    // Too short to be an address ("hola", "ok"): the customer moved on, so the bot does too
+    // rather than trapping them in the question.
+    if address.chars().count() < 5 {
+        return Ok(None);
+    }
+    if address.chars().count() > 300 {
         state.step = format!("sus_dir:{plan}");
         return Ok(Some(Reply::text(
             ctx,

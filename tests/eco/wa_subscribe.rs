@@ -81,6 +81,33 @@ async fn customer_subscribes_in_whatsapp_with_address_and_manages_it() {
     .await;
     eco.sent_to(WA, "the address question", has("dirección de entrega"))
         .await;
+    // A greeting instead of an address is not stored as one: the bot answers it as usual and
+    // asks again when the plan is chosen again.
+    eco.inbound(WA, "wamid.s3b", fake_graph::text("hola")).await;
+    eco.sent_to(WA, "the greeting", has("Bienvenido")).await;
+    let c = api.get(&format!("/api/clientes/{customer}")).await.ok(200);
+    assert!(c["direccion"].is_null(), "{c}");
+    eco.inbound(
+        WA,
+        "wamid.s3c",
+        fake_graph::list_reply(&format!("plan:{monthly}")),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while eco
+        .fake
+        .sent()
+        .iter()
+        .filter(|m| m.to == WA && body(&m.body).contains("dirección de entrega"))
+        .count()
+        < 2
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "address not asked again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     eco.inbound(WA, "wamid.s4", fake_graph::text("Av. Arequipa 1234, Lince"))
         .await;
     let question = eco

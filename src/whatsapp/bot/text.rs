@@ -151,7 +151,15 @@ pub fn on_text(
         return Ok(None);
     }
     let norm = normalize(body);
-    // Subscribing from WhatsApp may be waiting for the delivery address.
+    // Subscribing from WhatsApp may be waiting for the delivery address. A text that reads as
+    // an order is not one: the wait ends and the message is handled as usual.
+    if state.step.starts_with("sus_dir:")
+        && !parse_order(body, &catalogue::for_parser(c)?)
+            .lines
+            .is_empty()
+    {
+        state.step = "inicio".into();
+    }
     if let Some(reply) = crate::subscriptions::bot::on_address(c, ctx, state, &norm, body)? {
         return Ok(Some(reply));
     }
