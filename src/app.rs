@@ -96,6 +96,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(crate::education::api::router())
         .merge(crate::restock::api::router())
         .merge(crate::warranties::api::router())
+        .merge(crate::promotions::announce::api_router())
 }
 
 /// The complete router with its middleware.
@@ -171,6 +172,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::restock::pages::router())
         .merge(crate::promotions::pages::router())
         .merge(crate::loyalty::settings_pages::router())
+        .merge(crate::promotions::announce::router())
         .layer(axum::middleware::from_fn(crate::web::ui::html_errors))
 }
 

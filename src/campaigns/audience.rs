@@ -34,6 +34,17 @@ pub struct Audience {
     /// Ordered through this channel (whatsapp, web, telefono, presencial).
     #[serde(default)]
     pub canal: Option<String>,
+    /// Any of these RFM groups of the last nightly analysis (champions, loyal,
+    /// potential_loyalist, new, promising, need_attention, about_to_sleep, at_risk,
+    /// cant_lose_them, hibernating, lost).
+    #[serde(default)]
+    pub grupos_rfm: Vec<String>,
+    /// Loyalty balance (points or stamps not expired, now) of at least this.
+    #[serde(default)]
+    pub puntos_min: Option<i64>,
+    /// With `producto`: bought that SKU in at least this many orders that were not cancelled.
+    #[serde(default)]
+    pub producto_veces_min: Option<i64>,
 }
 
 /// Customers already reached by a campaign of `tipo` since a time are left out (automatic
@@ -61,7 +72,13 @@ fn bad(field: &str, es: &str, en: &str) -> AppError {
 
 impl Audience {
     /// Checks the filter and turns it into SQL conditions on `c` (clientes) and parameters.
-    fn conditions(&self, tz: chrono_tz::Tz) -> Result<(String, Vec<Value>), AppError> {
+    /// The loyalty balance is computed by the ledger (FIFO with expiry), not in SQL, so the
+    /// customers meeting `puntos_min` are looked up on `conn` (none when validating only).
+    fn conditions(
+        &self,
+        tz: chrono_tz::Tz,
+        conn: Option<&Connection>,
+    ) -> Result<(String, Vec<Value>), AppError> {
         let mut sql = String::from(
             "c.consentimiento_marketing = 1 AND COALESCE(w.wa_id, c.wa_id, c.telefono, w.bsuid) IS NOT NULL",
         );
@@ -112,12 +129,38 @@ impl Audience {
             sql.push_str(" AND c.ultimo_pedido_en >= ?");
             params.push(Value::Integer(t));
         }
-        if let Some(sku) = self.producto.as_deref().filter(|s| !s.is_empty()) {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM pedidos p JOIN pedido_items i ON i.pedido_id = p.id
-                   WHERE p.cliente_id = c.id AND p.estado <> 'cancelado' AND i.sku = ?)",
-            );
-            params.push(Value::Text(sku.to_owned()));
+        let sku = self.producto.as_deref().filter(|s| !s.is_empty());
+        match (sku, self.producto_veces_min) {
+            (_, Some(n)) if !(1..=100_000).contains(&n) => {
+                return Err(bad(
+                    "audiencia.producto_veces_min",
+                    "Veces: de 1 a 100000.",
+                    "Times: 1 to 100000.",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    "audiencia.producto_veces_min",
+                    "Indica el producto (SKU) que debe haber comprado.",
+                    "Give the product (SKU) they must have bought.",
+                ));
+            }
+            (Some(sku), Some(n)) if n > 1 => {
+                sql.push_str(
+                    " AND (SELECT COUNT(DISTINCT p.id) FROM pedidos p JOIN pedido_items i ON i.pedido_id = p.id
+                       WHERE p.cliente_id = c.id AND p.estado <> 'cancelado' AND i.sku = ?) >= ?",
+                );
+                params.push(Value::Text(sku.to_owned()));
+                params.push(Value::Integer(n));
+            }
+            (Some(sku), _) => {
+                sql.push_str(
+                    " AND EXISTS (SELECT 1 FROM pedidos p JOIN pedido_items i ON i.pedido_id = p.id
+                       WHERE p.cliente_id = c.id AND p.estado <> 'cancelado' AND i.sku = ?)",
+                );
+                params.push(Value::Text(sku.to_owned()));
+            }
+            (None, None) => {}
         }
         if let Some(cat) = self.categoria.as_deref().filter(|s| !s.is_empty()) {
             sql.push_str(
@@ -140,13 +183,66 @@ impl Audience {
             );
             params.push(Value::Text(ch.to_owned()));
         }
+        if !self.grupos_rfm.is_empty() {
+            if let Some(g) = self.grupos_rfm.iter().find(|g| !rfm_keys().contains(g)) {
+                return Err(bad(
+                    "audiencia.grupos_rfm",
+                    &format!("Grupo RFM desconocido: {g}."),
+                    &format!("Unknown RFM group: {g}."),
+                ));
+            }
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM analitica_clientes a WHERE a.cliente_id = c.id AND a.rfm_grupo IN ({}))",
+                placeholders(self.grupos_rfm.len())
+            ));
+            params.extend(self.grupos_rfm.iter().cloned().map(Value::Text));
+        }
+        if let Some(min) = self.puntos_min {
+            if !(1..=1_000_000_000).contains(&min) {
+                return Err(bad(
+                    "audiencia.puntos_min",
+                    "Puntos mínimos: de 1 a 1000000000.",
+                    "Minimum points: 1 to 1000000000.",
+                ));
+            }
+            let ids = match conn {
+                Some(conn) => with_points(conn, min, crate::time::now_ms())?,
+                None => Vec::new(),
+            };
+            sql.push_str(" AND c.id IN (SELECT value FROM json_each(?))");
+            params.push(Value::Text(serde_json::json!(ids).to_string()));
+        }
         Ok((sql, params))
     }
 
     /// Validates the filter without running it.
     pub fn validate(&self, tz: chrono_tz::Tz) -> Result<(), AppError> {
-        self.conditions(tz).map(|_| ())
+        self.conditions(tz, None).map(|_| ())
     }
+}
+
+/// The RFM group keys as stored in `analitica_clientes.rfm_grupo` (snake_case English).
+pub fn rfm_keys() -> Vec<String> {
+    crate::analytics::rfm::RfmGroup::ALL
+        .iter()
+        .filter_map(|g| serde_json::to_value(g).ok())
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Customers whose loyalty balance at `now` is at least `min`.
+fn with_points(conn: &Connection, min: i64, now: i64) -> Result<Vec<i64>, AppError> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT DISTINCT cliente_id FROM fidelidad_movimientos ORDER BY cliente_id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for id in ids {
+        if crate::loyalty::store::balance(conn, id, now)? >= min {
+            out.push(id);
+        }
+    }
+    Ok(out)
 }
 
 const FROM: &str = "FROM clientes c LEFT JOIN wa_contactos w ON w.cliente_id = c.id";
@@ -174,7 +270,7 @@ pub fn count(
     tz: chrono_tz::Tz,
     exclude: Option<&Exclude>,
 ) -> Result<i64, AppError> {
-    let (cond, params) = a.conditions(tz)?;
+    let (cond, params) = a.conditions(tz, Some(c))?;
     let (cond, params) = with_exclusion(cond, params, exclude);
     Ok(c.prepare(&format!("SELECT COUNT(*) {FROM} WHERE {cond}"))?
         .query_row(params_from_iter(params), |r| r.get(0))?)
@@ -188,7 +284,7 @@ pub fn members(
     exclude: Option<&Exclude>,
     limit: Option<u32>,
 ) -> Result<Vec<Member>, AppError> {
-    let (cond, params) = a.conditions(tz)?;
+    let (cond, params) = a.conditions(tz, Some(c))?;
     let (cond, params) = with_exclusion(cond, params, exclude);
     let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
     // The last product is the first line of the customer's latest order that was not cancelled.

@@ -44,6 +44,12 @@ struct BuilderForm {
     #[serde(default)]
     canal: String,
     #[serde(default)]
+    grupo_rfm: String,
+    #[serde(default)]
+    puntos_min: String,
+    #[serde(default)]
+    producto_veces_min: String,
+    #[serde(default)]
     plantilla: String,
     #[serde(default)]
     idioma: String,
@@ -71,6 +77,11 @@ impl BuilderForm {
             producto: some(&self.producto),
             categoria: some(&self.categoria),
             canal: some(&self.canal),
+            grupos_rfm: some(&self.grupo_rfm).into_iter().collect(),
+            // A number the browser let through but we cannot read counts as an impossible
+            // value, so the builder shows the validation error instead of ignoring it.
+            puntos_min: some(&self.puntos_min).map(|s| s.parse().unwrap_or(-1)),
+            producto_veces_min: some(&self.producto_veces_min).map(|s| s.parse().unwrap_or(-1)),
         }
     }
 }
@@ -97,7 +108,7 @@ async fn list(
         })
         .await?;
     let ctx = context! { campaigns, total, automations, segments => crate::customers::SEGMENTS,
-    channels => crate::orders::CHANNELS };
+    channels => crate::orders::CHANNELS, rfm_groups => audience::rfm_keys() };
     b.page(&state, "campaigns/list.html", "campanas", ctx).await
 }
 

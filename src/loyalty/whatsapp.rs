@@ -14,21 +14,27 @@ pub fn answer(
     norm: &str,
     now: i64,
 ) -> Result<Option<String>, AppError> {
-    let asks = norm
-        .split(' ')
-        .any(|w| matches!(w, "puntos" | "punto" | "sellos" | "sello" | "fidelidad"));
+    let asks = norm.split(' ').any(|w| {
+        matches!(
+            w,
+            "puntos"
+                | "punto"
+                | "sellos"
+                | "sello"
+                | "fidelidad"
+                | "canjear"
+                | "canje"
+                | "recompensa"
+                | "recompensas"
+        )
+    });
     if !asks {
         return Ok(None);
     }
     let Some(program) = store::program(conn)?.filter(|p| p.activo) else {
         return Ok(None);
     };
-    let unit = |n: i64| match (program.tipo.as_str(), n == 1) {
-        ("sellos", true) => "sello",
-        ("sellos", false) => "sellos",
-        (_, true) => "punto",
-        _ => "puntos",
-    };
+    let unit = |n: i64| unit(&program.tipo, n);
     let balance = store::balance(conn, customer_id, now)?;
     let mut text = format!("Tienes {balance} {}.", unit(balance));
     let rewards: Vec<_> = store::rewards(conn)?
@@ -41,7 +47,7 @@ pub fn answer(
         .max_by_key(|r| r.costo)
     {
         text.push_str(&format!(
-            " Ya puedes canjear: {} ({} {}). Pídelo en tu próximo pedido.",
+            " Ya puedes canjear: {} ({} {}). Te la ofrecemos al confirmar tu próximo pedido.",
             r.nombre,
             r.costo,
             unit(r.costo)
@@ -54,4 +60,14 @@ pub fn answer(
         ));
     }
     Ok(Some(text))
+}
+
+/// "sello"/"sellos"/"punto"/"puntos" for `n` under a program of kind `tipo`.
+pub fn unit(tipo: &str, n: i64) -> &'static str {
+    match (tipo, n == 1) {
+        ("sellos", true) => "sello",
+        ("sellos", false) => "sellos",
+        (_, true) => "punto",
+        _ => "puntos",
+    }
 }

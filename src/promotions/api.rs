@@ -47,6 +47,11 @@ pub struct RuleInput {
     /// Local time "HH:MM" (exclusive), default 24:00.
     pub hasta: Option<String>,
     pub segmento: Option<String>,
+    /// Purchase history: only customers who bought this SKU in `compro_veces` earlier orders
+    /// (not cancelled), e.g. "ordered combo familiar ≥ 3 times".
+    pub compro_sku: Option<String>,
+    /// Times for `compro_sku` (default 1).
+    pub compro_veces: Option<i64>,
 }
 
 fn minutes(v: Option<&str>, default: i64, field: &str) -> Result<i64, AppError> {
@@ -60,6 +65,33 @@ fn minutes(v: Option<&str>, default: i64, field: &str) -> Result<i64, AppError> 
 }
 
 impl RuleInput {
+    /// The purchase-history condition, checked.
+    pub(crate) fn history(&self) -> Result<Option<store::History>, AppError> {
+        let sku = self
+            .compro_sku
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        match (sku, self.compro_veces) {
+            (None, None) => Ok(None),
+            (None, Some(_)) => Err(bad(
+                "compro_sku",
+                "Indica el SKU del historial de compras.",
+                "Give the SKU of the purchase history.",
+            )),
+            (Some(_), Some(n)) if !(1..=100_000).contains(&n) => Err(bad(
+                "compro_veces",
+                "Veces: de 1 a 100000.",
+                "Times: 1 to 100000.",
+            )),
+            (Some(sku), n) if sku.chars().count() <= 64 => Ok(Some(store::History {
+                sku: sku.to_owned(),
+                veces: n.unwrap_or(1),
+            })),
+            (Some(_), _) => Err(bad("compro_sku", "SKU demasiado largo.", "SKU too long.")),
+        }
+    }
+
     /// Validates the input into a rule (the screens use it too, so both refuse the same).
     pub(crate) fn into_rule(self, slug: &Slug, tz: &str) -> Result<Rule, AppError> {
         let nombre = self.nombre.trim().to_string();
@@ -155,9 +187,16 @@ async fn create_rule(
 ) -> Result<(StatusCode, axum::Json<Rule>), AppError> {
     let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound("marca"))?;
     let tenant = TenantCtx::open(&state.registry, &caller, &slug, Access::Write).await?;
+    let history = input.history()?;
     let rule = input.into_rule(&slug, &tenant.brand().zona_horaria)?;
     let saved = tenant
-        .write(move |c| store::insert_rule(c, &rule, now_ms()))
+        .write(move |c| {
+            let saved = store::insert_rule(c, &rule, now_ms())?;
+            if let Some(h) = &history {
+                store::set_history(c, saved.id, h)?;
+            }
+            Ok(saved)
+        })
         .await?;
     Ok((StatusCode::CREATED, axum::Json(saved)))
 }

@@ -2,6 +2,7 @@
 //! one customer segment, applied automatically when an order is created. Each order line
 //! gets at most its best rule; the reason is stored as a discount line and printed.
 
+pub mod announce;
 pub mod api;
 pub mod engine;
 pub mod pages;

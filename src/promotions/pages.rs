@@ -50,6 +50,11 @@ struct RuleForm {
     desde: String,
     #[serde(default)]
     hasta: String,
+    /// Purchase history: bought this SKU in at least `compro_veces` earlier orders.
+    #[serde(default)]
+    compro_sku: String,
+    #[serde(default)]
+    compro_veces: String,
     d1: Option<String>,
     d2: Option<String>,
     d3: Option<String>,
@@ -75,7 +80,7 @@ impl RuleForm {
         .collect()
     }
 
-    fn from_rule(r: &Rule) -> RuleForm {
+    fn from_rule(r: &Rule, history: Option<&store::History>) -> RuleForm {
         let on = |d: u32| r.dias.contains(&d).then(|| "1".to_string());
         RuleForm {
             nombre: r.nombre.clone(),
@@ -98,6 +103,8 @@ impl RuleForm {
             } else {
                 String::new()
             },
+            compro_sku: history.map(|h| h.sku.clone()).unwrap_or_default(),
+            compro_veces: history.map(|h| h.veces.to_string()).unwrap_or_default(),
             d1: on(1),
             d2: on(2),
             d3: on(3),
@@ -109,7 +116,7 @@ impl RuleForm {
     }
 
     /// Into the API's input, so the screen refuses exactly what the API refuses.
-    fn into_rule(self, b: &UiBrand) -> Result<Rule, AppError> {
+    fn into_rule(self, b: &UiBrand) -> Result<(Rule, Option<store::History>), AppError> {
         let bad = |field: &str, es: &str, en: &str| {
             AppError::validation(field, "invalid_parameter", msg(es, en))
         };
@@ -154,8 +161,20 @@ impl RuleForm {
             desde: time(&self.desde),
             hasta: time(&self.hasta),
             segmento: Some(segment),
+            compro_sku: Some(self.compro_sku),
+            compro_veces: match self.compro_veces.trim() {
+                "" => None,
+                n => Some(n.parse::<i64>().map_err(|_| {
+                    bad(
+                        "compro_veces",
+                        "Veces: un número entero de 1 a 100000.",
+                        "Times: a whole number from 1 to 100000.",
+                    )
+                })?),
+            },
         };
-        input.into_rule(b.slug(), &b.brand().zona_horaria)
+        let history = input.history()?;
+        Ok((input.into_rule(b.slug(), &b.brand().zona_horaria)?, history))
     }
 }
 
@@ -165,7 +184,7 @@ struct ListQuery {
 }
 
 /// A rule as its row shows it.
-fn row(r: &Rule, products: &[(i64, String)]) -> minijinja::Value {
+fn row(r: &Rule, products: &[(i64, String)], history: Option<&store::History>) -> minijinja::Value {
     let product = r.producto_id.map(|id| {
         products
             .iter()
@@ -179,6 +198,7 @@ fn row(r: &Rule, products: &[(i64, String)]) -> minijinja::Value {
         desde => hhmm(r.minuto_desde), hasta => hhmm(r.minuto_hasta),
         todo_el_dia => r.minuto_desde == 0 && r.minuto_hasta == 1440,
         segmento => &r.segmento, activo => r.activo,
+        compro_sku => history.map(|h| h.sku.clone()), compro_veces => history.map(|h| h.veces),
     }
 }
 
@@ -189,7 +209,7 @@ async fn render(
     editing: Option<i64>,
     typed: Option<(RuleForm, String)>,
 ) -> Result<Response, AppError> {
-    let (rules, products, categories) = b
+    let (rules, products, categories, histories) = b
         .tenant
         .read(|c| {
             let products: Vec<(i64, String)> = c
@@ -200,7 +220,7 @@ async fn render(
                 .prepare_cached("SELECT DISTINCT categoria FROM productos WHERE categoria <> '' ORDER BY categoria LIMIT 200")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            Ok((store::rules(c)?, products, categories))
+            Ok((store::rules(c)?, products, categories, store::histories(c)?))
         })
         .await?;
     let (form, error) = match typed {
@@ -208,7 +228,7 @@ async fn render(
         None => (
             editing
                 .and_then(|id| rules.iter().find(|r| r.id == id))
-                .map(RuleForm::from_rule)
+                .map(|r| RuleForm::from_rule(r, histories.get(&r.id)))
                 .unwrap_or_else(|| RuleForm {
                     tipo: "2x1".into(),
                     ..Default::default()
@@ -222,7 +242,7 @@ async fn render(
         StatusCode::OK
     };
     let ctx = context! {
-        rules => rules.iter().map(|r| row(r, &products)).collect::<Vec<_>>(),
+        rules => rules.iter().map(|r| row(r, &products, histories.get(&r.id))).collect::<Vec<_>>(),
         products => products.iter().map(|(id, n)| context! { id, nombre => n }).collect::<Vec<_>>(),
         categories, segments => SEGMENTS, form, dias_form => form.days(), error, editing,
         can_edit => b.can(Access::Admin),
@@ -253,7 +273,7 @@ async fn save(
 ) -> Result<Response, AppError> {
     let typed = form.clone();
     let result = match form.into_rule(b) {
-        Ok(rule) => {
+        Ok((rule, history)) => {
             b.tenant
                 .write(move |c| {
                     if let Some(p) = rule.producto_id
@@ -265,9 +285,13 @@ async fn save(
                             msg("Producto inexistente.", "Unknown product."),
                         ));
                     }
-                    match id {
-                        Some(id) => store::update_rule(c, id, &rule).map(|_| ()),
-                        None => store::insert_rule(c, &rule, now_ms()).map(|_| ()),
+                    let id = match id {
+                        Some(id) => store::update_rule(c, id, &rule)?.id,
+                        None => store::insert_rule(c, &rule, now_ms())?.id,
+                    };
+                    match &history {
+                        Some(h) => store::set_history(c, id, h),
+                        None => store::clear_history(c, id),
                     }
                 })
                 .await

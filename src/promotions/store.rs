@@ -126,7 +126,86 @@ pub fn evaluate(
         .query_row([customer_id], |r| r.get(0))
         .optional()?
         .unwrap_or_default();
-    Ok(engine::evaluate(&rules, lines, &segment, local))
+    // Purchase-history rules count only for customers whose history meets them.
+    let mut eligible = Vec::with_capacity(rules.len());
+    for r in rules {
+        if history_met(conn, r.id, customer_id, now)? {
+            eligible.push(r);
+        }
+    }
+    Ok(engine::evaluate(&eligible, lines, &segment, local))
+}
+
+/// A rule's purchase-history condition: bought `sku` in at least `veces` orders.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+pub struct History {
+    pub sku: String,
+    pub veces: i64,
+}
+
+pub fn history(conn: &Connection, rule_id: i64) -> Result<Option<History>, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT sku, veces FROM promocion_historial WHERE promocion_id = ?1")?
+        .query_row([rule_id], |r| {
+            Ok(History {
+                sku: r.get(0)?,
+                veces: r.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+pub fn set_history(conn: &Connection, rule_id: i64, h: &History) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "INSERT INTO promocion_historial (promocion_id, sku, veces) VALUES (?1, ?2, ?3)
+         ON CONFLICT (promocion_id) DO UPDATE SET sku = excluded.sku, veces = excluded.veces",
+    )?
+    .execute(params![rule_id, h.sku, h.veces])?;
+    Ok(())
+}
+
+/// Removes a rule's purchase-history condition (the rule then applies to everyone it
+/// otherwise matches).
+pub fn clear_history(conn: &Connection, rule_id: i64) -> Result<(), AppError> {
+    conn.prepare_cached("DELETE FROM promocion_historial WHERE promocion_id = ?1")?
+        .execute([rule_id])?;
+    Ok(())
+}
+
+/// Every rule's purchase-history condition, by rule id (for the list screen).
+pub fn histories(conn: &Connection) -> Result<std::collections::HashMap<i64, History>, AppError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT promocion_id, sku, veces FROM promocion_historial")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            History {
+                sku: r.get(1)?,
+                veces: r.get(2)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether the customer meets the rule's purchase history (orders before `now`, so the order
+/// being priced does not count towards its own promotion). No condition: met.
+fn history_met(
+    conn: &Connection,
+    rule_id: i64,
+    customer_id: i64,
+    now: i64,
+) -> Result<bool, AppError> {
+    let Some(h) = history(conn, rule_id)? else {
+        return Ok(true);
+    };
+    let times: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(DISTINCT p.id) FROM pedidos p JOIN pedido_items i ON i.pedido_id = p.id
+             WHERE p.cliente_id = ?1 AND p.estado <> 'cancelado' AND i.sku = ?2 AND p.creado_en < ?3",
+        )?
+        .query_row(params![customer_id, h.sku, now], |r| r.get(0))?;
+    Ok(times >= h.veces)
 }
 
 /// The one call order creation makes: applies the matching promotions to a fresh order,

@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod api;
+pub mod bot;
 pub mod jobs;
 pub mod pages;
 pub mod store;

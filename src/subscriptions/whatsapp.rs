@@ -118,6 +118,10 @@ pub fn handle(
             Ok(_) => "Pausamos tu suscripción. Escríbenos cuando quieras reanudarla.",
             Err(_) => "Tu suscripción no está activa.",
         },
+        "reanudar" => match actions::apply(c, sub, Action::Resume, tz, now) {
+            Ok(_) => "Reanudamos tu suscripción. Te avisaremos antes del próximo pedido.",
+            Err(_) => "Tu suscripción no está pausada.",
+        },
         _ => "¡Perfecto! Preparamos tu pedido.",
     };
     if let Some(dest) = dest {

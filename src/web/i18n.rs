@@ -1349,6 +1349,76 @@ static TABLE: &[(&str, &str, &str)] = &[
     ),
     ("Vista combinada", "Vista combinada", "Combined view"),
     ("respuestas", "respuestas", "answers"),
+    // Campaign audience filters (RFM group keys as stored by the nightly analysis).
+    ("Grupo RFM", "Grupo RFM", "RFM group"),
+    (
+        "Puntos o sellos, mínimo",
+        "Puntos o sellos, mínimo",
+        "Minimum points or stamps",
+    ),
+    (
+        "Veces que compró el producto, mínimo",
+        "Veces que compró el producto, mínimo",
+        "Minimum times the product was bought",
+    ),
+    ("rfm_champions", "Campeones", "Champions"),
+    ("rfm_loyal", "Leales", "Loyal"),
+    (
+        "rfm_potential_loyalist",
+        "Leales potenciales",
+        "Potential loyalist",
+    ),
+    ("rfm_new", "Nuevos", "New"),
+    ("rfm_promising", "Prometedores", "Promising"),
+    ("rfm_need_attention", "Necesitan atención", "Need attention"),
+    (
+        "rfm_about_to_sleep",
+        "A punto de dormirse",
+        "About to sleep",
+    ),
+    ("rfm_at_risk", "En riesgo", "At risk"),
+    (
+        "rfm_cant_lose_them",
+        "No podemos perderlos",
+        "Can't lose them",
+    ),
+    ("rfm_hibernating", "Hibernando", "Hibernating"),
+    ("rfm_lost", "Perdidos", "Lost"),
+    // Announcing a promotion (src/promotions/announce.rs).
+    (
+        "Anunciar promoción",
+        "Anunciar promoción",
+        "Announce promotion",
+    ),
+    (
+        "Historial de compras",
+        "Historial de compras",
+        "Purchase history",
+    ),
+    (
+        "Promoción inactiva",
+        "Promoción inactiva",
+        "Promotion inactive",
+    ),
+    ("Audiencia", "Audiencia", "Audience"),
+    (
+        "Los clientes a los que se aplica la promoción, con consentimiento de marketing.",
+        "Los clientes a los que se aplica la promoción, con consentimiento de marketing.",
+        "The customers the promotion applies to, with marketing consent.",
+    ),
+    // Promotions screen: purchase-history condition.
+    ("Compró", "Compró", "Bought"),
+    (
+        "Solo si ya compró (SKU)",
+        "Solo si ya compró (SKU)",
+        "Only if they bought (SKU)",
+    ),
+    (
+        "…en al menos N pedidos",
+        "…en al menos N pedidos",
+        "…in at least N orders",
+    ),
+    ("Descargar PNG", "Descargar PNG", "Download PNG"),
 ];
 
 #[cfg(test)]

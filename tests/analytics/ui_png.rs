@@ -159,6 +159,14 @@ async fn dashboard_charts_download_as_png() {
             "{} differs from the page",
             chart.name()
         );
+        // And the page links its download, for the same period.
+        let link = format!(
+            "/m/gollos/metricas/grafico/{}.png?desde={}&amp;hasta={}",
+            chart.name(),
+            p.desde,
+            p.hasta
+        );
+        assert!(page.body.contains(&link), "no link {link}");
     }
 
     let analyst = app.login("analyst@x.pe").await;
@@ -171,4 +179,10 @@ async fn dashboard_charts_download_as_png() {
     let staff = app.login("staff@x.pe").await;
     let (status, _, _) = fetch(&app, "/m/gollos/metricas/grafico/ingresos.png", &staff).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "same rule as the CSV export");
+    let page = app.get("/m/gollos/metricas", Some(&staff)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains("data-png"),
+        "staff see no download they cannot use"
+    );
 }

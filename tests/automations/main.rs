@@ -4,6 +4,8 @@
 mod support;
 
 mod alerts;
+mod announce;
+mod audience_filters;
 mod automatic;
 mod campaigns;
 mod fake_graph;

@@ -13,6 +13,7 @@ mod series;
 mod series_ui;
 mod subscriptions;
 mod ui;
+mod wa_subscribe;
 
 #[path = "../ui/support.rs"]
 mod ui_support;

@@ -9,6 +9,7 @@ mod promotions;
 mod settings_ui;
 mod stamps;
 mod ui;
+mod wa_redeem;
 mod whatsapp;
 
 #[path = "../whatsapp/common.rs"]

@@ -26,6 +26,16 @@ async fn rules(app: &App) -> Vec<autonomo::promotions::Rule> {
         .unwrap()
 }
 
+async fn history(app: &App, id: i64) -> Option<(String, i64)> {
+    tenant(app)
+        .await
+        .db()
+        .read(move |c| promotions::history(c, id))
+        .await
+        .unwrap()
+        .map(|h| (h.sku, h.veces))
+}
+
 #[tokio::test]
 async fn promotions_screen_creates_edits_and_disables_rules() {
     let app = App::new().await;
@@ -245,6 +255,56 @@ async fn promotions_screen_creates_edits_and_disables_rules() {
         .await
         .unwrap();
     assert_eq!(audited, 3, "insert, edit, disable");
+
+    // Purchase history ("ordered the family combo at least 3 times"): stored, shown, and
+    // gone again when the fields are emptied; a bad count changes nothing.
+    let base = [("nombre", "Fieles al combo"), ("tipo", "2x1")];
+    let with = |sku: &'static str, times: &'static str| {
+        let mut f = base.to_vec();
+        f.extend([("compro_sku", sku), ("compro_veces", times)]);
+        f
+    };
+    let saved = app
+        .post(
+            &format!("/m/gollos/promociones/{id}"),
+            Some(&owner),
+            &with("COMBO-F", "3"),
+            true,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(history(&app, id).await, Some(("COMBO-F".to_string(), 3)));
+    let page = app.get("/m/gollos/promociones", Some(&owner)).await;
+    assert!(
+        page.body.contains("data-historial=\"COMBO-F:3\""),
+        "{}",
+        page.body
+    );
+    let form = app
+        .get(&format!("/m/gollos/promociones?editar={id}"), Some(&owner))
+        .await;
+    assert!(form.body.contains("value=\"COMBO-F\""), "{}", form.body);
+    let bad = app
+        .post(
+            &format!("/m/gollos/promociones/{id}"),
+            Some(&owner),
+            &with("COMBO-F", "muchas"),
+            true,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Veces"), "{}", bad.body);
+    assert_eq!(history(&app, id).await, Some(("COMBO-F".to_string(), 3)));
+    let cleared = app
+        .post(
+            &format!("/m/gollos/promociones/{id}"),
+            Some(&owner),
+            &base,
+            true,
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert_eq!(history(&app, id).await, None);
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! The interactive menu: every list row and button id the bot sends, and what a tap on each does.
 //! Ids: `menu`, `cats:{page}`, `cat:{page}:{category}`, `prod:{sku}`, `qty:{n}:{sku}`,
-//! `cart:ok|more|cancel`, `human`.
+//! `cart:ok|more|cancel`, `human`, `canje:{order}:{reward|no}` (rewards.rs); subscription ids go to subscriptions::bot.
 
 use rusqlite::Connection;
 
@@ -11,7 +11,7 @@ use crate::whatsapp::interactive::{ListMessage, ListRow, limits, paginate, trunc
 use crate::whatsapp::outbound::OutboundMessage;
 use crate::whatsapp::queue;
 
-fn list(ctx: &Ctx, body: &str, section: &str, rows: Vec<ListRow>) -> Reply {
+pub(super) fn list(ctx: &Ctx, body: &str, section: &str, rows: Vec<ListRow>) -> Reply {
     let titles: Vec<String> = rows.iter().map(|r| r.title.clone()).collect();
     let section = truncate(section, limits::SECTION_TITLE).into_owned();
     match ListMessage::new(body, "Ver opciones")
@@ -142,10 +142,13 @@ pub fn on_choice(
             "Listo, cancelé tu pedido. Cuando quieras, vuelve a pedir.",
             &[("menu", "Ver menú")],
         )
+    } else if let Some(rest) = id.strip_prefix("canje:") {
+        super::rewards::on_choice(c, ctx, rest)?
     } else if id == "human" {
         handoff(c, ctx, state, "El cliente pidió hablar con una persona")?
     } else {
-        return Ok(None);
+        // Subscribing from WhatsApp: `planes`, `plan:{id}`, `susc:{id}:ok|no`.
+        return crate::subscriptions::bot::on_choice(c, ctx, state, id);
     };
     Ok(Some(reply))
 }
@@ -163,12 +166,14 @@ pub fn confirm(
     let order = catalogue::place(c, ctx, wamid, &state.cart, None)?;
     state.cart.clear();
     state.step = "inicio".into();
-    Ok(Reply::text(
-        ctx,
-        &format!(
-            "¡Gracias! Tu pedido {} quedó registrado. Total: {}. Te avisaremos cuando esté en camino.",
-            catalogue::order_id(ctx, order.id),
-            money(ctx.brand, order.total)
-        ),
-    ))
+    let body = format!(
+        "¡Gracias! Tu pedido {} quedó registrado. Total: {}. Te avisaremos cuando esté en camino.",
+        catalogue::order_id(ctx, order.id),
+        money(ctx.brand, order.total)
+    );
+    // A balance that affords a reward is offered right away, on this order.
+    if let Some(reply) = super::rewards::offer(c, ctx, order.id, &body)? {
+        return Ok(reply);
+    }
+    Ok(Reply::text(ctx, &body))
 }

@@ -7,6 +7,7 @@ pub mod api;
 mod catalogue;
 pub mod knowledge;
 mod menu;
+mod rewards;
 pub(crate) mod text;
 
 use rusqlite::{Connection, OptionalExtension, params};

@@ -151,6 +151,18 @@ pub fn on_text(
         return Ok(None);
     }
     let norm = normalize(body);
+    // Subscribing from WhatsApp may be waiting for the delivery address. A text that reads as
+    // an order is not one: the wait ends and the message is handled as usual.
+    if state.step.starts_with("sus_dir:")
+        && !parse_order(body, &catalogue::for_parser(c)?)
+            .lines
+            .is_empty()
+    {
+        state.step = "inicio".into();
+    }
+    if let Some(reply) = crate::subscriptions::bot::on_address(c, ctx, state, &norm, body)? {
+        return Ok(Some(reply));
+    }
     if state.step == "confirmar" && !state.cart.is_empty() {
         if has_any(
             &norm,
@@ -187,9 +199,14 @@ pub fn on_text(
     ) {
         return handoff(c, ctx, state, "El cliente pidió hablar con una persona").map(Some);
     }
-    if let Some(answer) = crate::loyalty::whatsapp::answer(c, ctx.customer, &norm, ctx.now)? {
+    if let Some(reply) = super::rewards::on_text(c, ctx, &norm)? {
         state.misunderstandings = 0;
-        return Ok(Some(Reply::text(ctx, &answer)));
+        return Ok(Some(reply));
+    }
+    // Eco Eterno subscriptions: "quiero suscribirme", "mi suscripción".
+    if let Some(reply) = crate::subscriptions::bot::on_text(c, ctx, &norm)? {
+        state.misunderstandings = 0;
+        return Ok(Some(reply));
     }
     // Goio restock alerts: "avísame cuando llegue <producto>".
     if let Some(reply) = crate::restock::bot::on_text(c, ctx, &norm)? {
