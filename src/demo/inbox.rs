@@ -35,6 +35,9 @@ pub fn derive(conn: &Connection, now: i64) -> Result<(), AppError> {
          JOIN interacciones last ON last.id = (
              SELECT id FROM interacciones j WHERE j.cliente_id = w.cliente_id AND j.canal = 'whatsapp'
              ORDER BY j.creado_en DESC, j.id DESC LIMIT 1)
+         -- In customer order: the planner may walk a blind-index (keyed HMAC) index, whose
+         -- order differs per installation, and the same seed must give the same change feed.
+         ORDER BY w.cliente_id
          ON CONFLICT DO NOTHING",
         params![now, OPEN_FOR, UNREAD_FOR],
     )?;
