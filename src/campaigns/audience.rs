@@ -289,7 +289,7 @@ pub fn members(
     let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
     // The last product is the first line of the customer's latest order that was not cancelled.
     let sql = format!(
-        "SELECT c.id, c.nombre, COALESCE(w.wa_id, c.wa_id, ltrim(pii_open(c.telefono), '+'), w.bsuid), c.segmento,
+        "SELECT c.id, c.nombre, COALESCE(pii_open(w.wa_id), pii_open(c.wa_id), ltrim(pii_open(c.telefono), '+'), pii_open(w.bsuid)), c.segmento,
             (SELECT i.nombre FROM pedidos p JOIN pedido_items i ON i.pedido_id = p.id
               WHERE p.cliente_id = c.id AND p.estado <> 'cancelado'
               ORDER BY p.creado_en DESC, i.id LIMIT 1)

@@ -50,7 +50,7 @@ pub fn queue(
     let conv = store::get(c, customer_id)?.ok_or(AppError::NotFound("conversación"))?;
     let dest = c
         .query_row(
-            "SELECT COALESCE(wa_id, bsuid) FROM wa_contactos WHERE cliente_id = ?1",
+            "SELECT COALESCE(pii_open(wa_id), pii_open(bsuid)) FROM wa_contactos WHERE cliente_id = ?1",
             [customer_id],
             |r| r.get::<_, Option<String>>(0),
         )

@@ -81,7 +81,7 @@ pub fn needs_human(conn: &Connection, customer_id: i64) -> Result<bool, AppError
 
 const COLUMNS: &str =
     "c.cliente_id, k.nombre, c.estado, c.necesita_humano, c.motivo_humano, c.asignado_a,
-    c.no_leidos, c.ultimo_mensaje_en, pii_open(c.ultimo_resumen), w.wa_id, w.ultimo_entrante_en";
+    c.no_leidos, c.ultimo_mensaje_en, pii_open(c.ultimo_resumen), pii_open(w.wa_id), w.ultimo_entrante_en";
 
 fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {

@@ -48,6 +48,27 @@ pub const SEALED: &[SealedColumn] = &[
         blob: true,
         ..col("wa_eventos", "cuerpo")
     },
+    // Tenant V20: the WhatsApp identity and the remaining free text about a person.
+    SealedColumn {
+        blind_index: Some(("wa_id_bi", WA_ID)),
+        ..col("clientes", "wa_id")
+    },
+    SealedColumn {
+        blind_index: Some(("wa_id_bi", WA_ID)),
+        ..col("wa_contactos", "wa_id")
+    },
+    SealedColumn {
+        blind_index: Some(("bsuid_bi", BSUID)),
+        ..col("wa_contactos", "bsuid")
+    },
+    col("wa_contactos", "nombre_perfil"),
+    col("wa_contactos", "username"),
+    col("pedidos", "notas"),
+    col("pedido_estados", "nota"),
+    col("recordatorios", "texto"),
+    col("encuestas", "comentario"),
+    // Where a message goes (a wa_id, BSUID, e-mail address or chat id).
+    col("outbox", "destino"),
 ];
 
 /// Sealed columns of the control database (integration secrets).
@@ -61,6 +82,10 @@ pub const CONTROL_SEALED: &[SealedColumn] = &[
 pub const PHONE: &str = "telefono";
 /// Blind-index purpose of the normalised e-mail.
 pub const EMAIL: &str = "email";
+/// Blind-index purpose of a WhatsApp `wa_id` exactly as Meta sends it (digits, no `+`).
+pub const WA_ID: &str = "wa_id";
+/// Blind-index purpose of a WhatsApp business-scoped user id (BSUID).
+pub const BSUID: &str = "bsuid";
 
 const BATCH: i64 = 500;
 
@@ -150,6 +175,11 @@ pub async fn prepare(db: &Arc<Database>) -> Result<(), AppError> {
     let sealed = reseal(db, &ring, Pass::SealClear, SEALED).await?;
     if sealed > 0 {
         tracing::info!(db = %db.path().display(), values = sealed, "sealed personal fields written before encryption at rest");
+        // The clear copies live on in WAL frames until the WAL is rewritten: fold it into the
+        // file now (secure_delete zeroes what the sealed values replaced), as an erasure does.
+        if let Err(e) = db.truncate_wal().await {
+            tracing::warn!(error = %e, db = %db.path().display(), "WAL not truncated after sealing; the next checkpoint does it");
+        }
     }
     db.write_as("system:crypto", |c| {
         c.execute(

@@ -20,7 +20,7 @@ pub fn anonymize(conn: &Connection, customer_id: i64) -> Result<bool, AppError> 
     // The identifiers that raw WhatsApp webhook bodies carry, read before they are erased.
     let handles: Vec<String> = conn
         .query_row(
-            "SELECT pii_open(c.telefono), c.wa_id, w.wa_id, w.bsuid FROM clientes c
+            "SELECT pii_open(c.telefono), pii_open(c.wa_id), pii_open(w.wa_id), pii_open(w.bsuid) FROM clientes c
              LEFT JOIN wa_contactos w ON w.cliente_id = c.id WHERE c.id = ?1",
             [customer_id],
             |r| {
@@ -39,7 +39,7 @@ pub fn anonymize(conn: &Connection, customer_id: i64) -> Result<bool, AppError> 
         })?;
     let changed = conn.execute(
         "UPDATE clientes SET nombre = ?2, telefono = NULL, email = NULL, direccion = NULL,
-            notas = NULL, telefono_bi = NULL, email_bi = NULL, wa_id = NULL, etiquetas = '[]', consentimiento_marketing = 0,
+            notas = NULL, telefono_bi = NULL, email_bi = NULL, wa_id = NULL, wa_id_bi = NULL, etiquetas = '[]', consentimiento_marketing = 0,
             actualizado_en = ?3
          WHERE id = ?1",
         params![customer_id, ERASED_NAME, crate::time::now_ms()],

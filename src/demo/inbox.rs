@@ -15,8 +15,9 @@ const UNREAD_FOR: i64 = 2 * DAY;
 /// Derives `wa_contactos` and `conversaciones` from the loaded WhatsApp interactions.
 pub fn derive(conn: &Connection, now: i64) -> Result<(), AppError> {
     conn.execute(
-        "INSERT INTO wa_contactos (cliente_id, wa_id, nombre_perfil, ultimo_entrante_en)
-         SELECT c.id, substr(pii_open(c.telefono), 2), c.nombre,
+        "INSERT INTO wa_contactos (cliente_id, wa_id, wa_id_bi, nombre_perfil, ultimo_entrante_en)
+         SELECT c.id, pii_seal(substr(pii_open(c.telefono), 2)),
+                pii_bi('wa_id', substr(pii_open(c.telefono), 2)), pii_seal(c.nombre),
                 MAX(CASE WHEN i.direccion = 'entrante' THEN i.creado_en END)
          FROM clientes c JOIN interacciones i ON i.cliente_id = c.id AND i.canal = 'whatsapp'
          WHERE c.telefono IS NOT NULL
@@ -34,6 +35,9 @@ pub fn derive(conn: &Connection, now: i64) -> Result<(), AppError> {
          JOIN interacciones last ON last.id = (
              SELECT id FROM interacciones j WHERE j.cliente_id = w.cliente_id AND j.canal = 'whatsapp'
              ORDER BY j.creado_en DESC, j.id DESC LIMIT 1)
+         -- In customer order: the planner may walk a blind-index (keyed HMAC) index, whose
+         -- order differs per installation, and the same seed must give the same change feed.
+         ORDER BY w.cliente_id
          ON CONFLICT DO NOTHING",
         params![now, OPEN_FOR, UNREAD_FOR],
     )?;

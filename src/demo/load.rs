@@ -169,9 +169,9 @@ fn insert_customers(
     let mut stmt = conn.prepare(
         "INSERT INTO clientes (nombre, telefono, email, direccion, notas, etiquetas, consentimiento_marketing,
             canal_adquisicion, segmento, wa_id, pedidos_count, total_gastado, primer_pedido_en, ultimo_pedido_en,
-            creado_en, actualizado_en, telefono_bi, email_bi)
-         VALUES (?1, pii_seal(?2), pii_seal(?3), pii_seal(?4), pii_seal(?5), ?6, ?7, ?8, ?9, ?10, ?11,
-            ?12, ?13, ?14, ?15, ?15, pii_bi('telefono', ?2), pii_bi('email', ?3))",
+            creado_en, actualizado_en, telefono_bi, email_bi, wa_id_bi)
+         VALUES (?1, pii_seal(?2), pii_seal(?3), pii_seal(?4), pii_seal(?5), ?6, ?7, ?8, ?9, pii_seal(?10), ?11,
+            ?12, ?13, ?14, ?15, ?15, pii_bi('telefono', ?2), pii_bi('email', ?3), pii_bi('wa_id', ?10))",
     )?;
     let mut ids = Vec::with_capacity(plan.customers.len());
     for c in &plan.customers {
@@ -224,14 +224,14 @@ impl<'c> Writers<'c> {
             conn,
             order: conn.prepare(
                 "INSERT INTO pedidos (cliente_id, canal, estado, subtotal, descuento, total, notas, external_id, creado_en, actualizado_en)
-                 VALUES (?1, ?2, ?3, ?4, 0, ?4, ?5, ?6, ?7, ?8)",
+                 VALUES (?1, ?2, ?3, ?4, 0, ?4, pii_seal(?5), ?6, ?7, ?8)",
             )?,
             item: conn.prepare(
                 "INSERT INTO pedido_items (pedido_id, producto_id, sku, nombre, cantidad, precio_unitario, total)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?,
             status: conn.prepare(
-                "INSERT INTO pedido_estados (pedido_id, estado, anterior, actor, nota, creado_en) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO pedido_estados (pedido_id, estado, anterior, actor, nota, creado_en) VALUES (?1, ?2, ?3, ?4, pii_seal(?5), ?6)",
             )?,
             interaction: conn.prepare(
                 "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, external_id, pedido_id, metadatos, creado_en)

@@ -145,7 +145,7 @@ fn send(
 ) -> Result<Option<i64>, AppError> {
     let contact: Option<(Option<String>, Option<i64>)> = c
         .prepare_cached(
-            "SELECT COALESCE(w.wa_id, cl.wa_id, ltrim(pii_open(cl.telefono), '+'), w.bsuid), w.ultimo_entrante_en
+            "SELECT COALESCE(pii_open(w.wa_id), pii_open(cl.wa_id), ltrim(pii_open(cl.telefono), '+'), pii_open(w.bsuid)), w.ultimo_entrante_en
              FROM clientes cl LEFT JOIN wa_contactos w ON w.cliente_id = cl.id WHERE cl.id = ?1",
         )?
         .query_row([customer], |r| Ok((r.get(0)?, r.get(1)?)))

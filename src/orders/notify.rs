@@ -31,7 +31,7 @@ pub fn status_changed(conn: &Connection, order: &Order, now: i64) -> Result<(), 
         return Ok(());
     };
     let destination: Option<String> = conn
-        .prepare_cached("SELECT COALESCE(wa_id, bsuid) FROM wa_contactos WHERE cliente_id = ?1")?
+        .prepare_cached("SELECT COALESCE(pii_open(wa_id), pii_open(bsuid)) FROM wa_contactos WHERE cliente_id = ?1")?
         .query_row([order.customer_id], |r| r.get(0))
         .optional()?
         .flatten();

@@ -58,7 +58,7 @@ pub fn create(conn: &Connection, new: &NewOrder, now: i64) -> Result<Order, AppE
         })?;
     conn.prepare_cached(
         "INSERT INTO pedidos (cliente_id, canal, estado, subtotal, descuento, total, notas, external_id, creado_en, actualizado_en)
-         VALUES (?1, ?2, 'recibido', ?3, 0, ?3, ?4, ?5, ?6, ?6)",
+         VALUES (?1, ?2, 'recibido', ?3, 0, ?3, pii_seal(?4), ?5, ?6, ?6)",
     )?
     .execute(params![new.customer_id, new.channel, subtotal, new.notes, new.external_id, now])?;
     let order_id = conn.last_insert_rowid();
@@ -169,7 +169,7 @@ fn record_status(
     now: i64,
 ) -> Result<(), AppError> {
     conn.prepare_cached(
-        "INSERT INTO pedido_estados (pedido_id, estado, anterior, actor, nota, creado_en) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO pedido_estados (pedido_id, estado, anterior, actor, nota, creado_en) VALUES (?1, ?2, ?3, ?4, pii_seal(?5), ?6)",
     )?
     .execute(params![order_id, status.as_str(), previous.map(Status::as_str), actor, note, now])?;
     Ok(())
@@ -228,7 +228,7 @@ pub fn transition(
     Ok(order)
 }
 
-const COLUMNS: &str = "id, cliente_id, canal, estado, subtotal, descuento, total, notas, external_id, creado_en, actualizado_en";
+const COLUMNS: &str = "id, cliente_id, canal, estado, subtotal, descuento, total, pii_open(notas), external_id, creado_en, actualizado_en";
 
 fn from_row(row: &Row) -> rusqlite::Result<Order> {
     let status: String = row.get(3)?;
@@ -272,7 +272,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Order>, AppError> {
         }))?
         .collect::<Result<_, _>>()?;
     order.history = conn
-        .prepare_cached("SELECT estado, anterior, actor, nota, creado_en FROM pedido_estados WHERE pedido_id = ?1 ORDER BY id")?
+        .prepare_cached("SELECT estado, anterior, actor, pii_open(nota), creado_en FROM pedido_estados WHERE pedido_id = ?1 ORDER BY id")?
         .query_map([id], |r| {
             let status: String = r.get(0)?;
             let previous: Option<String> = r.get(1)?;

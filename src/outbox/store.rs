@@ -17,7 +17,7 @@ pub fn insert(conn: &Connection, m: &OutboundMessage, now: i64) -> Result<i64, A
     }
     conn.prepare_cached(
         "INSERT INTO outbox (servicio, destino, cuerpo, clave, proximo_intento_en, cliente_id, creado_en)
-         VALUES (?1, ?2, pii_seal(?3), ?4, ?5, ?6, ?7)",
+         VALUES (?1, pii_seal(?2), pii_seal(?3), ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         m.service.as_str(),
@@ -43,7 +43,7 @@ pub fn claim_due(
         "UPDATE outbox SET estado = 'enviando', intentos = intentos + 1, proximo_intento_en = ?2
          WHERE id IN (SELECT id FROM outbox WHERE estado IN ('pendiente', 'enviando')
                       AND proximo_intento_en <= ?1 ORDER BY proximo_intento_en, id LIMIT ?3)
-         RETURNING id, servicio, destino, pii_open(cuerpo), intentos, cliente_id",
+         RETURNING id, servicio, pii_open(destino), pii_open(cuerpo), intentos, cliente_id",
     )?;
     let rows = stmt.query_map(params![now, now + lease_ms, limit], |r| {
         let service: String = r.get(1)?;

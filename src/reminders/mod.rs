@@ -44,7 +44,7 @@ pub fn insert(c: &Connection, r: &NewReminder, now: i64) -> Result<Option<i64>, 
     let n = c
         .prepare_cached(
             "INSERT INTO recordatorios (cliente_id, texto, vence_en, origen, clave, creado_por, creado_en)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (clave) DO NOTHING",
+             VALUES (?1, pii_seal(?2), ?3, ?4, ?5, ?6, ?7) ON CONFLICT (clave) DO NOTHING",
         )?
         .execute(params![r.customer, r.text, r.due, r.origin, r.key, r.by, now])?;
     Ok((n > 0).then(|| c.last_insert_rowid()))
@@ -58,7 +58,7 @@ pub fn list(
     include_done: bool,
 ) -> Result<Vec<Reminder>, AppError> {
     let mut stmt = c.prepare_cached(
-        "SELECT r.id, r.cliente_id, cl.nombre, r.texto, r.vence_en, r.origen, r.creado_por, r.hecho_en, r.creado_en
+        "SELECT r.id, r.cliente_id, cl.nombre, pii_open(r.texto), r.vence_en, r.origen, r.creado_por, r.hecho_en, r.creado_en
          FROM recordatorios r JOIN clientes cl ON cl.id = r.cliente_id
          WHERE (?1 IS NULL OR r.vence_en <= ?1) AND (?2 IS NULL OR r.cliente_id = ?2)
            AND (?3 OR r.hecho_en IS NULL)

@@ -175,7 +175,7 @@ pub fn notify(
 ) -> Result<Option<i64>, AppError> {
     let contact: Option<(Option<String>, Option<i64>)> = c
         .query_row(
-            "SELECT COALESCE(wa_id, bsuid), ultimo_entrante_en FROM wa_contactos WHERE cliente_id = ?1",
+            "SELECT COALESCE(pii_open(wa_id), pii_open(bsuid)), ultimo_entrante_en FROM wa_contactos WHERE cliente_id = ?1",
             [customer],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

@@ -14,7 +14,7 @@ use crate::whatsapp::queue;
 /// Where the customer is reached on WhatsApp, if anywhere.
 fn destination(c: &Connection, customer: i64) -> Result<Option<String>, AppError> {
     Ok(c.query_row(
-        "SELECT COALESCE(w.wa_id, cl.wa_id, ltrim(pii_open(cl.telefono), '+'), w.bsuid)
+        "SELECT COALESCE(pii_open(w.wa_id), pii_open(cl.wa_id), ltrim(pii_open(cl.telefono), '+'), pii_open(w.bsuid))
          FROM clientes cl LEFT JOIN wa_contactos w ON w.cliente_id = cl.id WHERE cl.id = ?1",
         [customer],
         |r| r.get::<_, Option<String>>(0),

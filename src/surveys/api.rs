@@ -51,7 +51,7 @@ async fn list_surveys(
     let encuestas: Vec<Survey> = t
         .read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT pedido_id, cliente_id, estado, csat, nps, comentario, enviada_en, respondida_en
+                "SELECT pedido_id, cliente_id, estado, csat, nps, pii_open(comentario), enviada_en, respondida_en
                  FROM encuestas ORDER BY enviada_en DESC LIMIT 1000",
             )?;
             let rows = stmt.query_map([], |r| {

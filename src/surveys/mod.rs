@@ -73,7 +73,7 @@ pub fn send_due(c: &Connection, now: i64) -> Result<i64, AppError> {
     }
     let due: Vec<(i64, i64, String)> = {
         let mut stmt = c.prepare_cached(
-            "SELECT p.id, p.cliente_id, COALESCE(w.wa_id, cl.wa_id, ltrim(pii_open(cl.telefono), '+'), w.bsuid)
+            "SELECT p.id, p.cliente_id, COALESCE(pii_open(w.wa_id), pii_open(cl.wa_id), ltrim(pii_open(cl.telefono), '+'), pii_open(w.bsuid))
              FROM pedidos p
              JOIN clientes cl ON cl.id = p.cliente_id
              LEFT JOIN wa_contactos w ON w.cliente_id = p.cliente_id
@@ -273,7 +273,7 @@ pub fn handle(
     // Follow-ups only for the customer's latest survey, shortly after their last answer.
     let open: Option<(i64, String, Option<String>)> = c
         .prepare_cached(
-            "SELECT pedido_id, estado, comentario FROM encuestas
+            "SELECT pedido_id, estado, pii_open(comentario) FROM encuestas
              WHERE cliente_id = ?1 AND estado IN ('csat', 'nps') AND respondida_en >= ?2
              ORDER BY respondida_en DESC LIMIT 1",
         )?
@@ -333,7 +333,7 @@ pub fn handle(
     }
     let comment = Some(text.chars().take(1000).collect::<String>()).filter(|t| !t.is_empty());
     c.prepare_cached(
-        "UPDATE encuestas SET comentario = ?2, estado = 'completa' WHERE pedido_id = ?1",
+        "UPDATE encuestas SET comentario = pii_seal(?2), estado = 'completa' WHERE pedido_id = ?1",
     )?
     .execute(params![order, comment])?;
     if let Some(cm) = &comment {

@@ -198,7 +198,7 @@ impl WhatsAppDelivery {
                 .read(move |c| {
                     let last = c
                         .query_row(
-                            "SELECT ultimo_entrante_en FROM wa_contactos WHERE cliente_id = ?1 OR wa_id = ?2 OR bsuid = ?2
+                            "SELECT ultimo_entrante_en FROM wa_contactos WHERE cliente_id = ?1 OR wa_id_bi = pii_bi('wa_id', ?2) OR bsuid_bi = pii_bi('bsuid', ?2)
                              ORDER BY ultimo_entrante_en DESC LIMIT 1",
                             rusqlite::params![customer, dest],
                             |r| r.get::<_, Option<i64>>(0),

@@ -1,6 +1,10 @@
 //! Who wrote: a WhatsApp sender matched to a customer by BSUID, then `wa_id`, then the phone
 //! variants of the `wa_id` (Mexico 521, Argentina 549, Brazil's ninth digit); a new sender
 //! becomes a customer with channel `whatsapp`; a changed number re-keys the customer.
+//!
+//! The ids are stored sealed (tenant V20); every lookup is one equality on a keyed blind index
+//! (`pii_bi('bsuid' | 'wa_id', ?)`, see `crypto::sealing`), which the unique/partial indexes on
+//! `*_bi` columns turn into an index seek.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -55,7 +59,7 @@ pub fn find(conn: &Connection, sender: &Sender) -> Result<Option<i64>, AppError>
     if let Some(b) = sender.bsuid
         && let Some(id) = one(
             conn,
-            "SELECT cliente_id FROM wa_contactos WHERE bsuid = ?1",
+            "SELECT cliente_id FROM wa_contactos WHERE bsuid_bi = pii_bi('bsuid', ?1)",
             b,
         )?
     {
@@ -66,12 +70,16 @@ pub fn find(conn: &Connection, sender: &Sender) -> Result<Option<i64>, AppError>
     };
     if let Some(id) = one(
         conn,
-        "SELECT cliente_id FROM wa_contactos WHERE wa_id = ?1",
+        "SELECT cliente_id FROM wa_contactos WHERE wa_id_bi = pii_bi('wa_id', ?1)",
         wa_id,
     )? {
         return Ok(Some(id));
     }
-    if let Some(id) = one(conn, "SELECT id FROM clientes WHERE wa_id = ?1", wa_id)? {
+    if let Some(id) = one(
+        conn,
+        "SELECT id FROM clientes WHERE wa_id_bi = pii_bi('wa_id', ?1)",
+        wa_id,
+    )? {
         return Ok(Some(id));
     }
     for phone in lookup_candidates(wa_id) {
@@ -117,26 +125,36 @@ fn remember(conn: &Connection, id: i64, sender: &Sender) -> Result<(), AppError>
     // Another customer holding the same id loses it: the newest message is the truth.
     if let Some(b) = sender.bsuid {
         conn.prepare_cached(
-            "UPDATE wa_contactos SET bsuid = NULL WHERE bsuid = ?1 AND cliente_id != ?2",
+            "UPDATE wa_contactos SET bsuid = NULL, bsuid_bi = NULL
+             WHERE bsuid_bi = pii_bi('bsuid', ?1) AND cliente_id != ?2",
         )?
         .execute(params![b, id])?;
     }
     if let Some(w) = sender.wa_id {
         conn.prepare_cached(
-            "UPDATE wa_contactos SET wa_id = NULL WHERE wa_id = ?1 AND cliente_id != ?2",
+            "UPDATE wa_contactos SET wa_id = NULL, wa_id_bi = NULL
+             WHERE wa_id_bi = pii_bi('wa_id', ?1) AND cliente_id != ?2",
         )?
         .execute(params![w, id])?;
     }
+    // An id already stored (same blind index) is not re-sealed: each message would otherwise
+    // rewrite the row with a fresh nonce for nothing.
     conn.prepare_cached(
-        "INSERT INTO wa_contactos (cliente_id, bsuid, wa_id, nombre_perfil, username) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (cliente_id) DO UPDATE SET bsuid = COALESCE(excluded.bsuid, bsuid),
-            wa_id = COALESCE(excluded.wa_id, wa_id), nombre_perfil = COALESCE(excluded.nombre_perfil, nombre_perfil),
-            username = COALESCE(excluded.username, username)",
+        "INSERT INTO wa_contactos (cliente_id, bsuid, bsuid_bi, wa_id, wa_id_bi, nombre_perfil, username)
+         VALUES (?1, pii_seal(?2), pii_bi('bsuid', ?2), pii_seal(?3), pii_bi('wa_id', ?3), pii_seal(?4), pii_seal(?5))
+         ON CONFLICT (cliente_id) DO UPDATE SET
+            bsuid = CASE WHEN excluded.bsuid_bi IS NULL OR excluded.bsuid_bi IS bsuid_bi THEN bsuid ELSE excluded.bsuid END,
+            bsuid_bi = COALESCE(excluded.bsuid_bi, bsuid_bi),
+            wa_id = CASE WHEN excluded.wa_id_bi IS NULL OR excluded.wa_id_bi IS wa_id_bi THEN wa_id ELSE excluded.wa_id END,
+            wa_id_bi = COALESCE(excluded.wa_id_bi, wa_id_bi),
+            nombre_perfil = CASE WHEN ?4 IS NULL OR ?4 IS pii_open(nombre_perfil) THEN nombre_perfil ELSE excluded.nombre_perfil END,
+            username = CASE WHEN ?5 IS NULL OR ?5 IS pii_open(username) THEN username ELSE excluded.username END",
     )?
     .execute(params![id, sender.bsuid, sender.wa_id, sender.name, sender.username])?;
     if let Some(w) = sender.wa_id {
         conn.prepare_cached(
-            "UPDATE clientes SET wa_id = ?2 WHERE id = ?1 AND (wa_id IS NULL OR wa_id != ?2)",
+            "UPDATE clientes SET wa_id = pii_seal(?2), wa_id_bi = pii_bi('wa_id', ?2)
+             WHERE id = ?1 AND wa_id_bi IS NOT pii_bi('wa_id', ?2)",
         )?
         .execute(params![id, w])?;
     }
@@ -167,13 +185,19 @@ pub fn changed_number(
     };
     let new_bsuid = notice.user_id.as_deref().filter(|u| !u.is_empty());
     conn.prepare_cached(
-        "UPDATE wa_contactos SET wa_id = NULL WHERE wa_id = ?1 AND cliente_id != ?2",
+        "UPDATE wa_contactos SET wa_id = NULL, wa_id_bi = NULL
+         WHERE wa_id_bi = pii_bi('wa_id', ?1) AND cliente_id != ?2",
     )?
     .execute(params![new_wa, id])?;
-    conn.prepare_cached("UPDATE wa_contactos SET wa_id = ?2, bsuid = ?3 WHERE cliente_id = ?1")?
-        .execute(params![id, new_wa, new_bsuid])?;
-    conn.prepare_cached("UPDATE clientes SET wa_id = ?2 WHERE id = ?1")?
-        .execute(params![id, new_wa])?;
+    conn.prepare_cached(
+        "UPDATE wa_contactos SET wa_id = pii_seal(?2), wa_id_bi = pii_bi('wa_id', ?2),
+            bsuid = pii_seal(?3), bsuid_bi = pii_bi('bsuid', ?3) WHERE cliente_id = ?1",
+    )?
+    .execute(params![id, new_wa, new_bsuid])?;
+    conn.prepare_cached(
+        "UPDATE clientes SET wa_id = pii_seal(?2), wa_id_bi = pii_bi('wa_id', ?2) WHERE id = ?1",
+    )?
+    .execute(params![id, new_wa])?;
     if let Some(phone) = lookup_candidates(new_wa).into_iter().next()
         && customers::store::find_by_phone(conn, &phone)?.is_none()
     {

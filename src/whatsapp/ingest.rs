@@ -133,6 +133,13 @@ fn without_free_text(msg: &impl serde::Serialize) -> serde_json::Value {
                             | "formatted_name"
                             | "phone"
                             | "email"
+                            // The sender's WhatsApp identity is sealed in wa_contactos (tenant
+                            // V20); a clear copy here would undo that.
+                            | "from"
+                            | "from_user_id"
+                            | "wa_id"
+                            | "user_id"
+                            | "username"
                     );
                     if free && v.is_string() {
                         *v = serde_json::Value::String("***".into());

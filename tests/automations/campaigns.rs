@@ -28,10 +28,12 @@ fn seed(env: &TestEnv) {
     sql.push_str("INSERT INTO productos (id, sku, nombre, categoria, precio, creado_en, actualizado_en) VALUES (1, 'BROASTER', 'Pollo broaster', 'Pollos', 2290, 1, 1), (2, 'INCA', 'Inca Kola 1.5L', 'Bebidas', 990, 1, 1);");
     conn.execute_batch(&sql).unwrap();
     let mut insert = conn
-        .prepare("INSERT INTO clientes (id, nombre, telefono, etiquetas, consentimiento_marketing, canal_adquisicion, segmento, wa_id, ultimo_pedido_en, creado_en, actualizado_en) VALUES (?1, ?2, ?3, ?4, ?5, 'whatsapp', ?6, ?7, ?8, 1, 1)")
+        .prepare("INSERT INTO clientes (id, nombre, telefono, telefono_bi, etiquetas, consentimiento_marketing, canal_adquisicion, segmento, wa_id, wa_id_bi, ultimo_pedido_en, creado_en, actualizado_en) VALUES (?1, ?2, pii_seal(?3), pii_bi('telefono', ?3), ?4, ?5, 'whatsapp', ?6, pii_seal(?7), pii_bi('wa_id', ?7), ?8, 1, 1)")
         .unwrap();
+    // Sealed as the application stores them: clear values would be sealed by the server's
+    // first open of the brand instead, inside the first request (and past its timeout).
     let mut contact = conn
-        .prepare("INSERT INTO wa_contactos (cliente_id, wa_id) VALUES (?1, ?2)")
+        .prepare("INSERT INTO wa_contactos (cliente_id, wa_id, wa_id_bi) VALUES (?1, pii_seal(?2), pii_bi('wa_id', ?2))")
         .unwrap();
     // 10,000 en_riesgo with consent, 300 en_riesgo without, 200 vip with consent.
     for i in 0..N + 500 {

@@ -197,7 +197,7 @@ fn phones_are_valid_unique_peruvian_mobiles() {
         assert_eq!(
             count(
                 &c,
-                "SELECT COUNT(*) FROM clientes WHERE wa_id IS NOT NULL AND '+' || wa_id != pii_open(telefono)"
+                "SELECT COUNT(*) FROM clientes WHERE wa_id IS NOT NULL AND '+' || pii_open(wa_id) != pii_open(telefono)"
             ),
             0
         );
@@ -670,7 +670,7 @@ fn whatsapp_chats_fill_the_inbox_as_live_ingestion_would() {
         assert_eq!(
             count(
                 &conn,
-                "SELECT COUNT(*) FROM wa_contactos w JOIN clientes c ON c.id = w.cliente_id WHERE '+' || w.wa_id <> pii_open(c.telefono)"
+                "SELECT COUNT(*) FROM wa_contactos w JOIN clientes c ON c.id = w.cliente_id WHERE '+' || pii_open(w.wa_id) <> pii_open(c.telefono)"
             ),
             0,
             "{slug}"

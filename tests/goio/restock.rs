@@ -162,13 +162,15 @@ async fn goio_restock_alert_is_sent_exactly_once_to_each_waiting_customer() {
     }
     s.exec(
         SLUG,
-        &format!("UPDATE wa_contactos SET ultimo_entrante_en = 1000 WHERE wa_id = '{BETO}'"),
+        &format!("UPDATE wa_contactos SET ultimo_entrante_en = 1000 WHERE wa_id_bi = pii_bi('wa_id', '{BETO}')"),
     )
     .await;
     let beto = s
         .count(
             SLUG,
-            &format!("SELECT cliente_id FROM wa_contactos WHERE wa_id = '{BETO}'"),
+            &format!(
+                "SELECT cliente_id FROM wa_contactos WHERE wa_id_bi = pii_bi('wa_id', '{BETO}')"
+            ),
         )
         .await;
     let (status, body) = s

@@ -70,7 +70,9 @@ async fn warranty_reminder_fires_once_thirty_days_before_expiry() {
     let diana = s
         .count(
             SLUG,
-            &format!("SELECT cliente_id FROM wa_contactos WHERE wa_id = '{DIANA}'"),
+            &format!(
+                "SELECT cliente_id FROM wa_contactos WHERE wa_id_bi = pii_bi('wa_id', '{DIANA}')"
+            ),
         )
         .await;
     let customer = format!("cli_{SLUG}_{diana}");

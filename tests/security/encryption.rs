@@ -69,6 +69,46 @@ async fn personal_fields_are_sealed_searchable_and_rotate_without_downtime() {
     .await
     .ok(201);
 
+    // Tenant V20's fields, written through the API: order note, status note, reminder text.
+    let (order_note, status_note, reminder) = (
+        format!("pedido On{u}"),
+        format!("estado Sn{u}"),
+        format!("llamar Rm{u}"),
+    );
+    let product: Value = api
+        .post(
+            "/api/marcas/cifra/productos",
+            &json!({"sku": "C1", "nombre": "Caja", "precio": 1000}),
+        )
+        .await
+        .ok(201);
+    let order: Value = api
+        .post(
+            "/api/pedidos",
+            &json!({"cliente_id": id, "canal": "web", "notas": order_note,
+                    "items": [{"producto_id": product["id"], "cantidad": 1}]}),
+        )
+        .await
+        .ok(201);
+    let order_path = format!("/api/pedidos/{}", order["id"].as_str().unwrap());
+    api.put(
+        &order_path,
+        &json!({"estado": "cancelado", "nota": status_note}),
+    )
+    .await
+    .ok(200);
+    api.post(
+        &format!("/api/clientes/{id}/recordatorios"),
+        &json!({"texto": reminder}),
+    )
+    .await
+    .ok(201);
+    let got = api.get(&order_path).await.ok(200);
+    assert_eq!(got["notas"], json!(order_note), "{got}");
+    assert!(got.to_string().contains(&status_note), "{got}");
+    let reminders = api.get("/api/marcas/cifra/recordatorios").await.ok(200);
+    assert!(reminders.to_string().contains(&reminder), "{reminders}");
+
     // The API returns every value in clear.
     let got = api.get(&format!("/api/clientes/{id}")).await.ok(200);
     assert_eq!(got["telefono"], format!("+51{phone}"));
@@ -126,6 +166,9 @@ async fn personal_fields_are_sealed_searchable_and_rotate_without_downtime() {
         street.as_str(),
         note.as_str(),
         body.as_str(),
+        order_note.as_str(),
+        status_note.as_str(),
+        reminder.as_str(),
     ];
     assert!(!in_files(&env, "cifra", &[&format!("Nm{u}")]).is_empty());
     let hits = in_files(&env, "cifra", &sealed);
@@ -203,6 +246,10 @@ async fn personal_fields_are_sealed_searchable_and_rotate_without_downtime() {
         .await
         .ok(200);
     assert_eq!(thread["items"][0]["cuerpo"], body);
+    let got = api.get(&order_path).await.ok(200);
+    assert_eq!(got["notas"], json!(order_note), "{got}");
+    let reminders = api.get("/api/marcas/cifra/recordatorios").await.ok(200);
+    assert!(reminders.to_string().contains(&reminder), "{reminders}");
     // Blind indexes were not rotated: lookups still work.
     let found = api
         .get(&format!("/api/marcas/cifra/clientes?q={phone}"))

@@ -81,6 +81,52 @@ async fn export_is_complete_and_private_and_erasure_leaves_nothing_readable() {
     .await
     .ok(201);
     let id = person["id"].as_str().unwrap().to_string();
+    // Tenant V20's sealed fields: a status note, a reminder, and (written as the WhatsApp
+    // path and the survey bot write them: sealed, blind-indexed) her WhatsApp identity and a
+    // survey comment.
+    api.put(
+        &format!("/api/pedidos/{}", order["id"].as_str().unwrap()),
+        &json!({"estado": "cancelado", "nota": format!("estado {marker}")}),
+    )
+    .await
+    .ok(200);
+    api.post(
+        &format!("/api/clientes/{id}/recordatorios"),
+        &json!({"texto": format!("llamar {marker}")}),
+    )
+    .await
+    .ok(201);
+    {
+        let conn = rusqlite::Connection::open(env.brand_db("gdpr")).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        autonomo::db::functions::register(&conn, "gdpr").unwrap();
+        conn.execute(
+            "INSERT INTO wa_contactos (cliente_id, bsuid, bsuid_bi, wa_id, wa_id_bi, nombre_perfil, username)
+             SELECT id, pii_seal(?1), pii_bi('bsuid', ?1), pii_seal(?2), pii_bi('wa_id', ?2),
+                    pii_seal(?3), pii_seal(?4) FROM clientes WHERE nombre = ?5",
+            rusqlite::params![
+                format!("PE.{marker}"),
+                format!("51{phone}"),
+                format!("perfil {marker}"),
+                format!("@u{marker}"),
+                format!("Nombre {marker}")
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE clientes SET wa_id = pii_seal(?1), wa_id_bi = pii_bi('wa_id', ?1) WHERE nombre = ?2",
+            rusqlite::params![format!("51{phone}"), format!("Nombre {marker}")],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO encuestas (pedido_id, cliente_id, enviada_en, comentario)
+             SELECT id, cliente_id, 1, pii_seal(?1) FROM pedidos
+             WHERE cliente_id = (SELECT id FROM clientes WHERE nombre = ?2)",
+            rusqlite::params![format!("comentario {marker}"), format!("Nombre {marker}")],
+        )
+        .unwrap();
+    }
 
     // Right of access: a write token may not export; an admin gets everything about her.
     let denied = server
@@ -93,7 +139,20 @@ async fn export_is_complete_and_private_and_erasure_leaves_nothing_readable() {
         .await
         .ok(200);
     let text = export.to_string();
-    for field in ["Nombre ", "Av. ", "nota ", "tag", "pedido ", "mensaje "] {
+    for field in [
+        "Nombre ",
+        "Av. ",
+        "nota ",
+        "tag",
+        "pedido ",
+        "mensaje ",
+        "estado ",
+        "llamar ",
+        "PE.",
+        "perfil ",
+        "@u",
+        "comentario ",
+    ] {
         assert!(
             text.contains(&format!("{field}{marker}")),
             "{field} missing: {text}"

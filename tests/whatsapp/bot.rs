@@ -372,8 +372,11 @@ async fn identity_by_bsuid_wa_id_phone_variants_and_changed_number() {
         "matched by phone variant"
     );
     assert_eq!(
-        s.column("gollos", "SELECT wa_id FROM clientes WHERE id = 50")
-            .await,
+        s.column(
+            "gollos",
+            "SELECT pii_open(wa_id) FROM clientes WHERE id = 50"
+        )
+        .await,
         vec![json!("5215512345678")]
     );
     // Username user: wa_id empty, BSUID only; then the same BSUID again.
@@ -388,7 +391,7 @@ async fn identity_by_bsuid_wa_id_phone_variants_and_changed_number() {
     assert_eq!(
         s.count(
             "gollos",
-            "SELECT COUNT(*) FROM wa_contactos WHERE bsuid = 'PE.998877'"
+            "SELECT COUNT(*) FROM wa_contactos WHERE bsuid_bi = pii_bi('bsuid', 'PE.998877')"
         )
         .await,
         1
@@ -404,7 +407,7 @@ async fn identity_by_bsuid_wa_id_phone_variants_and_changed_number() {
     assert_eq!(
         s.column(
             "gollos",
-            "SELECT wa_id || '|' || pii_open(telefono) FROM clientes WHERE id = 50"
+            "SELECT pii_open(wa_id) || '|' || pii_open(telefono) FROM clientes WHERE id = 50"
         )
         .await,
         vec![json!("5215587654321|+525587654321")]

@@ -494,7 +494,7 @@ pub async fn queued(server: &Server, slug: &str, wa_id: &str) -> Vec<Value> {
     server
         .column(
             slug,
-            &format!("SELECT pii_open(cuerpo) FROM outbox WHERE destino = '{wa_id}' ORDER BY id"),
+            &format!("SELECT pii_open(cuerpo) FROM outbox WHERE pii_open(destino) = '{wa_id}' ORDER BY id"),
         )
         .await
 }

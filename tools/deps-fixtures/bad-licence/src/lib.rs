@@ -1,0 +1,1 @@
+//! Fixture: see Cargo.toml.
