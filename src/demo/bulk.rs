@@ -34,6 +34,9 @@ pub const TABLES: &[&str] = &[
     "pedido_items",
     "pedido_estados",
     "interacciones",
+    // The loyalty ledger the demo derives from the orders (src/demo/loyalty.rs): one
+    // audited row per qualifying order, as many as the orders themselves.
+    "fidelidad_movimientos",
 ];
 
 /// Triggers whose work [`Suspended::restore`] redoes set-based. Only these are dropped.
@@ -53,6 +56,8 @@ pub const REPLACED: &[&str] = &[
     "pedido_estados_audit_i",
     "interacciones_ci",
     "interacciones_audit_i",
+    "fidelidad_movimientos_ci",
+    "fidelidad_movimientos_audit_i",
 ];
 
 /// The triggers and indexes taken out and where each table stood before the load.
@@ -120,12 +125,19 @@ impl Suspended {
         self.triggers.iter().any(|(n, _)| n == name)
     }
 
+    /// Rebuilds the dropped secondary indexes now, for steps that query the loaded rows
+    /// before [`Suspended::restore`] (the demo's inbox and loyalty derivations).
+    pub fn restore_indexes(&mut self, tx: &Connection) -> Result<(), AppError> {
+        for sql in self.indexes.drain(..) {
+            tx.execute_batch(&sql)?;
+        }
+        Ok(())
+    }
+
     /// Recreates the triggers from their saved SQL, then writes what they would have
     /// written for the rows loaded since [`suspend`]. Same transaction.
-    pub fn restore(self, tx: &Connection, tz: Tz, actor_note: &str) -> Result<(), AppError> {
-        for sql in &self.indexes {
-            tx.execute_batch(sql)?;
-        }
+    pub fn restore(mut self, tx: &Connection, tz: Tz, actor_note: &str) -> Result<(), AppError> {
+        self.restore_indexes(tx)?;
         for (_, sql) in &self.triggers {
             tx.execute_batch(sql)?;
         }

@@ -60,7 +60,7 @@ fn load_all(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppErr
     let mut loaded = Loaded::default();
     let mut phases = Phases::new(plan.profile.slug);
     let tx = conn.transaction()?;
-    let suspended = super::bulk::suspend(&tx)?;
+    let mut suspended = super::bulk::suspend(&tx)?;
     let products = insert_products(&tx, plan, &mut loaded)?;
     let customers = insert_customers(&tx, plan, &mut loaded)?;
     phases.done("clientes y productos / customers and products");
@@ -91,13 +91,17 @@ fn load_all(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppErr
     }
     progress.finish();
     phases.done("pedidos e interacciones / orders and interactions");
-    suspended.restore(&tx, tz, "autonomo demo")?;
-    phases.done("índices, feed, rollups, auditoría / indexes, feed, rollups, audit");
+    // The derivations below query the loaded rows (indexes first) and write ledger rows
+    // whose triggers are still set aside: the set-based restore then covers them too.
+    suspended.restore_indexes(&tx)?;
+    phases.done("índices / indexes");
     super::eco_series::add(&tx, plan)?;
     super::inbox::derive(&tx, plan.now)?;
     super::loyalty::seed(&tx, plan.profile.slug, plan.now)?;
     super::goio_extras::add(&tx, plan)?;
     phases.done("bandeja, fidelidad, extras / inbox, loyalty, extras");
+    suspended.restore(&tx, tz, "autonomo demo")?;
+    phases.done("feed, rollups, auditoría / feed, rollups, audit");
     tx.commit()?;
     phases.done("commit");
     super::eco_extras::load(conn, plan)?;

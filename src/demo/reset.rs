@@ -56,6 +56,8 @@ const TABLES: &[&str] = &[
     "garantias",
     "avisos_reposicion",
     "movimientos_stock",
+    // The demo's loyalty ledger (it references orders and customers).
+    "fidelidad_movimientos",
     "interacciones",
     "pedido_estados",
     "pedido_items",

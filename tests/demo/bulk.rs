@@ -13,13 +13,14 @@ use rusqlite::Connection;
 
 const BIN: &str = env!("CARGO_BIN_EXE_autonomo");
 const END: &str = "2026-02-10T12:00:00-05:00";
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "productos",
     "clientes",
     "pedidos",
     "pedido_items",
     "pedido_estados",
     "interacciones",
+    "fidelidad_movimientos",
 ];
 
 fn run(data: &Path, args: &[&str]) -> Output {
