@@ -237,13 +237,38 @@ fn vip_cut(
 /// Whether the change feed moved past the segment updater's cursor (a cheap read, so an
 /// idle brand costs no write).
 pub fn pending(conn: &Connection) -> Result<bool, AppError> {
+    let (cursor, last) = feed_position(conn)?;
+    Ok(last > cursor)
+}
+
+/// The segment updater's cursor and the change feed's last sequence number.
+pub fn feed_position(conn: &Connection) -> Result<(i64, i64), AppError> {
     let cursor: i64 = state(conn, "cursor_segmentos")?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let last: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
         r.get(0)
     })?;
-    Ok(last > cursor)
+    Ok((cursor, last))
+}
+
+/// How many order changes wait past `cursor`, counting no further than `cap` (a bounded
+/// read: only "more than the cap" matters to the caller).
+pub fn order_backlog(conn: &Connection, cursor: i64, cap: i64) -> Result<i64, AppError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM changes WHERE seq > ?1 AND tabla = 'pedidos' LIMIT ?2)",
+        params![cursor, cap],
+        |r| r.get(0),
+    )?)
+}
+
+/// Moves the segment updater's cursor to `seq` (never back), in the caller's transaction.
+pub fn advance_cursor(conn: &Connection, seq: i64) -> Result<(), AppError> {
+    let (cursor, _) = feed_position(conn)?;
+    if seq > cursor {
+        set_state(conn, "cursor_segmentos", &seq.to_string())?;
+    }
+    Ok(())
 }
 
 /// Reclassifies the customers whose orders changed since the last pass (the change feed

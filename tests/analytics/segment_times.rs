@@ -122,3 +122,78 @@ async fn a_customer_goes_new_vip_at_risk_lost_and_back() {
         .expect("count");
     assert_eq!(rows, 1);
 }
+
+/// After a bulk load (a restore, an import, the demo) the feed holds far more rows than a
+/// one-customer-at-a-time pass should replay on the writer: the pass classifies everyone in
+/// one recompute instead and moves its cursor to the end of the feed.
+#[tokio::test]
+async fn a_big_backlog_is_classified_in_one_recompute_and_the_cursor_catches_up() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_r, tenant) = brand(dir.path(), "carga", "America/Lima").await;
+    jobs::ensure_zone(&tenant).await.expect("zone");
+    let start = ms(2024, 3, 1, 15, 0);
+    let (ana, beto) = tenant
+        .db()
+        .write(move |c| {
+            add_product(c, "P", 1000);
+            let ana = add_customer(c, 1);
+            let beto = add_customer(c, 2);
+            order(c, ana, "web", &[("P", 1)], start);
+            // A backlog of order changes like a bulk load leaves (all naming her one order:
+            // only the size matters here).
+            c.execute_batch(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000)
+                 INSERT INTO changes (tabla, fila_id, op)
+                 SELECT 'pedidos', (SELECT MAX(id) FROM pedidos), 'update' FROM n",
+            )?;
+            Ok((ana, beto))
+        })
+        .await
+        .expect("setup");
+    let (_, backlog_end) = tenant
+        .db()
+        .read(autonomo::analytics::refresh::feed_position)
+        .await
+        .expect("feed");
+    jobs::update_segments(&tenant, at(start + 60_000))
+        .await
+        .expect("pass");
+    let (segments, cursor, _) = tenant
+        .db()
+        .read(move |c| {
+            let seg = |id: i64| -> rusqlite::Result<String> {
+                c.query_row("SELECT segmento FROM clientes WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+            };
+            let (cursor, last) = autonomo::analytics::refresh::feed_position(c)?;
+            // The full recompute also scores RFM, which a per-customer pass never does.
+            let scored: i64 = c.query_row(
+                "SELECT COUNT(*) FROM analitica_clientes WHERE cliente_id = ?1",
+                [ana],
+                |r| r.get(0),
+            )?;
+            assert_eq!(scored, 1, "RFM row for the customer with an order");
+            Ok(((seg(ana)?, seg(beto)?), cursor, last))
+        })
+        .await
+        .expect("read");
+    assert_eq!(segments, ("nuevo".to_string(), "sin_compras".to_string()));
+    assert!(
+        cursor >= backlog_end,
+        "the whole backlog is behind the cursor: {cursor} < {backlog_end}"
+    );
+    // The next pass finds only the pass's own segment writes: no order, nothing changes.
+    assert_eq!(
+        jobs::update_segments(&tenant, at(start + 120_000))
+            .await
+            .expect("pass"),
+        0
+    );
+    let (cursor, last) = tenant
+        .db()
+        .read(autonomo::analytics::refresh::feed_position)
+        .await
+        .expect("feed");
+    assert_eq!(cursor, last);
+}
