@@ -26,19 +26,20 @@ pub fn router() -> Router<AppState> {
         .merge(super::thresholds_pages::router())
 }
 
+/// The period of a dashboard screen or download (`periodo`, or `desde`/`hasta`).
 #[derive(Debug, Deserialize, Default)]
-struct PeriodQuery {
+pub(super) struct PeriodQuery {
     #[serde(default)]
-    desde: Option<String>,
+    pub(super) desde: Option<String>,
     #[serde(default)]
-    hasta: Option<String>,
+    pub(super) hasta: Option<String>,
     #[serde(default)]
-    periodo: Option<String>,
+    pub(super) periodo: Option<String>,
     #[serde(default)]
     tabla: Option<String>,
 }
 
-fn blank(v: &Option<String>) -> Option<&str> {
+pub(super) fn blank(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 

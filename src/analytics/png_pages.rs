@@ -9,9 +9,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
 
 use super::dashboard_charts::{self, Chart};
+use super::pages::{PeriodQuery, blank};
 use super::{api, metrics};
 use crate::app::AppState;
 use crate::auth::users::Role;
@@ -20,20 +20,6 @@ use crate::web::ui::Ui;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/m/{slug}/metricas/grafico/{file}", get(chart_png))
-}
-
-#[derive(Debug, Deserialize, Default)]
-struct PeriodQuery {
-    #[serde(default)]
-    desde: Option<String>,
-    #[serde(default)]
-    hasta: Option<String>,
-    #[serde(default)]
-    periodo: Option<String>,
-}
-
-fn blank(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 async fn chart_png(
