@@ -131,15 +131,17 @@ pub fn check_all(data_dir: &std::path::Path, ring: &Keyring) -> Result<(), AppEr
 }
 
 /// Checks the key file against the brand and seals what is still clear. Runs on every open;
-/// after the first completed pass it is one indexed read.
+/// after the first completed pass it is one read and nothing else: no write transaction, no
+/// commit, no fsync (`tests` in `tenants::registry` hold it to that).
 pub async fn prepare(db: &Arc<Database>) -> Result<(), AppError> {
     let ring = Keyring::for_database(db.path())?;
     let expected = control(&ring);
     let path = db.path().display().to_string();
-    // On the writer (a job that usually changes nothing): a reader here would be the CLI's
-    // only reader of the brand and leave -wal/-shm files behind at exit.
+    // A plain read on the writer's connection, outside any transaction: no write lock, and
+    // no reader connection (which would be the CLI's only reader of the brand and leave
+    // -wal/-shm files behind at exit). Only a brand that still needs work gets a write.
     let stored = db
-        .write_as("system:crypto", |c| {
+        .maintain(|c| {
             Ok(
                 c.query_row("SELECT control_indice, sellado_en FROM cifrado", [], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
