@@ -103,7 +103,7 @@ impl Registry {
         // The key file before anything opens: a missing one (next to existing brands) or one
         // that does not fit the brands' data stops here, having changed nothing.
         let keyring = crate::crypto::Keyring::load(data_dir)?;
-        crate::crypto::sealing::check_all(data_dir, &keyring)?;
+        crate::crypto::sealing::check_first(data_dir, &keyring)?;
         std::fs::create_dir_all(data_dir.join("tenants")).map_err(|e| {
             AppError::internal(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -194,11 +194,15 @@ impl Registry {
     async fn open_database(&self, slug: &Slug) -> Result<Arc<Database>, AppError> {
         let path = self.tenant_path(slug);
         let readers = self.readers_per_db;
-        let db =
-            tokio::task::spawn_blocking(move || Database::open(&path, Schema::Tenant, readers))
-                .await??;
-        // Refuse a key file that does not fit this brand, and seal values written before
-        // encryption at rest (once; afterwards one read).
+        let ring = crate::crypto::Keyring::for_database(&path)?;
+        // A brand sealed with another key file is refused before it is migrated.
+        let db = tokio::task::spawn_blocking(move || {
+            Database::open_checked(&path, Schema::Tenant, readers, |c| {
+                crate::crypto::sealing::check_connection(c, &ring)
+            })
+        })
+        .await??;
+        // Seal values written before encryption at rest (once; afterwards one read).
         if let Err(e) = crate::crypto::sealing::prepare(&db).await {
             db.close().await;
             return Err(e);
@@ -371,6 +375,53 @@ mod tests {
         watch
             .query_row("PRAGMA data_version", [], |r| r.get(0))
             .unwrap()
+    }
+
+    fn input(slug: &str) -> BrandInput {
+        BrandInput {
+            slug: slug.into(),
+            nombre: slug.into(),
+            moneda: "PEN".into(),
+            zona_horaria: "America/Lima".into(),
+            pais: "PE".into(),
+            idioma: "es".into(),
+        }
+    }
+
+    /// The start checks one brand file against the key file; every other brand is checked
+    /// when it opens, before it is migrated: one sealed with another key is refused and left
+    /// byte for byte as it was, reported by `state`, while the other brands open.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_brand_sealed_with_another_key_is_refused_at_its_open_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(dir.path(), 2).unwrap();
+        registry.create(input("a")).await.unwrap();
+        registry.create(input("b")).await.unwrap();
+        registry.close().await;
+        drop(registry);
+        let b = dir.path().join("tenants/b.db");
+        {
+            let c = rusqlite::Connection::open(&b).unwrap();
+            c.execute("UPDATE cifrado SET control_indice = 'otra-clave'", [])
+                .unwrap();
+            // One migration behind, so opening it would migrate (and write) first.
+            c.execute(
+                "DELETE FROM refinery_schema_history WHERE version = (SELECT MAX(version) FROM refinery_schema_history)",
+                [],
+            )
+            .unwrap();
+        }
+        let before = std::fs::read(&b).unwrap();
+
+        let registry = Registry::open(dir.path(), 2).unwrap();
+        registry.tenant(&Slug::parse("a").unwrap()).await.unwrap();
+        let slug = Slug::parse("b").unwrap();
+        let err = registry.tenant(&slug).await.err().unwrap().to_string();
+        assert!(err.contains("does not belong"), "{err}");
+        assert!(matches!(registry.state(&slug), BrandState::Failed(e) if e == err));
+        registry.close().await;
+        drop(registry);
+        assert_eq!(std::fs::read(&b).unwrap(), before, "b left as it was");
     }
 
     /// Opening a brand that is already migrated and sealed must not write: no commit on its
