@@ -240,3 +240,25 @@ async fn healthz(
         }),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_sqlite;
+
+    #[test]
+    fn a_brand_file_not_opened_is_checked_by_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("a.db");
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        assert_eq!(looks_like_sqlite(&db), Ok(()));
+        let missing = looks_like_sqlite(&dir.path().join("b.db")).unwrap_err();
+        assert!(missing.contains("cannot read b.db"), "{missing}");
+        let text = dir.path().join("c.db");
+        std::fs::write(&text, "not a database, just some text").unwrap();
+        let wrong = looks_like_sqlite(&text).unwrap_err();
+        assert!(wrong.contains("not a SQLite database"), "{wrong}");
+    }
+}
