@@ -133,43 +133,71 @@ fn check_metrics_token(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BrandHealth {
     pub slug: String,
-    /// `ok`, `archivada` or `error`.
+    /// `ok`, `archivada` or `error`. An open brand is `ok` when its database answers a
+    /// query; one not opened yet when its file is a readable SQLite database; one whose last
+    /// open failed is `error` with the reason in `detail`.
     pub db: String,
     pub detail: Option<String>,
+    /// Whether this process has the brand's database open. Brands open on first use and in
+    /// the background after a start; a health check never opens them, so it stays cheap
+    /// however many brands there are.
+    pub abierta: bool,
 }
 
-/// How many brands a health check opens at once.
-const OPEN_CONCURRENCY: usize = 8;
+/// How many open brands a health check queries at once.
+const PROBE_CONCURRENCY: usize = 8;
 
 async fn brand_health(state: &AppState, brand: crate::tenants::Brand) -> BrandHealth {
+    use crate::tenants::BrandState;
     let slug = brand.slug.to_string();
-    if brand.archived_at.is_some() {
-        return BrandHealth {
-            slug,
-            db: "archivada".into(),
-            detail: None,
-        };
-    }
-    let probe = async {
-        state
-            .registry
-            .tenant(&brand.slug)
-            .await?
-            .db()
-            .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
-            .await
+    let (abierta, result) = match state.registry.state(&brand.slug) {
+        BrandState::Open(tenant) => {
+            let probe = tenant
+                .db()
+                .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+                .await;
+            (true, probe.map(|_| ()).map_err(|e| e.to_string()))
+        }
+        BrandState::Failed(e) => (false, Err(e)),
+        BrandState::NotOpened if brand.archived_at.is_some() => (false, Ok(())),
+        BrandState::NotOpened => (
+            false,
+            looks_like_sqlite(&state.registry.tenant_path(&brand.slug)),
+        ),
     };
-    match probe.await {
-        Ok(_) => BrandHealth {
-            slug,
-            db: "ok".into(),
-            detail: None,
-        },
-        Err(e) => BrandHealth {
-            slug,
-            db: "error".into(),
-            detail: Some(e.to_string()),
-        },
+    let (db, detail) = match result {
+        Err(e) => ("error", Some(e)),
+        Ok(()) if brand.archived_at.is_some() => ("archivada", None),
+        Ok(()) => ("ok", None),
+    };
+    BrandHealth {
+        slug,
+        db: db.into(),
+        detail,
+        abierta,
+    }
+}
+
+/// Whether `path` starts with the SQLite header: one small read, no connection, no lock, so
+/// checking a brand that is not open leaves no trace.
+fn looks_like_sqlite(path: &std::path::Path) -> Result<(), String> {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .map_err(|e| {
+            format!(
+                "no se puede leer / cannot read {}: {e}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            )
+        })?;
+    if &header == b"SQLite format 3\0" {
+        Ok(())
+    } else {
+        Err(format!(
+            "no es una base SQLite / not a SQLite database: {}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ))
     }
 }
 
@@ -185,11 +213,10 @@ async fn healthz(
     ),
     AppError,
 > {
-    // Brands are checked a few at a time: a first health check after a cold start opens
-    // every database, and on a 2-core box that goes faster overlapped than in a row.
+    // Open brands are queried a few at a time; brands not opened yet are only looked at.
     let marcas: Vec<BrandHealth> = futures_util::stream::iter(state.registry.list(true).await?)
         .map(|brand| brand_health(&state, brand))
-        .buffered(OPEN_CONCURRENCY)
+        .buffered(PROBE_CONCURRENCY)
         .collect()
         .await;
     let backup = backup_health(&state);
@@ -212,4 +239,26 @@ async fn healthz(
             mirror: state.mirror.snapshot(),
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_sqlite;
+
+    #[test]
+    fn a_brand_file_not_opened_is_checked_by_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("a.db");
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        assert_eq!(looks_like_sqlite(&db), Ok(()));
+        let missing = looks_like_sqlite(&dir.path().join("b.db")).unwrap_err();
+        assert!(missing.contains("cannot read b.db"), "{missing}");
+        let text = dir.path().join("c.db");
+        std::fs::write(&text, "not a database, just some text").unwrap();
+        let wrong = looks_like_sqlite(&text).unwrap_err();
+        assert!(wrong.contains("not a SQLite database"), "{wrong}");
+    }
 }

@@ -89,6 +89,30 @@ impl Server {
         }
     }
 
+    /// Polls `/healthz` until every brand it lists is open (`abierta`); returns the time since
+    /// spawn.
+    pub async fn wait_all_open(&mut self, http: &reqwest::Client, limit: Duration) -> Duration {
+        let url = format!("{}/healthz", self.base);
+        loop {
+            if let Ok(r) = http.get(&url).send().await
+                && let Ok(h) = r.json::<serde_json::Value>().await
+                && h["marcas"].as_array().is_some_and(|brands| {
+                    !brands.is_empty() && brands.iter().all(|b| b["abierta"] == true)
+                })
+            {
+                return self.started.elapsed();
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("server exited before opening every brand: {status}");
+            }
+            assert!(
+                self.started.elapsed() < limit,
+                "brands not all open after {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// SIGTERM (graceful: writers flush), then wait.
     pub fn stop(mut self) {
         let _ = Command::new("kill")

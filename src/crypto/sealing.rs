@@ -114,51 +114,109 @@ fn control(ring: &Keyring) -> String {
 }
 
 /// Refuses to start when a brand database under `data_dir` was sealed with another key file;
-/// reads only (nothing is opened for writing, nothing migrated).
+/// reads only (nothing is opened for writing, nothing migrated). Reads every brand file, and
+/// each read parses the brand's whole schema (≈ 4 ms): for commands that are about to use
+/// every brand anyway (`keys`). Opening the registry uses [`check_first`].
 pub fn check_all(data_dir: &std::path::Path, ring: &Keyring) -> Result<(), AppError> {
-    let Ok(dir) = std::fs::read_dir(data_dir.join("tenants")) else {
-        return Ok(());
-    };
     let expected = control(ring);
-    for entry in dir.flatten() {
-        let path = entry.path();
-        if path.extension().is_none_or(|x| x != "db") {
-            continue;
-        }
-        // `immutable`: reads the main file only and creates no -wal/-shm, so the check leaves
-        // no trace. A value only in the WAL, or a file being written, reads as "unknown" here;
-        // opening the brand checks again through its writer (`prepare`).
-        let uri = format!("file:{}?immutable=1", path.display());
-        let flags =
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
-        let found: Option<String> = Connection::open_with_flags(&uri, flags)
-            .and_then(|conn| {
-                conn.query_row("SELECT control_indice FROM cifrado", [], |r| r.get(0))
-                    .optional()
-            })
-            .unwrap_or(None);
-        if found.is_some_and(|f| f != expected) {
-            return Err(AppError::internal(format!(
-                "the master key file does not belong to {}: its data was sealed with another \
-                 key. Restore the right key file (la clave maestra no corresponde a estos datos; \
-                 restaure el archivo de claves correcto)",
-                path.display()
-            )));
+    for path in brand_files(data_dir) {
+        if stored_control(&path).is_some_and(|f| f != expected) {
+            return Err(wrong_key(&path.display().to_string()));
         }
     }
     Ok(())
 }
 
+/// Like [`check_all`], stopping at the first brand file that says which key it belongs to:
+/// a key file that is not this data directory's (the mistake this guards against: a lost
+/// key replaced, a data directory moved without its key) is refused before anything opens,
+/// at the cost of one file whatever the number of brands. Each brand is checked again
+/// before it is opened and migrated ([`check_connection`]), so a single brand sealed with
+/// another key is refused there, unchanged, while the others serve.
+pub fn check_first(data_dir: &std::path::Path, ring: &Keyring) -> Result<(), AppError> {
+    let expected = control(ring);
+    for path in brand_files(data_dir) {
+        match stored_control(&path) {
+            Some(found) if found != expected => {
+                return Err(wrong_key(&path.display().to_string()));
+            }
+            Some(_) => return Ok(()),
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// The brand database files under `data_dir`, by name.
+fn brand_files(data_dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(dir) = std::fs::read_dir(data_dir.join("tenants")) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = dir
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "db"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The key check value stored in a brand file, read without a trace.
+fn stored_control(path: &std::path::Path) -> Option<String> {
+    // `immutable`: reads the main file only and creates no -wal/-shm, so the check leaves
+    // no trace. A value only in the WAL, or a file being written, reads as "unknown" here;
+    // opening the brand checks again ([`check_connection`], then `prepare`).
+    let uri = format!("file:{}?immutable=1", path.display());
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+    Connection::open_with_flags(&uri, flags)
+        .and_then(|conn| {
+            conn.query_row("SELECT control_indice FROM cifrado", [], |r| r.get(0))
+                .optional()
+        })
+        .unwrap_or(None)
+}
+
+fn wrong_key(path: &str) -> AppError {
+    AppError::internal(format!(
+        "the master key file does not belong to {path}: its data was sealed with another \
+         key. Restore the right key file (la clave maestra no corresponde a estos datos; \
+         restaure el archivo de claves correcto)"
+    ))
+}
+
+/// Refuses a brand database (on the connection about to migrate it) whose data was sealed
+/// with another key file; a file without the check value yet (new, or older than
+/// encryption at rest) passes. Reads only.
+pub fn check_connection(c: &Connection, ring: &Keyring) -> Result<(), AppError> {
+    let has_table: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cifrado')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Ok(());
+    }
+    let found: Option<String> = c
+        .query_row("SELECT control_indice FROM cifrado", [], |r| r.get(0))
+        .optional()?;
+    match found {
+        Some(f) if f != control(ring) => Err(wrong_key(c.path().unwrap_or("?"))),
+        _ => Ok(()),
+    }
+}
+
 /// Checks the key file against the brand and seals what is still clear. Runs on every open;
-/// after the first completed pass it is one indexed read.
+/// after the first completed pass it is one read and nothing else: no write transaction, no
+/// commit, no fsync (`tests` in `tenants::registry` hold it to that).
 pub async fn prepare(db: &Arc<Database>) -> Result<(), AppError> {
     let ring = Keyring::for_database(db.path())?;
     let expected = control(&ring);
     let path = db.path().display().to_string();
-    // On the writer (a job that usually changes nothing): a reader here would be the CLI's
-    // only reader of the brand and leave -wal/-shm files behind at exit.
+    // A plain read on the writer's connection, outside any transaction: no write lock, and
+    // no reader connection (which would be the CLI's only reader of the brand and leave
+    // -wal/-shm files behind at exit). Only a brand that still needs work gets a write.
     let stored = db
-        .write_as("system:crypto", |c| {
+        .maintain(|c| {
             Ok(
                 c.query_row("SELECT control_indice, sellado_en FROM cifrado", [], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
@@ -168,13 +226,7 @@ pub async fn prepare(db: &Arc<Database>) -> Result<(), AppError> {
         })
         .await?;
     let done = match stored {
-        Some((found, _)) if found != expected => {
-            return Err(AppError::internal(format!(
-                "the master key file does not belong to {path}: its data was sealed with \
-                 another key. Restore the right key file (la clave maestra no corresponde \
-                 a estos datos; restaure el archivo de claves correcto)"
-            )));
-        }
+        Some((found, _)) if found != expected => return Err(wrong_key(&path)),
         Some((_, done)) => done.is_some(),
         None => {
             db.write_as("system:crypto", move |c| {

@@ -43,7 +43,19 @@ pub struct Database {
 impl Database {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path, schema: Schema, readers: usize) -> Result<Arc<Database>, AppError> {
+        Self::open_checked(path, schema, readers, |_| Ok(()))
+    }
+
+    /// Like [`Database::open`], running `check` on the writer's connection before anything
+    /// is migrated: an error leaves the file as it was.
+    pub fn open_checked(
+        path: &Path,
+        schema: Schema,
+        readers: usize,
+        check: impl FnOnce(&rusqlite::Connection) -> Result<(), AppError>,
+    ) -> Result<Arc<Database>, AppError> {
         let mut conn = open_connection(path, ConnectionRole::Writer)?;
+        check(&conn)?;
         migrations::run(&mut conn, schema)?;
         let writer = Writer::start(conn, path.to_path_buf())?;
         let readers = ReadPool::open(path, readers)?;

@@ -3,6 +3,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::Semaphore;
@@ -10,9 +11,16 @@ use tokio::sync::Semaphore;
 use super::connection::{ConnectionRole, open_connection};
 use crate::error::AppError;
 
+/// A reader left unused this long is closed when another is returned, so a brand keeps one
+/// reader (with its schema and page cache, ≈ 1–8 MiB) once a burst of reads is over instead
+/// of every connection the burst opened.
+const IDLE_CLOSE: Duration = Duration::from_secs(30);
+
 pub struct ReadPool {
     path: PathBuf,
-    idle: Arc<Mutex<Vec<Connection>>>,
+    /// Idle connections with when each was returned, most recent last (reads take the most
+    /// recent, so the others age and get closed).
+    idle: Arc<Mutex<Vec<(Connection, Instant)>>>,
     permits: Arc<Semaphore>,
 }
 
@@ -42,14 +50,26 @@ impl ReadPool {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let conn = match idle.lock().ok().and_then(|mut v| v.pop()) {
-                Some(conn) => conn,
+                Some((conn, _)) => conn,
                 None => open_connection(&path, ConnectionRole::Reader)?,
             };
             let result = catch_unwind(AssertUnwindSafe(|| f(&conn)))
                 .unwrap_or_else(|_| Err(AppError::internal("read panicked")));
-            if let Ok(mut v) = idle.lock() {
-                v.push(conn);
-            }
+            let stale = match idle.lock() {
+                Ok(mut v) => {
+                    let now = Instant::now();
+                    let keep = v
+                        .iter()
+                        .position(|(_, at)| now.duration_since(*at) < IDLE_CLOSE)
+                        .unwrap_or(v.len());
+                    let stale: Vec<_> = v.drain(..keep).collect();
+                    v.push((conn, now));
+                    stale
+                }
+                Err(_) => Vec::new(),
+            };
+            // Closed outside the lock.
+            drop(stale);
             result
         })
         .await?

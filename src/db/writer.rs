@@ -23,6 +23,9 @@ const CHECKPOINT_EVERY_BATCHES: u32 = 256;
 /// How long the writer waits idle before offering fresh commits to the hook; this is the
 /// backup interval (Litestream's default is 1 s too).
 const SHIP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+/// After this long without work the writer hands its page cache back (`PRAGMA
+/// shrink_memory`), once: an idle brand should not keep megabytes of pages it read.
+const IDLE_SHRINK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Called on the writer thread before each checkpoint (the checkpoint only runs if it returns
 /// `Ok`), on an idle tick after writes, and before the connection closes. The backup shipper
@@ -129,6 +132,8 @@ impl Writer {
             batches_since_checkpoint: 0,
             unshipped: false,
             last_ship: std::time::Instant::now(),
+            last_work: std::time::Instant::now(),
+            shrunk: false,
         };
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -221,6 +226,9 @@ struct WriterThread {
     /// Commits happened since the hook last saw the WAL.
     unshipped: bool,
     last_ship: std::time::Instant,
+    /// When the last command ran, and whether the cache was released since.
+    last_work: std::time::Instant,
+    shrunk: bool,
 }
 
 impl WriterThread {
@@ -233,12 +241,15 @@ impl WriterThread {
                     Ok(c) => c,
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         self.ship();
+                        self.shrink_when_idle();
                         continue;
                     }
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 },
             };
             self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+            self.last_work = std::time::Instant::now();
+            self.shrunk = false;
             match first {
                 Command::Write(job) => {
                     let mut batch = vec![job];
@@ -321,6 +332,17 @@ impl WriterThread {
             return;
         }
         self.checkpoint();
+    }
+
+    /// Releases the connection's page cache once it has been idle for [`IDLE_SHRINK`].
+    fn shrink_when_idle(&mut self) {
+        if self.shrunk || self.unshipped || self.last_work.elapsed() < IDLE_SHRINK {
+            return;
+        }
+        self.shrunk = true;
+        if let Err(e) = self.conn.execute_batch("PRAGMA shrink_memory") {
+            tracing::debug!(error = %e, db = %self.path.display(), "shrink_memory failed");
+        }
     }
 
     /// Offers the committed WAL frames to the hook (the backup), without checkpointing.

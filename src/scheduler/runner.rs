@@ -54,60 +54,72 @@ impl Scheduler {
     /// Starts every run due at `now` and returns their tasks (tests await them).
     pub async fn tick_at(&self, now: i64) -> Result<Vec<JoinHandle<()>>, AppError> {
         let brands = self.registry.list(false).await?;
-        let mut started = Vec::new();
+        let mut pairs = Vec::new();
         for spec in &self.specs {
             let schedule = spec.schedule()?;
-            let scopes: Vec<(String, chrono_tz::Tz)> = if spec.per_brand {
-                brands
-                    .iter()
-                    .map(|b| (b.slug.to_string(), b.tz()))
-                    .collect()
-            } else {
-                vec![(String::new(), chrono_tz::UTC)]
-            };
-            for (brand, tz) in scopes {
-                let (name, key) = (spec.name, brand.clone());
-                let state = self
-                    .registry
-                    .control()
-                    .write(move |c| store::ensure(c, name, &key, now))
-                    .await?;
-                let Some((due, missed)) = latest_due(&schedule, tz, state.ultimo_programado, now)
-                else {
-                    continue;
-                };
-                let claim = (spec.name.to_string(), brand.clone());
-                if !self
-                    .running
-                    .lock()
-                    .map(|mut r| r.insert(claim.clone()))
-                    .unwrap_or(false)
-                {
-                    continue;
-                }
-                if missed > 1 {
-                    tracing::info!(
-                        job = spec.name,
-                        brand,
-                        missed,
-                        "catching up missed runs once"
-                    );
-                }
-                let (registry, spec, running, notify) = (
-                    self.registry.clone(),
-                    spec.clone(),
-                    self.running.clone(),
-                    self.notify.clone(),
+            if spec.per_brand {
+                pairs.extend(
+                    brands
+                        .iter()
+                        .map(|b| (spec, schedule.clone(), b.slug.to_string(), b.tz())),
                 );
-                started.push(tokio::spawn(async move {
-                    if let Err(e) = execute(&registry, &spec, &brand, Some(due), notify).await {
-                        tracing::warn!(job = spec.name, brand, error = %e, "job failed");
-                    }
-                    if let Ok(mut r) = running.lock() {
-                        r.remove(&claim);
-                    }
-                }));
+            } else {
+                pairs.push((spec, schedule, String::new(), chrono_tz::UTC));
             }
+        }
+        // Every (job, scope) state in ONE write: new pairs are registered in one commit (not
+        // one per pair: 1,100 commits on the first start with 100 brands), and a tick with
+        // nothing new changes nothing.
+        let keys: Vec<(&'static str, String)> = pairs
+            .iter()
+            .map(|(s, _, b, _)| (s.name, b.clone()))
+            .collect();
+        let states = self
+            .registry
+            .control()
+            .write(move |c| {
+                keys.iter()
+                    .map(|(name, key)| store::ensure(c, name, key, now))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        let mut started = Vec::new();
+        for ((spec, schedule, brand, tz), state) in pairs.into_iter().zip(states) {
+            let Some((due, missed)) = latest_due(&schedule, tz, state.ultimo_programado, now)
+            else {
+                continue;
+            };
+            let claim = (spec.name.to_string(), brand.clone());
+            if !self
+                .running
+                .lock()
+                .map(|mut r| r.insert(claim.clone()))
+                .unwrap_or(false)
+            {
+                continue;
+            }
+            if missed > 1 {
+                tracing::info!(
+                    job = spec.name,
+                    brand,
+                    missed,
+                    "catching up missed runs once"
+                );
+            }
+            let (registry, spec, running, notify) = (
+                self.registry.clone(),
+                spec.clone(),
+                self.running.clone(),
+                self.notify.clone(),
+            );
+            started.push(tokio::spawn(async move {
+                if let Err(e) = execute(&registry, &spec, &brand, Some(due), notify).await {
+                    tracing::warn!(job = spec.name, brand, error = %e, "job failed");
+                }
+                if let Ok(mut r) = running.lock() {
+                    r.remove(&claim);
+                }
+            }));
         }
         Ok(started)
     }

@@ -8,7 +8,7 @@ mod registry;
 pub mod store;
 
 pub use brand::{Brand, BrandInput, BrandPatch, Slug};
-pub use registry::{DatabaseObserver, Registry, Tenant};
+pub use registry::{BrandState, DatabaseObserver, Registry, Tenant};
 
 use std::sync::Arc;
 

@@ -61,10 +61,27 @@ pub struct Registry {
     /// One lock per brand being opened, so two requests never migrate the same file at
     /// once while different brands open side by side.
     opening: std::sync::Mutex<HashMap<Slug, Arc<AsyncMutex<()>>>>,
+    /// Why a brand's database could not be opened, until an open succeeds (for `/healthz`,
+    /// which reports brands without opening them).
+    failed: std::sync::Mutex<HashMap<Slug, String>>,
     /// Brand rows as of the control database's current data version.
     brands: VersionedCache<Slug, Brand>,
     /// API token rows (id, brand, scope) by hash, as of the current data version.
     tokens: VersionedCache<Vec<u8>, TokenRow>,
+}
+
+/// A brand as the registry knows it, from [`Registry::state`].
+pub enum BrandState {
+    Open(Arc<Tenant>),
+    /// The last attempt to open it failed, with this error.
+    Failed(String),
+    /// Not opened by this process yet (brands open on first use, or in the background after
+    /// a start).
+    NotOpened,
+}
+
+fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// An active API token as stored: id, brand (none: every brand) and scope.
@@ -86,7 +103,7 @@ impl Registry {
         // The key file before anything opens: a missing one (next to existing brands) or one
         // that does not fit the brands' data stops here, having changed nothing.
         let keyring = crate::crypto::Keyring::load(data_dir)?;
-        crate::crypto::sealing::check_all(data_dir, &keyring)?;
+        crate::crypto::sealing::check_first(data_dir, &keyring)?;
         std::fs::create_dir_all(data_dir.join("tenants")).map_err(|e| {
             AppError::internal(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -105,6 +122,7 @@ impl Registry {
             observer,
             open: RwLock::default(),
             opening: std::sync::Mutex::default(),
+            failed: std::sync::Mutex::default(),
             brands: VersionedCache::new(4096),
             tokens: VersionedCache::new(4096),
         })
@@ -148,14 +166,16 @@ impl Registry {
             .read(move |c| store::get(c, &key))
             .await?
             .ok_or(AppError::NotFound("marca"))?;
-        let path = self.tenant_path(slug);
-        let readers = self.readers_per_db;
-        let db =
-            tokio::task::spawn_blocking(move || Database::open(&path, Schema::Tenant, readers))
-                .await??;
-        // Refuse a key file that does not fit this brand, and seal values written before
-        // encryption at rest (once).
-        crate::crypto::sealing::prepare(&db).await?;
+        let db = match self.open_database(slug).await {
+            Ok(db) => {
+                locked(&self.failed).remove(slug);
+                db
+            }
+            Err(e) => {
+                locked(&self.failed).insert(slug.clone(), e.to_string());
+                return Err(e);
+            }
+        };
         if let Some(o) = &self.observer {
             o.opened(&format!("tenants/{slug}"), &db);
         }
@@ -168,6 +188,37 @@ impl Registry {
             open.insert(slug.clone(), tenant.clone());
         }
         Ok(tenant)
+    }
+
+    /// Opens and migrates the brand's file and checks it against the key file.
+    async fn open_database(&self, slug: &Slug) -> Result<Arc<Database>, AppError> {
+        let path = self.tenant_path(slug);
+        let readers = self.readers_per_db;
+        let ring = crate::crypto::Keyring::for_database(&path)?;
+        // A brand sealed with another key file is refused before it is migrated.
+        let db = tokio::task::spawn_blocking(move || {
+            Database::open_checked(&path, Schema::Tenant, readers, |c| {
+                crate::crypto::sealing::check_connection(c, &ring)
+            })
+        })
+        .await??;
+        // Seal values written before encryption at rest (once; afterwards one read).
+        if let Err(e) = crate::crypto::sealing::prepare(&db).await {
+            db.close().await;
+            return Err(e);
+        }
+        Ok(db)
+    }
+
+    /// Where brand `slug` stands in this process, without opening it.
+    pub fn state(&self, slug: &Slug) -> BrandState {
+        if let Some(t) = self.cached(slug) {
+            return BrandState::Open(t);
+        }
+        match locked(&self.failed).get(slug) {
+            Some(e) => BrandState::Failed(e.clone()),
+            None => BrandState::NotOpened,
+        }
     }
 
     /// Opens every active brand, `concurrency` at a time, so the first request to each does
@@ -307,5 +358,124 @@ impl Registry {
             tenant.db().close().await;
         }
         self.control.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wal_len(db: &Path) -> u64 {
+        let mut wal = db.as_os_str().to_owned();
+        wal.push("-wal");
+        std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+    }
+
+    fn data_version(watch: &rusqlite::Connection) -> i64 {
+        watch
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn input(slug: &str) -> BrandInput {
+        BrandInput {
+            slug: slug.into(),
+            nombre: slug.into(),
+            moneda: "PEN".into(),
+            zona_horaria: "America/Lima".into(),
+            pais: "PE".into(),
+            idioma: "es".into(),
+        }
+    }
+
+    /// The start checks one brand file against the key file; every other brand is checked
+    /// when it opens, before it is migrated: one sealed with another key is refused and left
+    /// byte for byte as it was, reported by `state`, while the other brands open.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_brand_sealed_with_another_key_is_refused_at_its_open_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(dir.path(), 2).unwrap();
+        registry.create(input("a")).await.unwrap();
+        registry.create(input("b")).await.unwrap();
+        registry.close().await;
+        drop(registry);
+        let b = dir.path().join("tenants/b.db");
+        {
+            let c = rusqlite::Connection::open(&b).unwrap();
+            c.execute("UPDATE cifrado SET control_indice = 'otra-clave'", [])
+                .unwrap();
+            // One migration behind, so opening it would migrate (and write) first.
+            c.execute(
+                "DELETE FROM refinery_schema_history WHERE version = (SELECT MAX(version) FROM refinery_schema_history)",
+                [],
+            )
+            .unwrap();
+        }
+        let before = std::fs::read(&b).unwrap();
+
+        let registry = Registry::open(dir.path(), 2).unwrap();
+        registry.tenant(&Slug::parse("a").unwrap()).await.unwrap();
+        let slug = Slug::parse("b").unwrap();
+        let err = registry.tenant(&slug).await.err().unwrap().to_string();
+        assert!(err.contains("does not belong"), "{err}");
+        assert!(matches!(registry.state(&slug), BrandState::Failed(e) if e == err));
+        registry.close().await;
+        drop(registry);
+        assert_eq!(std::fs::read(&b).unwrap(), before, "b left as it was");
+    }
+
+    /// Opening a brand that is already migrated and sealed must not write: no commit on its
+    /// writer, nothing appended to its WAL, nothing another connection sees change. Every
+    /// open used to run the key check as a write job (a write transaction per brand, and on
+    /// a cold start with 100 brands that was 100 of them); a regression fails here.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn opening_a_prepared_brand_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let slug = Slug::parse("prueba").unwrap();
+        let registry = Registry::open(dir.path(), 2).unwrap();
+        registry
+            .create(BrandInput {
+                slug: "prueba".into(),
+                nombre: "Prueba".into(),
+                moneda: "PEN".into(),
+                zona_horaria: "America/Lima".into(),
+                pais: "PE".into(),
+                idioma: "es".into(),
+            })
+            .await
+            .unwrap();
+        registry.close().await;
+        drop(registry);
+
+        let path = dir.path().join("tenants/prueba.db");
+        let watch = rusqlite::Connection::open(&path).unwrap();
+        let (version, wal) = (data_version(&watch), wal_len(&path));
+
+        let registry = Registry::open(dir.path(), 2).unwrap();
+        let tenant = registry.tenant(&slug).await.unwrap();
+        let ok: i64 = tenant
+            .db()
+            .read(|c| Ok(c.query_row("SELECT COUNT(*) FROM cifrado", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(ok, 1, "the brand answers");
+        assert_eq!(
+            tenant.db().writer_stats().batches,
+            0,
+            "no write job on open"
+        );
+        assert_eq!(wal_len(&path), wal, "nothing appended to the WAL");
+        assert_eq!(data_version(&watch), version, "no commit seen by others");
+
+        // The probes do see a write, so the assertions above can fail.
+        tenant
+            .db()
+            .write(|c| Ok(c.execute("UPDATE cifrado SET sellado_en = sellado_en + 1", [])?))
+            .await
+            .unwrap();
+        assert_eq!(tenant.db().writer_stats().batches, 1);
+        assert!(wal_len(&path) > wal, "a write grows the WAL");
+        assert_ne!(data_version(&watch), version, "a write moves data_version");
+        registry.close().await;
     }
 }
