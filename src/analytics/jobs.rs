@@ -75,9 +75,17 @@ pub async fn update_segments(tenant: &Tenant, now: DateTime<Utc>) -> Result<usiz
             })
             .await;
     }
+    // Classify on a reader; the writer only stores what differs (and the cursor).
+    let Some(plan) = tenant
+        .db()
+        .read(move |c| refresh::plan_incremental(c, tz, now))
+        .await?
+    else {
+        return Ok(0);
+    };
     tenant
         .db()
-        .write(move |c| refresh::incremental(c, tz, now))
+        .write(move |c| refresh::apply_incremental(c, &plan, now))
         .await
 }
 

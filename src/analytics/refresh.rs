@@ -22,19 +22,34 @@ fn instant(ms: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+/// Every customer's non-cancelled orders (a full scan: the nightly recompute's read).
+const ALL_ORDERS_SQL: &str =
+    "SELECT cliente_id, creado_en, total FROM pedidos WHERE estado <> 'cancelado'";
+/// One customer's non-cancelled orders, through the `pedidos_cliente` index. A separate
+/// statement on purpose: the former shared `(?1 IS NULL OR cliente_id = ?1)` form cannot use
+/// any index, so each customer of the segment updater scanned every order of the brand on
+/// the writer (≈ 3,000 scans of 100k rows after a burst of orders: writes stalled for
+/// seconds).
+pub const CUSTOMER_ORDERS_SQL: &str = "SELECT cliente_id, creado_en, total FROM pedidos
+     WHERE cliente_id = ?1 AND estado <> 'cancelado'";
+
 pub fn load_orders(conn: &Connection, customer: Option<i64>) -> Result<OrdersByCustomer, AppError> {
     let mut map: OrdersByCustomer = HashMap::new();
-    let mut st = conn.prepare_cached(
-        "SELECT cliente_id, creado_en, total FROM pedidos
-         WHERE estado <> 'cancelado' AND (?1 IS NULL OR cliente_id = ?1)",
-    )?;
-    let rows = st.query_map([customer], |r| {
+    let mut st = match customer {
+        None => conn.prepare_cached(ALL_ORDERS_SQL)?,
+        Some(_) => conn.prepare_cached(CUSTOMER_ORDERS_SQL)?,
+    };
+    let row = |r: &rusqlite::Row| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, i64>(2)?,
         ))
-    })?;
+    };
+    let rows = match customer {
+        None => st.query_map([], row)?,
+        Some(id) => st.query_map([id], row)?,
+    };
     for row in rows {
         let (c, at, total) = row?;
         map.entry(c).or_default().push((instant(at), total));
@@ -205,16 +220,16 @@ pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
     Ok(changed)
 }
 
-/// The VIP cut of the last recompute; computed from the rollups (12-month spend per
-/// customer) and remembered when there is none yet.
+/// The VIP cut of the last recompute, and whether it is stored; computed from the rollups
+/// (12-month spend per customer) when there is none yet (reads only: the caller stores it).
 fn vip_cut(
     conn: &Connection,
     rules: &SegmentRules,
     now: DateTime<Utc>,
     tz: Tz,
-) -> Result<Option<i64>, AppError> {
+) -> Result<(Option<i64>, bool), AppError> {
     if let Some(v) = state(conn, "corte_vip")? {
-        return Ok(v.parse().ok());
+        return Ok((v.parse().ok(), true));
     }
     let since = super::cohorts::local_day(now - Duration::days(365), tz)
         .format("%Y-%m-%d")
@@ -225,13 +240,7 @@ fn vip_cut(
         )?
         .query_map([since], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let cut = segments::vip_spend_cut(spends, rules.vip_top_share);
-    set_state(
-        conn,
-        "corte_vip",
-        &cut.map(|c| c.to_string()).unwrap_or_default(),
-    )?;
-    Ok(cut)
+    Ok((segments::vip_spend_cut(spends, rules.vip_top_share), false))
 }
 
 /// Whether the change feed moved past the segment updater's cursor (a cheap read, so an
@@ -271,18 +280,27 @@ pub fn advance_cursor(conn: &Connection, seq: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Reclassifies the customers whose orders changed since the last pass (the change feed
-/// after the cursor) and moves the cursor, in the caller's transaction. Returns how many
-/// segments changed.
-pub fn incremental(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<usize, AppError> {
-    let cursor: i64 = state(conn, "cursor_segmentos")?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let last: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
-        r.get(0)
-    })?;
+/// What an incremental pass decided: the segment of each customer whose orders changed up
+/// to `last` (the change feed's sequence number the read saw).
+#[derive(Debug, Default)]
+pub struct IncrementalPlan {
+    pub last: i64,
+    pub segments: Vec<(i64, Segment)>,
+    /// A VIP cut computed because none was stored yet, to remember.
+    pub new_vip_cut: Option<Option<i64>>,
+}
+
+/// Classifies the customers whose orders changed since the last pass (the change feed after
+/// the cursor), reading only, so the segment updater can run it on a reader and hold the
+/// writer just for [`apply_incremental`]. `None`: nothing new in the feed.
+pub fn plan_incremental(
+    conn: &Connection,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Option<IncrementalPlan>, AppError> {
+    let (cursor, last) = feed_position(conn)?;
     if last <= cursor {
-        return Ok(0);
+        return Ok(None);
     }
     let customers: Vec<i64> = conn
         .prepare_cached(
@@ -291,13 +309,18 @@ pub fn incremental(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<usiz
         )?
         .query_map(params![cursor, last], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let rules = rules(conn)?;
-    let cut = if customers.is_empty() {
-        None
-    } else {
-        vip_cut(conn, &rules, now, tz)?
+    let mut plan = IncrementalPlan {
+        last,
+        ..IncrementalPlan::default()
     };
-    let mut changed = 0;
+    if customers.is_empty() {
+        return Ok(Some(plan));
+    }
+    let rules = rules(conn)?;
+    let (cut, stored) = vip_cut(conn, &rules, now, tz)?;
+    if !stored {
+        plan.new_vip_cut = Some(cut);
+    }
     for id in customers {
         let orders = load_orders(conn, Some(id))?;
         let activity = CustomerActivity::from_orders(
@@ -305,9 +328,41 @@ pub fn incremental(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<usiz
             orders.get(&id).map(Vec::as_slice).unwrap_or(&[]),
             now,
         );
-        let seg = segments::classify(&activity, now, &rules, cut);
-        changed += usize::from(set_segment(conn, id, seg, now.timestamp_millis())?);
+        plan.segments
+            .push((id, segments::classify(&activity, now, &rules, cut)));
     }
-    set_state(conn, "cursor_segmentos", &last.to_string())?;
+    Ok(Some(plan))
+}
+
+/// Writes an incremental plan in the caller's transaction: the segments that differ (logged),
+/// the VIP cut if it was computed, and the cursor (never moved back). Orders that changed
+/// after the plan's read have a later sequence number, so the next pass sees them. Returns
+/// how many segments changed.
+pub fn apply_incremental(
+    conn: &Connection,
+    plan: &IncrementalPlan,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    if let Some(cut) = plan.new_vip_cut {
+        conn.execute(
+            "INSERT INTO analitica_estado (clave, valor) VALUES ('corte_vip', ?1)
+             ON CONFLICT (clave) DO NOTHING",
+            [cut.map(|c| c.to_string()).unwrap_or_default()],
+        )?;
+    }
+    let mut changed = 0;
+    for (id, seg) in &plan.segments {
+        changed += usize::from(set_segment(conn, *id, *seg, now.timestamp_millis())?);
+    }
+    advance_cursor(conn, plan.last)?;
     Ok(changed)
+}
+
+/// Reclassifies the customers whose orders changed since the last pass and moves the cursor,
+/// in the caller's transaction. Returns how many segments changed.
+pub fn incremental(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<usize, AppError> {
+    match plan_incremental(conn, tz, now)? {
+        None => Ok(0),
+        Some(plan) => apply_incremental(conn, &plan, now),
+    }
 }
