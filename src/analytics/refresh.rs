@@ -92,6 +92,10 @@ pub fn set_rules(conn: &Connection, rules: &SegmentRules) -> Result<(), AppError
 /// Everything the nightly recompute decided, ready to write.
 pub struct Recompute {
     pub now: i64,
+    /// The change feed's last sequence number in the snapshot the plan was computed from:
+    /// customers whose orders changed after it are left to the incremental pass, which
+    /// sees newer data than the plan.
+    pub seen_seq: i64,
     pub segments: Vec<(i64, Segment)>,
     pub vip_cut: Option<i64>,
     pub rfm: Vec<RfmScore>,
@@ -100,8 +104,17 @@ pub struct Recompute {
     pub clv_error: Option<String>,
 }
 
-/// Classifies every customer, scores RFM and fits CLV as of `now` (reads only).
-pub fn compute(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<Recompute, AppError> {
+/// Classifies every customer, scores RFM and fits CLV (reads only), in one snapshot. The
+/// clock is read once the snapshot has begun, so no order in it looks like a future one.
+pub fn compute(
+    conn: &Connection,
+    tz: Tz,
+    clock: impl FnOnce() -> DateTime<Utc>,
+) -> Result<Recompute, AppError> {
+    let snapshot = conn.unchecked_transaction()?;
+    let conn: &Connection = &snapshot;
+    let (_, seen_seq) = feed_position(conn)?;
+    let now = clock();
     let rules = rules(conn)?;
     let orders = load_orders(conn, None)?;
     let mut ids: Vec<i64> = conn
@@ -142,6 +155,7 @@ pub fn compute(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<Recomput
     };
     Ok(Recompute {
         now: now.timestamp_millis(),
+        seen_seq,
         segments: brand
             .customers
             .iter()
@@ -183,8 +197,9 @@ pub fn set_segment(
 /// Writes a recompute: changed segments (logged), the VIP cut, RFM and CLV per customer.
 /// Returns how many segments changed.
 pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
+    let newer = changed_customers(conn, r.seen_seq, i64::MAX)?;
     let mut changed = 0;
-    for (id, seg) in &r.segments {
+    for (id, seg) in r.segments.iter().filter(|(id, _)| !newer.contains(id)) {
         changed += usize::from(set_segment(conn, *id, *seg, r.now)?);
     }
     set_state(
@@ -280,38 +295,58 @@ pub fn advance_cursor(conn: &Connection, seq: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The customers whose orders changed in the feed range (`after`, `upto`].
+fn changed_customers(
+    conn: &Connection,
+    after: i64,
+    upto: i64,
+) -> Result<std::collections::BTreeSet<i64>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT DISTINCT p.cliente_id FROM changes c JOIN pedidos p ON p.id = c.fila_id
+             WHERE c.tabla = 'pedidos' AND c.seq > ?1 AND c.seq <= ?2",
+        )?
+        .query_map(params![after, upto], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
 /// What an incremental pass decided: the segment of each customer whose orders changed up
-/// to `last` (the change feed's sequence number the read saw).
-#[derive(Debug, Default)]
+/// to `last` (the change feed's sequence number the read saw), as of `now`.
+#[derive(Debug)]
 pub struct IncrementalPlan {
     pub last: i64,
+    pub now: DateTime<Utc>,
     pub segments: Vec<(i64, Segment)>,
     /// A VIP cut computed because none was stored yet, to remember.
     pub new_vip_cut: Option<Option<i64>>,
 }
 
 /// Classifies the customers whose orders changed since the last pass (the change feed after
-/// the cursor), reading only, so the segment updater can run it on a reader and hold the
-/// writer just for [`apply_incremental`]. `None`: nothing new in the feed.
+/// the cursor), reading only and in one snapshot, so the segment updater can run it on a
+/// reader and hold the writer just for [`apply_incremental`]. The clock is read once the
+/// snapshot has begun, so no order in it looks like a future one. `None`: nothing new.
 pub fn plan_incremental(
     conn: &Connection,
     tz: Tz,
-    now: DateTime<Utc>,
+    clock: impl FnOnce() -> DateTime<Utc>,
 ) -> Result<Option<IncrementalPlan>, AppError> {
+    // On a reader, one read transaction; inside the writer's, that transaction already is.
+    let _snapshot = if conn.is_autocommit() {
+        Some(conn.unchecked_transaction()?)
+    } else {
+        None
+    };
     let (cursor, last) = feed_position(conn)?;
     if last <= cursor {
         return Ok(None);
     }
-    let customers: Vec<i64> = conn
-        .prepare_cached(
-            "SELECT DISTINCT p.cliente_id FROM changes c JOIN pedidos p ON p.id = c.fila_id
-             WHERE c.tabla = 'pedidos' AND c.seq > ?1 AND c.seq <= ?2",
-        )?
-        .query_map(params![cursor, last], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let now = clock();
+    let customers = changed_customers(conn, cursor, last)?;
     let mut plan = IncrementalPlan {
         last,
-        ..IncrementalPlan::default()
+        now,
+        segments: Vec::with_capacity(customers.len()),
+        new_vip_cut: None,
     };
     if customers.is_empty() {
         return Ok(Some(plan));
@@ -335,14 +370,10 @@ pub fn plan_incremental(
 }
 
 /// Writes an incremental plan in the caller's transaction: the segments that differ (logged),
-/// the VIP cut if it was computed, and the cursor (never moved back). Orders that changed
-/// after the plan's read have a later sequence number, so the next pass sees them. Returns
-/// how many segments changed.
-pub fn apply_incremental(
-    conn: &Connection,
-    plan: &IncrementalPlan,
-    now: DateTime<Utc>,
-) -> Result<usize, AppError> {
+/// the VIP cut if it was computed, and the cursor (never moved back). A customer whose orders
+/// changed after the plan's snapshot is left alone: those changes sit past the cursor, so
+/// the next pass classifies them on newer data. Returns how many segments changed.
+pub fn apply_incremental(conn: &Connection, plan: &IncrementalPlan) -> Result<usize, AppError> {
     if let Some(cut) = plan.new_vip_cut {
         conn.execute(
             "INSERT INTO analitica_estado (clave, valor) VALUES ('corte_vip', ?1)
@@ -350,9 +381,15 @@ pub fn apply_incremental(
             [cut.map(|c| c.to_string()).unwrap_or_default()],
         )?;
     }
+    let newer = if plan.segments.is_empty() {
+        Default::default()
+    } else {
+        changed_customers(conn, plan.last, i64::MAX)?
+    };
+    let at = plan.now.timestamp_millis();
     let mut changed = 0;
-    for (id, seg) in &plan.segments {
-        changed += usize::from(set_segment(conn, *id, *seg, now.timestamp_millis())?);
+    for (id, seg) in plan.segments.iter().filter(|(id, _)| !newer.contains(id)) {
+        changed += usize::from(set_segment(conn, *id, *seg, at)?);
     }
     advance_cursor(conn, plan.last)?;
     Ok(changed)
@@ -361,8 +398,8 @@ pub fn apply_incremental(
 /// Reclassifies the customers whose orders changed since the last pass and moves the cursor,
 /// in the caller's transaction. Returns how many segments changed.
 pub fn incremental(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<usize, AppError> {
-    match plan_incremental(conn, tz, now)? {
+    match plan_incremental(conn, tz, || now)? {
         None => Ok(0),
-        Some(plan) => apply_incremental(conn, &plan, now),
+        Some(plan) => apply_incremental(conn, &plan),
     }
 }
