@@ -84,17 +84,11 @@ where
             })
             .await;
     }
-    // Classify on a reader; the writer only stores what differs (and the cursor).
-    let Some(plan) = tenant
-        .db()
-        .read(move |c| refresh::plan_incremental(c, tz, clock))
-        .await?
-    else {
-        return Ok(0);
-    };
+    // On the writer, so an order committed while the pass waited for it is part of the pass;
+    // each customer's orders are read through `pedidos_cliente`, which keeps this short.
     tenant
         .db()
-        .write(move |c| refresh::apply_incremental(c, &plan))
+        .write(move |c| refresh::incremental(c, tz, clock()))
         .await
 }
 

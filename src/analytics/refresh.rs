@@ -322,8 +322,8 @@ pub struct IncrementalPlan {
 }
 
 /// Classifies the customers whose orders changed since the last pass (the change feed after
-/// the cursor), reading only and in one snapshot, so the segment updater can run it on a
-/// reader and hold the writer just for [`apply_incremental`]. The clock is read once the
+/// the cursor), reading only and in one snapshot (the caller's transaction, or one of its
+/// own on a reader); [`apply_incremental`] writes the result. The clock is read once the
 /// snapshot has begun, so no order in it looks like a future one. `None`: nothing new.
 pub fn plan_incremental(
     conn: &Connection,
