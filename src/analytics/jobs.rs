@@ -84,6 +84,8 @@ where
             })
             .await;
     }
+    // On the writer, so an order committed while the pass waited for it is part of the pass;
+    // each customer's orders are read through `pedidos_cliente`, which keeps this short.
     tenant
         .db()
         .write(move |c| refresh::incremental(c, tz, clock()))

@@ -22,19 +22,34 @@ fn instant(ms: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+/// Every customer's non-cancelled orders (a full scan: the nightly recompute's read).
+const ALL_ORDERS_SQL: &str =
+    "SELECT cliente_id, creado_en, total FROM pedidos WHERE estado <> 'cancelado'";
+/// One customer's non-cancelled orders, through the `pedidos_cliente` index. A separate
+/// statement on purpose: the former shared `(?1 IS NULL OR cliente_id = ?1)` form cannot use
+/// any index, so each customer of the segment updater scanned every order of the brand on
+/// the writer (≈ 3,000 scans of 100k rows after a burst of orders: writes stalled for
+/// seconds).
+pub const CUSTOMER_ORDERS_SQL: &str = "SELECT cliente_id, creado_en, total FROM pedidos
+     WHERE cliente_id = ?1 AND estado <> 'cancelado'";
+
 pub fn load_orders(conn: &Connection, customer: Option<i64>) -> Result<OrdersByCustomer, AppError> {
     let mut map: OrdersByCustomer = HashMap::new();
-    let mut st = conn.prepare_cached(
-        "SELECT cliente_id, creado_en, total FROM pedidos
-         WHERE estado <> 'cancelado' AND (?1 IS NULL OR cliente_id = ?1)",
-    )?;
-    let rows = st.query_map([customer], |r| {
+    let mut st = match customer {
+        None => conn.prepare_cached(ALL_ORDERS_SQL)?,
+        Some(_) => conn.prepare_cached(CUSTOMER_ORDERS_SQL)?,
+    };
+    let row = |r: &rusqlite::Row| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, i64>(2)?,
         ))
-    })?;
+    };
+    let rows = match customer {
+        None => st.query_map([], row)?,
+        Some(id) => st.query_map([id], row)?,
+    };
     for row in rows {
         let (c, at, total) = row?;
         map.entry(c).or_default().push((instant(at), total));
@@ -220,16 +235,16 @@ pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
     Ok(changed)
 }
 
-/// The VIP cut of the last recompute; computed from the rollups (12-month spend per
-/// customer) and remembered when there is none yet.
+/// The VIP cut of the last recompute, and whether it is stored; computed from the rollups
+/// (12-month spend per customer) when there is none yet (reads only: the caller stores it).
 fn vip_cut(
     conn: &Connection,
     rules: &SegmentRules,
     now: DateTime<Utc>,
     tz: Tz,
-) -> Result<Option<i64>, AppError> {
+) -> Result<(Option<i64>, bool), AppError> {
     if let Some(v) = state(conn, "corte_vip")? {
-        return Ok(v.parse().ok());
+        return Ok((v.parse().ok(), true));
     }
     let since = super::cohorts::local_day(now - Duration::days(365), tz)
         .format("%Y-%m-%d")
@@ -240,13 +255,7 @@ fn vip_cut(
         )?
         .query_map([since], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let cut = segments::vip_spend_cut(spends, rules.vip_top_share);
-    set_state(
-        conn,
-        "corte_vip",
-        &cut.map(|c| c.to_string()).unwrap_or_default(),
-    )?;
-    Ok(cut)
+    Ok((segments::vip_spend_cut(spends, rules.vip_top_share), false))
 }
 
 /// Whether the change feed moved past the segment updater's cursor (a cheap read, so an
@@ -301,27 +310,52 @@ fn changed_customers(
         .collect::<Result<_, _>>()?)
 }
 
-/// Reclassifies the customers whose orders changed since the last pass (the change feed
-/// after the cursor) and moves the cursor, in the caller's transaction. Returns how many
-/// segments changed.
-pub fn incremental(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<usize, AppError> {
-    let cursor: i64 = state(conn, "cursor_segmentos")?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let last: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
-        r.get(0)
-    })?;
-    if last <= cursor {
-        return Ok(0);
-    }
-    let customers = changed_customers(conn, cursor, last)?;
-    let rules = rules(conn)?;
-    let cut = if customers.is_empty() {
-        None
+/// What an incremental pass decided: the segment of each customer whose orders changed up
+/// to `last` (the change feed's sequence number the read saw), as of `now`.
+#[derive(Debug)]
+pub struct IncrementalPlan {
+    pub last: i64,
+    pub now: DateTime<Utc>,
+    pub segments: Vec<(i64, Segment)>,
+    /// A VIP cut computed because none was stored yet, to remember.
+    pub new_vip_cut: Option<Option<i64>>,
+}
+
+/// Classifies the customers whose orders changed since the last pass (the change feed after
+/// the cursor), reading only and in one snapshot (the caller's transaction, or one of its
+/// own on a reader); [`apply_incremental`] writes the result. The clock is read once the
+/// snapshot has begun, so no order in it looks like a future one. `None`: nothing new.
+pub fn plan_incremental(
+    conn: &Connection,
+    tz: Tz,
+    clock: impl FnOnce() -> DateTime<Utc>,
+) -> Result<Option<IncrementalPlan>, AppError> {
+    // On a reader, one read transaction; inside the writer's, that transaction already is.
+    let _snapshot = if conn.is_autocommit() {
+        Some(conn.unchecked_transaction()?)
     } else {
-        vip_cut(conn, &rules, now, tz)?
+        None
     };
-    let mut changed = 0;
+    let (cursor, last) = feed_position(conn)?;
+    if last <= cursor {
+        return Ok(None);
+    }
+    let now = clock();
+    let customers = changed_customers(conn, cursor, last)?;
+    let mut plan = IncrementalPlan {
+        last,
+        now,
+        segments: Vec::with_capacity(customers.len()),
+        new_vip_cut: None,
+    };
+    if customers.is_empty() {
+        return Ok(Some(plan));
+    }
+    let rules = rules(conn)?;
+    let (cut, stored) = vip_cut(conn, &rules, now, tz)?;
+    if !stored {
+        plan.new_vip_cut = Some(cut);
+    }
     for id in customers {
         let orders = load_orders(conn, Some(id))?;
         let activity = CustomerActivity::from_orders(
@@ -329,9 +363,43 @@ pub fn incremental(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<usiz
             orders.get(&id).map(Vec::as_slice).unwrap_or(&[]),
             now,
         );
-        let seg = segments::classify(&activity, now, &rules, cut);
-        changed += usize::from(set_segment(conn, id, seg, now.timestamp_millis())?);
+        plan.segments
+            .push((id, segments::classify(&activity, now, &rules, cut)));
     }
-    set_state(conn, "cursor_segmentos", &last.to_string())?;
+    Ok(Some(plan))
+}
+
+/// Writes an incremental plan in the caller's transaction: the segments that differ (logged),
+/// the VIP cut if it was computed, and the cursor (never moved back). A customer whose orders
+/// changed after the plan's snapshot is left alone: those changes sit past the cursor, so
+/// the next pass classifies them on newer data. Returns how many segments changed.
+pub fn apply_incremental(conn: &Connection, plan: &IncrementalPlan) -> Result<usize, AppError> {
+    if let Some(cut) = plan.new_vip_cut {
+        conn.execute(
+            "INSERT INTO analitica_estado (clave, valor) VALUES ('corte_vip', ?1)
+             ON CONFLICT (clave) DO NOTHING",
+            [cut.map(|c| c.to_string()).unwrap_or_default()],
+        )?;
+    }
+    let newer = if plan.segments.is_empty() {
+        Default::default()
+    } else {
+        changed_customers(conn, plan.last, i64::MAX)?
+    };
+    let at = plan.now.timestamp_millis();
+    let mut changed = 0;
+    for (id, seg) in plan.segments.iter().filter(|(id, _)| !newer.contains(id)) {
+        changed += usize::from(set_segment(conn, *id, *seg, at)?);
+    }
+    advance_cursor(conn, plan.last)?;
     Ok(changed)
+}
+
+/// Reclassifies the customers whose orders changed since the last pass and moves the cursor,
+/// in the caller's transaction. Returns how many segments changed.
+pub fn incremental(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<usize, AppError> {
+    match plan_incremental(conn, tz, || now)? {
+        None => Ok(0),
+        Some(plan) => apply_incremental(conn, &plan),
+    }
 }

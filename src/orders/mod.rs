@@ -216,4 +216,6 @@ impl OrderView {
 }
 
 #[cfg(test)]
+mod plan_tests;
+#[cfg(test)]
 mod tests;
