@@ -95,7 +95,7 @@ fn load_all(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppErr
 /// server started on fresh demo data has no backlog to work through.
 fn analyse(conn: &mut Connection, tz: Tz, now: i64) -> Result<(), AppError> {
     let now = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now).unwrap_or_default();
-    let plan = refresh::compute(conn, tz, now)?;
+    let plan = refresh::compute(conn, tz, || now)?;
     let tx = conn.transaction()?;
     refresh::apply(&tx, &plan)?;
     let (_, last) = refresh::feed_position(&tx)?;

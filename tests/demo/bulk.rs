@@ -391,7 +391,7 @@ fn a_fresh_demo_leaves_nothing_for_the_segment_updater() {
     let end = chrono::DateTime::parse_from_rfc3339(END)
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let plan = refresh::compute(&c, chrono_tz::America::Lima, end).unwrap();
+    let plan = refresh::compute(&c, chrono_tz::America::Lima, || end).unwrap();
     let stored: std::collections::HashMap<i64, String> = c
         .prepare("SELECT id, segmento FROM clientes")
         .unwrap()
