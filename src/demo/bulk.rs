@@ -19,7 +19,7 @@
 //!
 //! Insert triggers not in [`REPLACED`] (e.g. the consent log's) keep firing row by row.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
 
 use chrono_tz::Tz;
 
@@ -37,7 +37,15 @@ pub const TABLES: &[&str] = &[
     // The loyalty ledger the demo derives from the orders (src/demo/loyalty.rs): one
     // audited row per qualifying order, as many as the orders themselves.
     "fidelidad_movimientos",
+    // The WhatsApp identities and inbox threads derived from the chats (src/demo/inbox.rs):
+    // one audited row each per customer who wrote. Keyed by `cliente_id` (their rowid).
+    "wa_contactos",
+    "conversaciones",
 ];
+
+/// The tables the demo derives from the loaded rows after the load: their indexes are
+/// built after those derivations instead of before.
+const DERIVED: &[&str] = &["fidelidad_movimientos", "wa_contactos", "conversaciones"];
 
 /// Triggers whose work [`Suspended::restore`] redoes set-based. Only these are dropped.
 pub const REPLACED: &[&str] = &[
@@ -58,15 +66,18 @@ pub const REPLACED: &[&str] = &[
     "interacciones_audit_i",
     "fidelidad_movimientos_ci",
     "fidelidad_movimientos_audit_i",
+    "wa_contactos_audit_i",
+    "conversaciones_ci",
+    "conversaciones_audit_i",
 ];
 
 /// The triggers and indexes taken out and where each table stood before the load.
 pub struct Suspended {
     triggers: Vec<(String, String)>,
-    /// Plain secondary indexes of [`TABLES`]: built once from sorted data after the load
-    /// instead of updated row by row. Unique ones stay (they enforce constraints).
-    indexes: Vec<String>,
-    /// Highest id per table of [`TABLES`] before the load: later ids are the loaded rows.
+    /// Plain secondary indexes of [`TABLES`] (table, SQL): built once from sorted data after
+    /// the load instead of updated row by row. Unique ones stay (they enforce constraints).
+    indexes: Vec<(String, String)>,
+    /// Highest rowid per table of [`TABLES`] before the load: later rows are the loaded ones.
     before: Vec<i64>,
 }
 
@@ -94,21 +105,27 @@ pub fn suspend(tx: &Connection) -> Result<Suspended, AppError> {
         .collect::<Vec<_>>()
         .join(", ");
     let mut stmt = tx.prepare(&format!(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
            AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({list}) ORDER BY name"
     ))?;
     let found = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut indexes = Vec::with_capacity(found.len());
-    for (name, sql) in found {
+    for (name, table, sql) in found {
         tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
-        indexes.push(sql);
+        indexes.push((table, sql));
     }
     let mut before = Vec::with_capacity(TABLES.len());
     for table in TABLES {
         before.push(tx.query_row(
-            &format!("SELECT coalesce(max(id), 0) FROM {table}"),
+            &format!("SELECT coalesce(max(rowid), 0) FROM {table}"),
             [],
             |r| r.get(0),
         )?);
@@ -125,36 +142,60 @@ impl Suspended {
         self.triggers.iter().any(|(n, _)| n == name)
     }
 
-    /// Rebuilds the dropped secondary indexes now, for steps that query the loaded rows
-    /// before [`Suspended::restore`] (the demo's inbox and loyalty derivations).
+    /// Rebuilds the dropped secondary indexes of the loaded tables now, for steps that
+    /// query the loaded rows before [`Suspended::restore`] (the demo's inbox and loyalty
+    /// derivations). Those of the tables the derivations fill wait for `restore`.
     pub fn restore_indexes(&mut self, tx: &Connection) -> Result<(), AppError> {
-        for sql in self.indexes.drain(..) {
+        self.build_indexes(tx, |table| !DERIVED.contains(&table))
+    }
+
+    fn build_indexes(
+        &mut self,
+        tx: &Connection,
+        now: impl Fn(&str) -> bool,
+    ) -> Result<(), AppError> {
+        let (build, keep): (Vec<_>, Vec<_>) =
+            self.indexes.drain(..).partition(|(table, _)| now(table));
+        for (_, sql) in build {
             tx.execute_batch(&sql)?;
         }
+        self.indexes = keep;
         Ok(())
     }
 
     /// Recreates the triggers from their saved SQL, then writes what they would have
     /// written for the rows loaded since [`suspend`]. Same transaction.
-    pub fn restore(mut self, tx: &Connection, tz: Tz, actor_note: &str) -> Result<(), AppError> {
-        self.restore_indexes(tx)?;
+    /// `phase` is told when each step is done (the demo prints their times).
+    pub fn restore(
+        mut self,
+        tx: &Connection,
+        tz: Tz,
+        actor_note: &str,
+        phase: &mut dyn FnMut(&str),
+    ) -> Result<(), AppError> {
+        self.build_indexes(tx, |_| true)?;
         for (_, sql) in &self.triggers {
             tx.execute_batch(sql)?;
         }
+        phase("índices, triggers / indexes, triggers");
         let mut detail = serde_json::Map::new();
+        // One time for the whole feed (the load is one transaction) instead of the column's
+        // default evaluated row by row.
+        let at = crate::time::now_ms();
         for (table, &after) in TABLES.iter().zip(&self.before) {
             let (n, first, last): (i64, Option<i64>, Option<i64>) = tx.query_row(
-                &format!("SELECT count(*), min(id), max(id) FROM {table} WHERE id > ?1"),
+                &format!("SELECT count(*), min(rowid), max(rowid) FROM {table} WHERE rowid > ?1"),
                 [after],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             if self.dropped(&format!("{table}_ci")) {
                 tx.execute(
                     &format!(
-                        "INSERT INTO changes (tabla, fila_id, op)
-                         SELECT '{table}', id, 'insert' FROM {table} WHERE id > ?1 ORDER BY id"
+                        "INSERT INTO changes (tabla, fila_id, op, en)
+                         SELECT '{table}', rowid, 'insert', ?2 FROM {table} WHERE rowid > ?1
+                         ORDER BY rowid"
                     ),
-                    [after],
+                    params![after, at],
                 )?;
             }
             detail.insert(
@@ -162,6 +203,7 @@ impl Suspended {
                 serde_json::json!({ "filas": n, "desde_id": first, "hasta_id": last }),
             );
         }
+        phase("feed");
         if self.dropped("clientes_fts_ai") {
             tx.execute(
                 // Only the name is indexed: the other fields are sealed (tenant V18).
@@ -169,6 +211,7 @@ impl Suspended {
                  SELECT id, nombre FROM clientes WHERE id > ?1 ORDER BY id",
                 [self.before[1]],
             )?;
+            phase("fts");
         }
         // `zone::ensure` rebuilds on a brand's first use (filling the zone's offsets, as the
         // first dashboard would); otherwise rebuild with the zone already there.
@@ -177,6 +220,7 @@ impl Suspended {
         {
             rollups::rebuild(tx)?;
         }
+        phase("rollups");
         if self.triggers.iter().any(|(n, _)| n.ends_with("_audit_i")) {
             detail.insert("nota".into(), serde_json::Value::from(actor_note));
             crate::audit::record(

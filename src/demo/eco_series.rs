@@ -104,7 +104,7 @@ pub fn add(tx: &Connection, plan: &Plan) -> Result<(), AppError> {
             let (template, text) = (STEPS[n].1, STEPS[n].2);
             tx.execute(
                 "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, external_id, metadatos, creado_en)
-                 VALUES (?1, 'whatsapp', 'saliente', 'mensaje', ?2, ?3, '{}', ?4)",
+                 VALUES (?1, 'whatsapp', 'saliente', 'mensaje', pii_seal(?2), ?3, '{}', ?4)",
                 params![customer, format!("[plantilla {template}] {text}"), format!("wamid.demo-serie-{enrolment}-{step}"), at],
             )?;
             tx.execute(
@@ -118,7 +118,7 @@ pub fn add(tx: &Connection, plan: &Plan) -> Result<(), AppError> {
                 let answered = at + 2 * 3600 * 1000;
                 tx.execute(
                     "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, external_id, metadatos, creado_en)
-                     VALUES (?1, 'whatsapp', 'entrante', 'mensaje', ?2, ?3, json_object('serie', json_object('serie_id', ?4, 'paso', ?5)), ?6)",
+                     VALUES (?1, 'whatsapp', 'entrante', 'mensaje', pii_seal(?2), ?3, json_object('serie', json_object('serie_id', ?4, 'paso', ?5)), ?6)",
                     params![customer, reply, format!("wamid.demo-serie-{enrolment}-{step}-r"), series, n + 1, answered],
                 )?;
                 tx.execute(

@@ -25,28 +25,30 @@ pub fn derive(conn: &Connection, now: i64) -> Result<(), AppError> {
          ON CONFLICT DO NOTHING",
         [],
     )?;
-    conn.execute(
-        "INSERT INTO conversaciones (cliente_id, estado, no_leidos, ultimo_mensaje_en, ultimo_resumen, actualizado_en)
-         SELECT w.cliente_id,
-                CASE WHEN last.creado_en > ?1 - ?2 THEN 'abierta' ELSE 'cerrada' END,
-                CASE WHEN last.direccion = 'entrante' AND last.creado_en > ?1 - ?3 THEN 1 ELSE 0 END,
-                last.creado_en, pii_seal(substr(pii_open(last.cuerpo), 1, 200)), ?1
-         FROM wa_contactos w
-         JOIN interacciones last ON last.id = (
-             SELECT id FROM interacciones j WHERE j.cliente_id = w.cliente_id AND j.canal = 'whatsapp'
-             ORDER BY j.creado_en DESC, j.id DESC LIMIT 1)
-         -- In customer order: the planner may walk a blind-index (keyed HMAC) index, whose
-         -- order differs per installation, and the same seed must give the same change feed.
-         ORDER BY w.cliente_id
-         ON CONFLICT DO NOTHING",
-        params![now, OPEN_FOR, UNREAD_FOR],
-    )?;
     // One in three unread chats asked for a person: the inbox shows the handoff flag.
     conn.execute(
-        "UPDATE conversaciones SET necesita_humano = 1,
-            motivo_humano = pii_seal('El cliente pidió hablar con una persona')
-         WHERE no_leidos > 0 AND cliente_id % 3 = 0",
-        [],
+        "INSERT INTO conversaciones (cliente_id, estado, no_leidos, necesita_humano, motivo_humano,
+            ultimo_mensaje_en, ultimo_resumen, actualizado_en)
+         SELECT cliente_id, estado, no_leidos, humano,
+                CASE WHEN humano = 1 THEN pii_seal('El cliente pidió hablar con una persona') END,
+                creado_en, resumen, ?1
+         FROM (SELECT w.cliente_id,
+                      CASE WHEN last.creado_en > ?1 - ?2 THEN 'abierta' ELSE 'cerrada' END AS estado,
+                      CASE WHEN last.direccion = 'entrante' AND last.creado_en > ?1 - ?3 THEN 1 ELSE 0 END
+                          AS no_leidos,
+                      CASE WHEN last.direccion = 'entrante' AND last.creado_en > ?1 - ?3
+                           AND w.cliente_id % 3 = 0 THEN 1 ELSE 0 END AS humano,
+                      last.creado_en, pii_seal(substr(pii_open(last.cuerpo), 1, 200)) AS resumen
+               FROM wa_contactos w
+               JOIN interacciones last ON last.id = (
+                   SELECT id FROM interacciones j WHERE j.cliente_id = w.cliente_id AND j.canal = 'whatsapp'
+                   ORDER BY j.creado_en DESC, j.id DESC LIMIT 1)
+               -- In customer order: the planner may walk a blind-index (keyed HMAC) index, whose
+               -- order differs per installation, and the same seed must give the same change feed.
+               ORDER BY w.cliente_id)
+         WHERE true
+         ON CONFLICT DO NOTHING",
+        params![now, OPEN_FOR, UNREAD_FOR],
     )?;
     Ok(())
 }

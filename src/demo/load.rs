@@ -4,21 +4,15 @@
 //! left for the same records, and the audit trail holds one record for the whole load.
 
 use chrono_tz::Tz;
-use rusqlite::{Connection, Statement, params};
+use rusqlite::{Connection, params};
 
-use super::chats;
-use super::messages::{self, Out};
 use super::plan::Plan;
-use super::profile::CHANNELS;
-use super::progress::Progress;
-use super::script::script;
+use crate::analytics::refresh;
 use crate::error::AppError;
 
-/// Orders between two progress updates.
-const ORDERS_PER_STEP: usize = 10_000;
 /// Page cache while loading (KiB, negative as SQLite wants); the default is restored after.
 const LOAD_CACHE_KIB: i64 = -262_144;
-const ACTOR: &str = "system:demo";
+pub(super) const ACTOR: &str = "system:demo";
 
 /// Rows written per table.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize)]
@@ -64,32 +58,7 @@ fn load_all(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppErr
     let products = insert_products(&tx, plan, &mut loaded)?;
     let customers = insert_customers(&tx, plan, &mut loaded)?;
     phases.done("clientes y productos / customers and products");
-    let mut progress = Progress::new(plan.profile.slug, "pedidos", plan.orders.len() as u64);
-    let mut out = Out::default();
-    let mut chats = plan.chats.iter().peekable();
-    {
-        let mut w = Writers::new(&tx)?;
-        for (n, chunk) in plan.orders.chunks(ORDERS_PER_STEP).enumerate() {
-            let before = loaded.rows();
-            for (k, o) in chunk.iter().enumerate() {
-                while let Some(chat) = chats.next_if(|c| c.at <= o.at) {
-                    chats::for_chat(plan, chat, &mut out);
-                    w.interactions(&mut out, &customers, chat.customer as usize, &mut loaded)?;
-                }
-                let s = script(plan.profile, usize::from(o.channel), o.at, plan.now, o.seed);
-                let index = n * ORDERS_PER_STEP + k;
-                let id = w.order(plan, o, &s, index, &customers, &products, &mut loaded)?;
-                messages::for_order(plan, o, id, &s, &mut out);
-                w.interactions(&mut out, &customers, o.customer as usize, &mut loaded)?;
-            }
-            progress.advance(chunk.len() as u64, loaded.rows() - before);
-        }
-        for chat in chats {
-            chats::for_chat(plan, chat, &mut out);
-            w.interactions(&mut out, &customers, chat.customer as usize, &mut loaded)?;
-        }
-    }
-    progress.finish();
+    super::rows::load(&tx, plan, &customers, &products, &mut loaded)?;
     phases.done("pedidos e interacciones / orders and interactions");
     // The derivations below query the loaded rows (indexes first) and write ledger rows
     // whose triggers are still set aside: the set-based restore then covers them too.
@@ -97,41 +66,88 @@ fn load_all(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppErr
     phases.done("índices / indexes");
     super::eco_series::add(&tx, plan)?;
     super::inbox::derive(&tx, plan.now)?;
+    phases.done("bandeja / inbox");
     super::loyalty::seed(&tx, plan.profile.slug, plan.now)?;
+    phases.done("fidelidad / loyalty");
     super::goio_extras::add(&tx, plan)?;
-    phases.done("bandeja, fidelidad, extras / inbox, loyalty, extras");
-    suspended.restore(&tx, tz, "autonomo demo")?;
-    phases.done("feed, rollups, auditoría / feed, rollups, audit");
+    phases.done("extras");
+    suspended.restore(&tx, tz, "autonomo demo", &mut |what| phases.done(what))?;
+    phases.done("auditoría / audit");
     tx.commit()?;
     phases.done("commit");
     super::eco_extras::load(conn, plan)?;
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-    phases.done("checkpoint");
+    phases.done("extras eco / eco extras");
+    analyse(conn, tz, plan.now)?;
+    phases.done("segmentos, RFM, CLV / segments, RFM, CLV");
+    let frames: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(1))?;
+    let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+    phases.done(&format!(
+        "checkpoint ({} páginas del WAL / WAL pages, {} en la base / in the database)",
+        super::progress::group(frames.max(0) as u64),
+        super::progress::group(pages.max(0) as u64)
+    ));
     Ok(loaded)
 }
 
-/// Prints how long each phase of a brand's load took (stderr, like the progress lines).
-struct Phases {
+/// Leaves the brand analysed as the server's jobs would: segments checked against the
+/// analytics classifier (the plan already used it, so normally nothing changes), RFM and
+/// CLV per customer, and the segment updater's cursor at the end of the change feed — so a
+/// server started on fresh demo data has no backlog to work through.
+fn analyse(conn: &mut Connection, tz: Tz, now: i64) -> Result<(), AppError> {
+    let now = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now).unwrap_or_default();
+    let plan = refresh::compute(conn, tz, || now)?;
+    let tx = conn.transaction()?;
+    refresh::apply(&tx, &plan)?;
+    let (_, last) = refresh::feed_position(&tx)?;
+    refresh::advance_cursor(&tx, last)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Prints how long each phase of a brand's load took (stderr, like the progress lines): the
+/// wall time and the CPU time of the whole process (both threads of the orders phase), which
+/// a busy machine disturbs less.
+pub(super) struct Phases {
     slug: &'static str,
     last: std::time::Instant,
+    cpu: Option<f64>,
 }
 
 impl Phases {
-    fn new(slug: &'static str) -> Phases {
+    pub(super) fn new(slug: &'static str) -> Phases {
         Phases {
             slug,
             last: std::time::Instant::now(),
+            cpu: cpu_seconds(),
         }
     }
 
-    fn done(&mut self, what: &str) {
+    pub(super) fn done(&mut self, what: &str) {
+        let cpu = cpu_seconds();
+        let spent = match (self.cpu, cpu) {
+            (Some(a), Some(b)) => format!(" (CPU {:.1} s)", b - a),
+            _ => String::new(),
+        };
         eprintln!(
-            "  {}: {what} · {:.1} s",
+            "  {}: {what} · {:.1} s{spent}",
             self.slug,
             self.last.elapsed().as_secs_f64()
         );
         self.last = std::time::Instant::now();
+        self.cpu = cpu;
     }
+}
+
+/// User + system CPU seconds of this process so far (Linux `/proc`; `None` elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    // Clock ticks: 100 per second on every Linux this runs on (USER_HZ).
+    Some((user + system) / 100.0)
 }
 
 fn insert_products(
@@ -203,130 +219,4 @@ fn insert_customers(
         loaded.clientes += 1;
     }
     Ok(ids)
-}
-
-/// The prepared inserts of one transaction.
-struct Writers<'c> {
-    conn: &'c Connection,
-    order: Statement<'c>,
-    item: Statement<'c>,
-    status: Statement<'c>,
-    interaction: Statement<'c>,
-}
-
-const ORDER_NOTES: &[&str] = &[
-    "Cambio de S/ 100, por favor.",
-    "Sin cubiertos descartables.",
-    "Llamar al llegar.",
-    "Es un regalo: no incluir boleta en la caja.",
-    "Entregar en recepción.",
-];
-
-impl<'c> Writers<'c> {
-    fn new(conn: &'c Connection) -> Result<Writers<'c>, AppError> {
-        Ok(Writers {
-            conn,
-            order: conn.prepare(
-                "INSERT INTO pedidos (cliente_id, canal, estado, subtotal, descuento, total, notas, external_id, creado_en, actualizado_en)
-                 VALUES (?1, ?2, ?3, ?4, 0, ?4, pii_seal(?5), ?6, ?7, ?8)",
-            )?,
-            item: conn.prepare(
-                "INSERT INTO pedido_items (pedido_id, producto_id, sku, nombre, cantidad, precio_unitario, total)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?,
-            status: conn.prepare(
-                "INSERT INTO pedido_estados (pedido_id, estado, anterior, actor, nota, creado_en) VALUES (?1, ?2, ?3, ?4, pii_seal(?5), ?6)",
-            )?,
-            interaction: conn.prepare(
-                "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, external_id, pedido_id, metadatos, creado_en)
-                 VALUES (?1, ?2, ?3, ?4, pii_seal(?5), ?6, ?7, ?8, ?9)",
-            )?,
-        })
-    }
-
-    /// Inserts the order with its items and status history; returns its id.
-    #[allow(clippy::too_many_arguments)]
-    fn order(
-        &mut self,
-        plan: &Plan,
-        o: &super::plan::PlannedOrder,
-        s: &super::script::Script,
-        index: usize,
-        customers: &[i64],
-        products: &[i64],
-        loaded: &mut Loaded,
-    ) -> Result<i64, AppError> {
-        let channel = CHANNELS[usize::from(o.channel)];
-        let external = (channel == "web").then(|| format!("web-{:08}", index + 1));
-        let note =
-            (o.seed % 100 < 6).then(|| ORDER_NOTES[(o.seed >> 8) as usize % ORDER_NOTES.len()]);
-        self.order.execute(params![
-            customers[o.customer as usize],
-            channel,
-            s.status().as_str(),
-            o.subtotal,
-            note,
-            external,
-            o.at,
-            s.updated_at(),
-        ])?;
-        let id = self.conn.last_insert_rowid();
-        loaded.pedidos += 1;
-        for l in plan.order_lines(o) {
-            let i = usize::from(l.product);
-            let p = &plan.catalog.specs[i];
-            let qty = i64::from(l.qty);
-            self.item.execute(params![
-                id,
-                products[i],
-                p.sku,
-                p.nombre,
-                qty,
-                p.precio,
-                p.precio * qty
-            ])?;
-            loaded.pedido_items += 1;
-        }
-        let mut previous = None;
-        for &(status, at) in s.events() {
-            let note = (status == crate::orders::Status::Cancelado)
-                .then_some(s.cancel_note)
-                .flatten();
-            self.status.execute(params![
-                id,
-                status.as_str(),
-                previous.map(crate::orders::Status::as_str),
-                ACTOR,
-                note,
-                at
-            ])?;
-            previous = Some(status);
-            loaded.pedido_estados += 1;
-        }
-        Ok(id)
-    }
-
-    fn interactions(
-        &mut self,
-        out: &mut Out,
-        customers: &[i64],
-        customer: usize,
-        loaded: &mut Loaded,
-    ) -> Result<(), AppError> {
-        for r in out.rows.drain(..) {
-            self.interaction.execute(params![
-                customers[customer],
-                r.canal,
-                r.direccion,
-                r.tipo,
-                r.cuerpo,
-                r.external_id,
-                r.pedido_id,
-                r.metadatos,
-                r.at
-            ])?;
-            loaded.interacciones += 1;
-        }
-        Ok(())
-    }
 }

@@ -28,6 +28,7 @@ mod plan;
 mod profile;
 mod progress;
 mod reset;
+mod rows;
 mod script;
 
 use std::time::Instant;

@@ -125,6 +125,25 @@ fn the_bulk_load_leaves_what_the_triggers_would_have() {
         );
     }
 
+    // The inbox the demo derives (keyed by customer) is fed and counted in the one audit
+    // record, not audited row by row.
+    assert!(count(&c, "SELECT count(*) FROM conversaciones") > 0);
+    assert_eq!(
+        count(
+            &c,
+            "SELECT count(*) FROM conversaciones WHERE cliente_id NOT IN
+               (SELECT fila_id FROM changes WHERE tabla = 'conversaciones' AND op = 'insert')"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &c,
+            "SELECT count(*) FROM auditoria WHERE tabla IN ('conversaciones', 'wa_contactos')"
+        ),
+        0
+    );
+
     // Full-text indexes match their tables (FTS5's own check fails otherwise) and find a
     // customer by name.
     c.execute(
@@ -171,7 +190,7 @@ fn the_bulk_load_leaves_what_the_triggers_would_have() {
         )
         .unwrap();
     let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
-    for t in TABLES {
+    for t in TABLES.iter().chain(&["wa_contactos", "conversaciones"]) {
         assert_eq!(
             detail[t]["filas"].as_i64(),
             Some(count(&c, &format!("SELECT count(*) FROM {t}"))),
@@ -296,4 +315,97 @@ fn a_load_killed_half_way_leaves_a_brand_a_plain_rerun_fills() {
     assert_eq!(count(&c, "SELECT count(*) FROM pedidos"), 500);
     let verified = ok(run(&data, &["audit", "verify", "--tenant", "gollos"]));
     assert!(verified.contains("gollos: ok"), "{verified}");
+}
+
+/// After `demo` the brand is fully analysed, so a server started on it has no backlog:
+/// the segment updater's cursor is at the end of the change feed, every customer who
+/// bought has a segment and RFM/CLV row, and a full recompute changes nothing.
+#[test]
+fn a_fresh_demo_leaves_nothing_for_the_segment_updater() {
+    use autonomo::analytics::refresh;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    demo(&data, "300", "4000");
+    let c = open(&data, "gollos");
+
+    let (cursor, last) = refresh::feed_position(&c).unwrap();
+    assert!(last > 0);
+    assert_eq!(cursor, count(&c, "SELECT max(seq) FROM changes"));
+    assert_eq!(cursor, last);
+    assert!(!refresh::pending(&c).unwrap());
+
+    let buyers = "SELECT DISTINCT cliente_id FROM pedidos WHERE estado <> 'cancelado'";
+    assert!(count(&c, &format!("SELECT count(*) FROM ({buyers})")) > 100);
+    assert_eq!(
+        count(
+            &c,
+            &format!(
+                "SELECT count(*) FROM clientes WHERE id IN ({buyers}) AND segmento = 'sin_compras'"
+            )
+        ),
+        0,
+        "a customer who bought is classified"
+    );
+    assert_eq!(
+        count(
+            &c,
+            &format!(
+                "SELECT count(*) FROM clientes WHERE id NOT IN ({buyers}) AND segmento <> 'sin_compras'"
+            )
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &c,
+            &format!(
+                "SELECT count(*) FROM ({buyers}) b
+                 WHERE NOT EXISTS (SELECT 1 FROM analitica_clientes a WHERE a.cliente_id = b.cliente_id)"
+            )
+        ),
+        0,
+        "every customer who bought has RFM and CLV"
+    );
+    assert!(
+        count(
+            &c,
+            "SELECT count(*) FROM analitica_clientes WHERE clv IS NOT NULL"
+        ) > 0
+    );
+    assert!(count(&c, "SELECT count(DISTINCT segmento) FROM clientes") >= 4);
+    // The VIP cut the updater needs is stored, and the rollups are in the brand's zone.
+    assert_eq!(
+        count(
+            &c,
+            "SELECT count(*) FROM analitica_estado WHERE clave = 'corte_vip'"
+        ),
+        1
+    );
+    assert_eq!(
+        autonomo::analytics::zone::stored_zone(&c)
+            .unwrap()
+            .as_deref(),
+        Some("America/Lima")
+    );
+    // A full recompute as of the demo's end finds every stored segment right.
+    let end = chrono::DateTime::parse_from_rfc3339(END)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let plan = refresh::compute(&c, chrono_tz::America::Lima, || end).unwrap();
+    let stored: std::collections::HashMap<i64, String> = c
+        .prepare("SELECT id, segmento FROM clientes")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(plan.segments.len(), stored.len());
+    for (id, segment) in &plan.segments {
+        assert_eq!(
+            stored.get(id).map(String::as_str),
+            Some(segment.key()),
+            "customer {id}"
+        );
+    }
+    assert_eq!(count(&c, "SELECT count(*) FROM segmento_cambios"), 0);
 }
