@@ -58,6 +58,10 @@ pub const REPLACED: &[&str] = &[
     "interacciones_audit_i",
     "fidelidad_movimientos_ci",
     "fidelidad_movimientos_audit_i",
+    // Dashboard summaries of tenant V25: `rollups::rebuild` recounts them.
+    "clientes_analitica_segmento_ai",
+    "pedidos_analitica_conversion_ai",
+    "interacciones_analitica_conversacion_ai",
 ];
 
 /// The triggers and indexes taken out and where each table stood before the load.
