@@ -381,6 +381,10 @@ pub const NOT_MIRRORED: &[(&str, &str)] = &[
         "histogram derived from analitica_clientes (the nightly CLV run); the mirror's v_clv computes CLV",
     ),
     (
+        "analitica_conversaciones",
+        "conversation starts derived from interacciones and pedidos (both mirrored) for the dashboard's conversion",
+    ),
+    (
         "promocion_historial",
         "a promotion rule's purchase-history condition (SKU, times); the rule itself is mirrored in \
          promociones, this detail waits for a mirror migration of its own",
