@@ -29,12 +29,15 @@ pub async fn ensure_zone(tenant: &Tenant) -> Result<(), AppError> {
 
 /// Full recompute for one brand as of `now`: reads on a reader, writes the differences in
 /// one write. Returns a one-line summary for the job log.
-pub async fn recompute(tenant: &Tenant, now: DateTime<Utc>) -> Result<String, AppError> {
+pub async fn recompute<C>(tenant: &Tenant, clock: C) -> Result<String, AppError>
+where
+    C: FnOnce() -> DateTime<Utc> + Send + 'static,
+{
     ensure_zone(tenant).await?;
     let tz = tenant.brand().tz();
     let plan = tenant
         .db()
-        .read(move |c| refresh::compute(c, tz, now))
+        .read(move |c| refresh::compute(c, tz, clock))
         .await?;
     let customers = plan.segments.len();
     let note = plan.clv_error.clone();
@@ -45,8 +48,13 @@ pub async fn recompute(tenant: &Tenant, now: DateTime<Utc>) -> Result<String, Ap
     })
 }
 
-/// One incremental pass for one brand.
-pub async fn update_segments(tenant: &Tenant, now: DateTime<Utc>) -> Result<usize, AppError> {
+/// One incremental pass for one brand. `clock` is read inside the pass, once the pass sees
+/// the data: an order committed while the pass waited for the writer must not look as if it
+/// were placed after "now" (it would be left out and its customer never reclassified).
+pub async fn update_segments<C>(tenant: &Tenant, clock: C) -> Result<usize, AppError>
+where
+    C: Fn() -> DateTime<Utc> + Copy + Send + 'static,
+{
     ensure_zone(tenant).await?;
     let (cursor, last) = tenant.db().read(refresh::feed_position).await?;
     if last <= cursor {
@@ -63,21 +71,22 @@ pub async fn update_segments(tenant: &Tenant, now: DateTime<Utc>) -> Result<usiz
         // customer in turn (which stalled every other write for tens of seconds).
         let plan = tenant
             .db()
-            .read(move |c| refresh::compute(c, tz, now))
+            .read(move |c| refresh::compute(c, tz, clock))
             .await?;
         return tenant
             .db()
             .write(move |c| {
                 let changed = refresh::apply(c, &plan)?;
-                // What the feed held up to `last` is in the plan's snapshot, read after it.
-                refresh::advance_cursor(c, last)?;
+                // What the feed held up to `seen_seq` is in the plan (customers changed
+                // after it were skipped by `apply` and stay past the cursor).
+                refresh::advance_cursor(c, plan.seen_seq)?;
                 Ok(changed)
             })
             .await;
     }
     tenant
         .db()
-        .write(move |c| refresh::incremental(c, tz, now))
+        .write(move |c| refresh::incremental(c, tz, clock()))
         .await
 }
 
@@ -88,7 +97,7 @@ pub async fn run(registry: Arc<Registry>, mut stop: watch::Receiver<bool>) {
             if tenant.brand().archived_at.is_some() {
                 continue;
             }
-            if let Err(e) = update_segments(&tenant, Utc::now()).await {
+            if let Err(e) = update_segments(&tenant, Utc::now).await {
                 tracing::warn!(marca = %tenant.slug(), error = %e, "segmentos: fallo al actualizar");
             }
         }

@@ -77,6 +77,10 @@ pub fn set_rules(conn: &Connection, rules: &SegmentRules) -> Result<(), AppError
 /// Everything the nightly recompute decided, ready to write.
 pub struct Recompute {
     pub now: i64,
+    /// The change feed's last sequence number in the snapshot the plan was computed from:
+    /// customers whose orders changed after it are left to the incremental pass, which
+    /// sees newer data than the plan.
+    pub seen_seq: i64,
     pub segments: Vec<(i64, Segment)>,
     pub vip_cut: Option<i64>,
     pub rfm: Vec<RfmScore>,
@@ -85,8 +89,17 @@ pub struct Recompute {
     pub clv_error: Option<String>,
 }
 
-/// Classifies every customer, scores RFM and fits CLV as of `now` (reads only).
-pub fn compute(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<Recompute, AppError> {
+/// Classifies every customer, scores RFM and fits CLV (reads only), in one snapshot. The
+/// clock is read once the snapshot has begun, so no order in it looks like a future one.
+pub fn compute(
+    conn: &Connection,
+    tz: Tz,
+    clock: impl FnOnce() -> DateTime<Utc>,
+) -> Result<Recompute, AppError> {
+    let snapshot = conn.unchecked_transaction()?;
+    let conn: &Connection = &snapshot;
+    let (_, seen_seq) = feed_position(conn)?;
+    let now = clock();
     let rules = rules(conn)?;
     let orders = load_orders(conn, None)?;
     let mut ids: Vec<i64> = conn
@@ -127,6 +140,7 @@ pub fn compute(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<Recomput
     };
     Ok(Recompute {
         now: now.timestamp_millis(),
+        seen_seq,
         segments: brand
             .customers
             .iter()
@@ -168,8 +182,9 @@ pub fn set_segment(
 /// Writes a recompute: changed segments (logged), the VIP cut, RFM and CLV per customer.
 /// Returns how many segments changed.
 pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
+    let newer = changed_customers(conn, r.seen_seq, i64::MAX)?;
     let mut changed = 0;
-    for (id, seg) in &r.segments {
+    for (id, seg) in r.segments.iter().filter(|(id, _)| !newer.contains(id)) {
         changed += usize::from(set_segment(conn, *id, *seg, r.now)?);
     }
     set_state(
@@ -279,6 +294,21 @@ pub fn advance_cursor(conn: &Connection, seq: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The customers whose orders changed in the feed range (`after`, `upto`].
+fn changed_customers(
+    conn: &Connection,
+    after: i64,
+    upto: i64,
+) -> Result<std::collections::BTreeSet<i64>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT DISTINCT p.cliente_id FROM changes c JOIN pedidos p ON p.id = c.fila_id
+             WHERE c.tabla = 'pedidos' AND c.seq > ?1 AND c.seq <= ?2",
+        )?
+        .query_map(params![after, upto], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
 /// Reclassifies the customers whose orders changed since the last pass (the change feed
 /// after the cursor) and moves the cursor, in the caller's transaction. Returns how many
 /// segments changed.
@@ -292,13 +322,7 @@ pub fn incremental(conn: &Connection, tz: Tz, now: DateTime<Utc>) -> Result<usiz
     if last <= cursor {
         return Ok(0);
     }
-    let customers: Vec<i64> = conn
-        .prepare_cached(
-            "SELECT DISTINCT p.cliente_id FROM changes c JOIN pedidos p ON p.id = c.fila_id
-             WHERE c.tabla = 'pedidos' AND c.seq > ?1 AND c.seq <= ?2",
-        )?
-        .query_map(params![cursor, last], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let customers = changed_customers(conn, cursor, last)?;
     let rules = rules(conn)?;
     let cut = if customers.is_empty() {
         None

@@ -119,8 +119,7 @@ pub async fn update(ctx: &TenantCtx, rules: SegmentRules) -> Result<usize, AppEr
     })
     .await?;
     let tz = ctx.brand().tz();
-    let now = Utc::now();
-    let plan = ctx.read(move |c| refresh::compute(c, tz, now)).await?;
+    let plan = ctx.read(move |c| refresh::compute(c, tz, Utc::now)).await?;
     ctx.write(move |c| refresh::apply(c, &plan)).await
 }
 

@@ -53,6 +53,36 @@ pub fn list(conn: &Connection, marca: Option<&str>) -> Result<Vec<Erasure>, AppE
     Ok(rows)
 }
 
+/// Tenant V24's ledger triggers: a loyalty note may be sealed or erased, nothing else of the
+/// ledger changes. Keep in step with `migrations/tenant/V24__cifrado_resto.sql`.
+pub const LEDGER_NOTES_ERASABLE: &str = "
+DROP TRIGGER IF EXISTS fidelidad_movimientos_no_update;
+CREATE TRIGGER fidelidad_movimientos_no_update
+BEFORE UPDATE OF id, tipo, puntos, pedido_id, recompensa_id, vence_en, creado_en ON fidelidad_movimientos
+BEGIN SELECT RAISE(ABORT, 'fidelidad_movimientos is append-only'); END;
+DROP TRIGGER IF EXISTS fidelidad_movimientos_nota_sellada;
+CREATE TRIGGER fidelidad_movimientos_nota_sellada
+BEFORE UPDATE OF nota ON fidelidad_movimientos
+WHEN new.nota IS NOT NULL AND new.nota NOT LIKE 'enc1:%'
+BEGIN SELECT RAISE(ABORT, 'fidelidad_movimientos is append-only (a note can only be sealed or erased)'); END;
+";
+
+/// A restored file from before tenant V24 refuses any change of a loyalty note, so the
+/// erasure (which clears the person's notes) could not be replayed on it: give it V24's
+/// triggers first. The migration re-creates them (unchanged) when the file is next opened.
+fn ledger_notes_erasable(conn: &Connection) -> Result<(), AppError> {
+    let (ledger, v24): (bool, bool) = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fidelidad_movimientos'),
+                EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'fidelidad_movimientos_nota_sellada')",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if ledger && !v24 {
+        conn.execute_batch(LEDGER_NOTES_ERASABLE)?;
+    }
+    Ok(())
+}
+
 /// Re-applies the erasures of one brand to its (restored) database; returns how many
 /// customers were present and anonymised. Runs in one transaction.
 pub fn replay(conn: &mut Connection, customer_ids: &[i64]) -> Result<usize, AppError> {
@@ -60,6 +90,7 @@ pub fn replay(conn: &mut Connection, customer_ids: &[i64]) -> Result<usize, AppE
         return Ok(0);
     }
     let tx = conn.transaction()?;
+    ledger_notes_erasable(&tx)?;
     let mut n = 0;
     for &id in customer_ids {
         if crate::customers::anonymize(&tx, id)? {
@@ -98,10 +129,37 @@ mod tests {
             [],
         )
         .unwrap();
+        // A file from before tenant V24, whose ledger refused any change of a note.
+        t.execute_batch(
+            "DROP TRIGGER fidelidad_movimientos_nota_sellada;
+             DROP TRIGGER fidelidad_movimientos_no_update;
+             CREATE TRIGGER fidelidad_movimientos_no_update
+             BEFORE UPDATE OF id, tipo, puntos, pedido_id, recompensa_id, nota, vence_en, creado_en ON fidelidad_movimientos
+             BEGIN SELECT RAISE(ABORT, 'fidelidad_movimientos is append-only'); END;
+             INSERT INTO fidelidad_movimientos (cliente_id, tipo, puntos, nota, creado_en)
+             VALUES (7, 'ajuste', 5, 'cumple de Rosa', 1);",
+        )
+        .unwrap();
         assert_eq!(replay(&mut t, &[7, 9]).unwrap(), 1);
-        let name: String = t
-            .query_row("SELECT nombre FROM clientes WHERE id = 7", [], |r| r.get(0))
+        let (name, note, points): (String, Option<String>, i64) = t
+            .query_row(
+                "SELECT c.nombre, f.nota, f.puntos FROM clientes c JOIN fidelidad_movimientos f ON f.cliente_id = c.id WHERE c.id = 7",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .unwrap();
-        assert_eq!(name, crate::customers::ERASED_NAME);
+        assert_eq!(
+            (name.as_str(), note, points),
+            (crate::customers::ERASED_NAME, None, 5)
+        );
+        // Still append-only: points cannot change, a note cannot be rewritten in clear.
+        assert!(
+            t.execute("UPDATE fidelidad_movimientos SET puntos = 50", [])
+                .is_err()
+        );
+        assert!(
+            t.execute("UPDATE fidelidad_movimientos SET nota = 'otra'", [])
+                .is_err()
+        );
     }
 }

@@ -82,8 +82,8 @@ pub fn recipients(c: &Connection, id: i64) -> Result<Vec<Recipient>, AppError> {
         "WITH d AS (SELECT cd.*, COALESCE(o.enviado_en, CASE WHEN o.id IS NULL THEN cd.creado_en END) AS t
                     FROM campana_destinatarios cd LEFT JOIN outbox o ON o.id = cd.outbox_id
                     WHERE cd.campana_id = ?1)
-         SELECT d.cliente_id, cl.nombre, o.estado, o.ultimo_error, d.t, s.estado,
-                s.error_codigo, s.error_detalle,
+         SELECT d.cliente_id, cl.nombre, o.estado, pii_open(o.ultimo_error), d.t, s.estado,
+                s.error_codigo, pii_open(s.error_detalle),
                 d.t IS NOT NULL AND EXISTS (SELECT 1 FROM interacciones i
                     WHERE i.cliente_id = d.cliente_id AND i.direccion = 'entrante' AND i.canal = 'whatsapp'
                       AND i.creado_en >= d.t AND i.creado_en < d.t + ?2),

@@ -221,7 +221,7 @@ pub fn cancel(c: &Connection, id: i64, now: i64) -> Result<i64, AppError> {
     get(c, id, now)?.ok_or(AppError::NotFound("campaña"))?;
     let dropped = c
         .prepare_cached(
-            "UPDATE outbox SET estado = 'cancelado', ultimo_error = 'campaña cancelada / campaign cancelled'
+            "UPDATE outbox SET estado = 'cancelado', ultimo_error = pii_seal('campaña cancelada / campaign cancelled')
              WHERE estado = 'pendiente' AND id IN (SELECT outbox_id FROM campana_destinatarios WHERE campana_id = ?1)",
         )?
         .execute([id])?;

@@ -151,7 +151,7 @@ fn delivery_states(
     customer: i64,
 ) -> Result<HashMap<i64, (String, Option<String>)>, AppError> {
     let mut stmt = c.prepare_cached(
-        "SELECT s.outbox_id, s.estado, s.error_detalle FROM wa_salientes s
+        "SELECT s.outbox_id, s.estado, pii_open(s.error_detalle) FROM wa_salientes s
          JOIN outbox o ON o.id = s.outbox_id WHERE o.cliente_id = ?1",
     )?;
     let rows = stmt.query_map([customer], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;

@@ -60,7 +60,7 @@ pub fn flag_human(
         .optional()?;
     conn.prepare_cached(
         "INSERT INTO conversaciones (cliente_id, necesita_humano, motivo_humano, ultimo_mensaje_en, actualizado_en)
-         VALUES (?1, 1, ?2, ?3, ?3)
+         VALUES (?1, 1, pii_seal(?2), ?3, ?3)
          ON CONFLICT (cliente_id) DO UPDATE SET necesita_humano = 1, motivo_humano = excluded.motivo_humano,
             estado = 'abierta', actualizado_en = excluded.actualizado_en",
     )?
@@ -80,7 +80,7 @@ pub fn needs_human(conn: &Connection, customer_id: i64) -> Result<bool, AppError
 }
 
 const COLUMNS: &str =
-    "c.cliente_id, k.nombre, c.estado, c.necesita_humano, c.motivo_humano, c.asignado_a,
+    "c.cliente_id, k.nombre, c.estado, c.necesita_humano, pii_open(c.motivo_humano), c.asignado_a,
     c.no_leidos, c.ultimo_mensaje_en, pii_open(c.ultimo_resumen), pii_open(w.wa_id), w.ultimo_entrante_en";
 
 fn from_row(r: &Row) -> rusqlite::Result<Conversation> {

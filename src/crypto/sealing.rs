@@ -18,6 +18,8 @@ pub struct SealedColumn {
     pub blind_index: Option<(&'static str, &'static str)>,
     /// BLOB column (raw webhook bodies) rather than TEXT.
     pub blob: bool,
+    /// The columns that find one row: `rowid`, or the primary key of a WITHOUT ROWID table.
+    pub key: &'static [&'static str],
 }
 
 const fn col(table: &'static str, column: &'static str) -> SealedColumn {
@@ -26,6 +28,7 @@ const fn col(table: &'static str, column: &'static str) -> SealedColumn {
         column,
         blind_index: None,
         blob: false,
+        key: &["rowid"],
     }
 }
 
@@ -69,6 +72,22 @@ pub const SEALED: &[SealedColumn] = &[
     col("encuestas", "comentario"),
     // Where a message goes (a wa_id, BSUID, e-mail address or chat id).
     col("outbox", "destino"),
+    // Tenant V24: the last free text about a person. Loyalty notes, support tickets, handoff
+    // reasons, what the person asked the bot for, and provider errors (which can echo a
+    // message or a phone number).
+    col("fidelidad_movimientos", "nota"),
+    col("tickets_soporte", "asunto"),
+    col("tickets_soporte", "detalle"),
+    col("conversaciones", "motivo_humano"),
+    col("wa_bot", "carrito"),
+    col("outbox", "ultimo_error"),
+    // The same provider error text kept with the delivery state (shown in the thread) and in
+    // the status callback log.
+    col("wa_salientes", "error_detalle"),
+    SealedColumn {
+        key: &["wamid", "estado"],
+        ..col("wa_estados", "errores")
+    },
 ];
 
 /// Sealed columns of the control database (integration secrets).
@@ -236,19 +255,31 @@ fn batch(c: &Connection, s: &SealedColumn, ring: &Keyring, pass: Pass) -> Result
         Pass::Rotate => format!("{value} LIKE 'enc1:%' AND {value} NOT LIKE ?2"),
     };
     let sql = format!(
-        "SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL AND length({column}) > 0 \
+        "SELECT {column}, {key} FROM {table} WHERE {column} IS NOT NULL AND length({column}) > 0 \
          AND {filter} LIMIT ?1",
         column = s.column,
+        key = s.key.join(", "),
         table = s.table,
     );
     let mut stmt = c.prepare(&sql)?;
-    let rows: Vec<(i64, Vec<u8>)> = if pass == Pass::Rotate {
-        stmt.query_map(params![BATCH, current], read_row)?
+    let keys = s.key.len();
+    let read = |r: &rusqlite::Row| read_row(r, keys);
+    let rows: Vec<(Vec<rusqlite::types::Value>, Vec<u8>)> = if pass == Pass::Rotate {
+        stmt.query_map(params![BATCH, current], read)?
             .collect::<Result<_, _>>()?
     } else {
-        stmt.query_map(params![BATCH], read_row)?
+        stmt.query_map(params![BATCH], read)?
             .collect::<Result<_, _>>()?
     };
+    // The row: `k1 = ?4 AND k2 = ?5 …` after the new value (?1), the old one (?2) and the
+    // blind index (?3, NULL when there is none).
+    let row_filter = s
+        .key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} = ?{}", i + 4))
+        .collect::<Vec<_>>()
+        .join(" AND ");
     for (key, old) in &rows {
         let plain = match pass {
             Pass::SealClear => old.clone(),
@@ -266,11 +297,11 @@ fn batch(c: &Connection, s: &SealedColumn, ring: &Keyring, pass: Pass) -> Result
         };
         let set_bi = bi
             .as_ref()
-            .map(|(column, _)| format!(", {column} = ?4"))
+            .map(|(column, _)| format!(", {column} = ?3"))
             .unwrap_or_default();
         // Compare-and-set: a value changed meanwhile by the server is left for the next batch.
         let mut update = c.prepare_cached(&format!(
-            "UPDATE {table} SET {column} = ?2{set_bi} WHERE rowid = ?1 AND {column} = ?3",
+            "UPDATE {table} SET {column} = ?1{set_bi} WHERE {row_filter} AND {column} = ?2",
             table = s.table,
             column = s.column,
         ))?;
@@ -282,21 +313,25 @@ fn batch(c: &Connection, s: &SealedColumn, ring: &Keyring, pass: Pass) -> Result
             })
         };
         let (new, old) = (as_value(sealed)?, as_value(old.clone())?);
-        match bi {
-            Some((_, bi)) => update.execute(params![key, new, old, bi])?,
-            None => update.execute(params![key, new, old])?,
-        };
+        let bi = bi.map_or(rusqlite::types::Value::Null, |(_, bi)| bi.into());
+        let values = [new, old, bi].into_iter().chain(key.iter().cloned());
+        update.execute(rusqlite::params_from_iter(values))?;
     }
     Ok(rows.len() as u64)
 }
 
-fn read_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, Vec<u8>)> {
+/// The value (column 0) and the row's key (the `keys` columns after it).
+fn read_row(
+    r: &rusqlite::Row,
+    keys: usize,
+) -> rusqlite::Result<(Vec<rusqlite::types::Value>, Vec<u8>)> {
     use rusqlite::types::ValueRef;
-    let bytes = match r.get_ref(1)? {
+    let bytes = match r.get_ref(0)? {
         ValueRef::Text(t) | ValueRef::Blob(t) => t.to_vec(),
         _ => Vec::new(),
     };
-    Ok((r.get(0)?, bytes))
+    let key = (1..=keys).map(|i| r.get(i)).collect::<Result<_, _>>()?;
+    Ok((key, bytes))
 }
 
 /// How many values of the brand are sealed with a key other than the current one.

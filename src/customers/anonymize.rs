@@ -58,8 +58,9 @@ pub fn anonymize(conn: &Connection, customer_id: i64) -> Result<bool, AppError> 
 }
 
 /// Everything around the customer row that may hold their words or identifiers: order and
-/// status notes, outbound payloads (pending ones are cancelled), the inbox preview, the
-/// WhatsApp identity and bot memory, and the raw webhook bodies that mention them.
+/// status notes, support tickets, outbound payloads and errors (pending sends are cancelled),
+/// the inbox preview and handoff reason, the WhatsApp identity and bot memory, loyalty notes,
+/// and the raw webhook bodies that mention them.
 fn erase_around(conn: &Connection, customer_id: i64, handles: &[String]) -> Result<(), AppError> {
     conn.execute(
         "UPDATE pedidos SET notas = NULL WHERE cliente_id = ?1 AND notas IS NOT NULL",
@@ -86,6 +87,17 @@ fn erase_around(conn: &Connection, customer_id: i64, handles: &[String]) -> Resu
          WHERE cliente_id = ?1 AND (destino != '' OR cuerpo != '{}' OR ultimo_error IS NOT NULL)",
         [customer_id],
     )?;
+    // Provider errors about those messages can echo them (status callbacks, delivery state).
+    conn.execute(
+        "UPDATE wa_estados SET errores = NULL WHERE errores IS NOT NULL AND wamid IN
+           (SELECT s.wamid FROM wa_salientes s JOIN outbox o ON o.id = s.outbox_id WHERE o.cliente_id = ?1)",
+        [customer_id],
+    )?;
+    conn.execute(
+        "UPDATE wa_salientes SET error_detalle = NULL WHERE error_detalle IS NOT NULL
+           AND outbox_id IN (SELECT id FROM outbox WHERE cliente_id = ?1)",
+        [customer_id],
+    )?;
     conn.execute(
         "UPDATE conversaciones SET ultimo_resumen = '', motivo_humano = NULL
          WHERE cliente_id = ?1 AND (ultimo_resumen != '' OR motivo_humano IS NOT NULL)",
@@ -96,8 +108,13 @@ fn erase_around(conn: &Connection, customer_id: i64, handles: &[String]) -> Resu
         [customer_id],
     )?;
     conn.execute("DELETE FROM wa_bot WHERE cliente_id = ?1", [customer_id])?;
-    // Free text the person wrote or staff wrote about them: survey comments and reminders.
-    // Scores stay (they feed satisfaction figures and say nothing about who answered).
+    // Free text the person wrote or staff wrote about them: survey comments, reminders and
+    // loyalty notes. Scores and points stay (figures that say nothing about who answered; the
+    // ledger stays append-only apart from its notes, tenant V24).
+    conn.execute(
+        "UPDATE fidelidad_movimientos SET nota = NULL WHERE cliente_id = ?1 AND nota IS NOT NULL",
+        [customer_id],
+    )?;
     conn.execute(
         "UPDATE encuestas SET comentario = NULL WHERE cliente_id = ?1 AND comentario IS NOT NULL",
         [customer_id],
@@ -166,7 +183,10 @@ mod tests {
              INSERT INTO encuestas (pedido_id, cliente_id, estado, csat, comentario, enviada_en)
              VALUES (1, 1, 'completa', 2, 'el repartidor Zoraida esperó', 3);
              INSERT INTO recordatorios (cliente_id, texto, vence_en, creado_por, creado_en)
-             VALUES (1, 'llamar a Zoraida al 987654321', 5, 'user:1', 3);",
+             VALUES (1, 'llamar a Zoraida al 987654321', 5, 'user:1', 3);
+             INSERT INTO fidelidad_movimientos (cliente_id, tipo, puntos, nota, creado_en)
+             VALUES (1, 'ajuste', 3, pii_seal('regalo por el cumple de Zoraida'), 3),
+                    (2, 'ajuste', 4, pii_seal('regalo de Ana'), 3);",
         )
         .unwrap();
         assert!(anonymize(&c, 1).unwrap());
@@ -191,6 +211,18 @@ mod tests {
             left,
             (None, 2, String::new()),
             "comments and reminders erased, score kept"
+        );
+        let notes: Vec<(i64, Option<String>)> = c
+            .prepare("SELECT puntos, pii_open(nota) FROM fidelidad_movimientos ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            notes,
+            [(3, None), (4, Some("regalo de Ana".to_string()))],
+            "loyalty note erased, points kept; others untouched"
         );
         let hits = |q: &str, table: &str| -> i64 {
             c.query_row(

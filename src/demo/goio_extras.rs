@@ -56,7 +56,7 @@ pub fn add(conn: &Connection, plan: &Plan) -> Result<(), AppError> {
         let (subject, priority, status) = kinds[n % kinds.len()];
         conn.execute(
             "INSERT INTO tickets_soporte (cliente_id, pedido_id, garantia_id, asunto, prioridad, estado, origen, creado_en, actualizado_en)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'whatsapp', ?7, ?7)",
+             VALUES (?1, ?2, ?3, pii_seal(?4), ?5, ?6, 'whatsapp', ?7, ?7)",
             params![customer, order, warranty, format!("{subject}: {name}"), priority, status, plan.now - (n as i64 + 1) * 3_600_000],
         )?;
     }

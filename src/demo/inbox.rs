@@ -44,7 +44,7 @@ pub fn derive(conn: &Connection, now: i64) -> Result<(), AppError> {
     // One in three unread chats asked for a person: the inbox shows the handoff flag.
     conn.execute(
         "UPDATE conversaciones SET necesita_humano = 1,
-            motivo_humano = 'El cliente pidió hablar con una persona'
+            motivo_humano = pii_seal('El cliente pidió hablar con una persona')
          WHERE no_leidos > 0 AND cliente_id % 3 = 0",
         [],
     )?;

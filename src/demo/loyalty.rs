@@ -45,7 +45,7 @@ pub fn seed(conn: &Connection, slug: &str, now: i64) -> Result<(), AppError> {
     // One stamp per qualifying, not cancelled order of the last year, valid a year.
     conn.execute(
         "INSERT INTO fidelidad_movimientos (cliente_id, tipo, puntos, pedido_id, nota, vence_en, creado_en)
-         SELECT cliente_id, 'gana', 1, id, 'Pedido ' || id, creado_en + ?2, creado_en
+         SELECT cliente_id, 'gana', 1, id, pii_seal('Pedido ' || id), creado_en + ?2, creado_en
          FROM pedidos
          WHERE estado <> 'cancelado' AND total >= 2000 AND creado_en >= ?1
          ORDER BY creado_en, id",
@@ -54,7 +54,7 @@ pub fn seed(conn: &Connection, slug: &str, now: i64) -> Result<(), AppError> {
     // The most loyal customers already redeemed the middle reward yesterday.
     conn.execute(
         "INSERT INTO fidelidad_movimientos (cliente_id, tipo, puntos, recompensa_id, nota, creado_en)
-         SELECT m.cliente_id, 'canje', -r.costo, r.id, 'Canje: ' || r.nombre, ?1
+         SELECT m.cliente_id, 'canje', -r.costo, r.id, pii_seal('Canje: ' || r.nombre), ?1
          FROM (SELECT cliente_id, SUM(puntos) AS saldo FROM fidelidad_movimientos
                GROUP BY cliente_id HAVING saldo >= 10 ORDER BY saldo DESC LIMIT 25) m,
               (SELECT id, costo, nombre FROM fidelidad_recompensas WHERE costo = 8 LIMIT 1) r",

@@ -123,7 +123,7 @@ pub fn set_reward_active(conn: &Connection, id: i64, active: bool) -> Result<(),
 pub fn movements(conn: &Connection, customer_id: i64) -> Result<Vec<Movement>, AppError> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, tipo, puntos, pedido_id, recompensa_id, nota, vence_en, creado_en
+            "SELECT id, tipo, puntos, pedido_id, recompensa_id, pii_open(nota), vence_en, creado_en
              FROM fidelidad_movimientos WHERE cliente_id = ?1 ORDER BY id",
         )?
         .query_map([customer_id], |r| {
@@ -160,7 +160,7 @@ pub fn append(
 ) -> Result<(), AppError> {
     conn.prepare_cached(
         "INSERT INTO fidelidad_movimientos (cliente_id, tipo, puntos, pedido_id, recompensa_id, nota, vence_en, creado_en)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, pii_seal(?6), ?7, ?8)",
     )?
     .execute(params![customer_id, kind, points, order_id, reward_id, note, expires, now])?;
     Ok(())

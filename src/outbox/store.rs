@@ -91,7 +91,7 @@ pub fn mark_sent(
 }
 
 pub fn mark_failed(conn: &Connection, id: i64, error: &str) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE outbox SET estado = 'fallido', ultimo_error = ?2 WHERE id = ?1 AND estado = 'enviando'")?
+    conn.prepare_cached("UPDATE outbox SET estado = 'fallido', ultimo_error = pii_seal(?2) WHERE id = ?1 AND estado = 'enviando'")?
         .execute(params![id, error])?;
     Ok(())
 }
@@ -107,7 +107,7 @@ pub fn reschedule(
 ) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE outbox SET estado = 'pendiente', proximo_intento_en = ?2,
-            ultimo_error = COALESCE(?3, ultimo_error),
+            ultimo_error = COALESCE(pii_seal(?3), ultimo_error),
             intentos = CASE WHEN ?4 THEN intentos ELSE intentos - 1 END
          WHERE id = ?1 AND estado = 'enviando'",
     )?

@@ -162,40 +162,63 @@ impl RuleInput {
     }
 }
 
+/// A rule as the API shows it: the rule and its purchase-history condition, if any.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleView {
+    #[serde(flatten)]
+    pub regla: Rule,
+    /// "Bought `sku` in at least `veces` earlier orders"; absent: everyone the rule matches.
+    pub historial: Option<store::History>,
+}
+
 #[utoipa::path(get, path = "/api/marcas/{id}/promociones", tag = "promociones",
     params(("id" = String, Path, description = "Brand slug")),
-    responses((status = 200, body = Vec<Rule>), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<RuleView>), (status = 404)), security(("bearer" = [])))]
 async fn list_rules(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,
-) -> Result<axum::Json<Vec<Rule>>, AppError> {
+) -> Result<axum::Json<Vec<RuleView>>, AppError> {
     let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound("marca"))?;
     let tenant = TenantCtx::open(&state.registry, &caller, &slug, Access::Read).await?;
-    Ok(axum::Json(tenant.read(store::rules).await?))
+    let (rules, mut histories) = tenant
+        .read(|c| Ok((store::rules(c)?, store::histories(c)?)))
+        .await?;
+    Ok(axum::Json(
+        rules
+            .into_iter()
+            .map(|regla| RuleView {
+                historial: histories.remove(&regla.id),
+                regla,
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/marcas/{id}/promociones", tag = "promociones",
     params(("id" = String, Path, description = "Brand slug")), request_body = RuleInput,
-    responses((status = 201, body = Rule), (status = 404), (status = 422)),
+    responses((status = 201, body = RuleView), (status = 404), (status = 422)),
     security(("bearer" = [])))]
 async fn create_rule(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<RuleInput>,
-) -> Result<(StatusCode, axum::Json<Rule>), AppError> {
+) -> Result<(StatusCode, axum::Json<RuleView>), AppError> {
     let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound("marca"))?;
     let tenant = TenantCtx::open(&state.registry, &caller, &slug, Access::Write).await?;
     let history = input.history()?;
     let rule = input.into_rule(&slug, &tenant.brand().zona_horaria)?;
     let saved = tenant
         .write(move |c| {
-            let saved = store::insert_rule(c, &rule, now_ms())?;
+            let regla = store::insert_rule(c, &rule, now_ms())?;
             if let Some(h) = &history {
-                store::set_history(c, saved.id, h)?;
+                store::set_history(c, regla.id, h)?;
             }
-            Ok(saved)
+            Ok(RuleView {
+                regla,
+                historial: history,
+            })
         })
         .await?;
     Ok((StatusCode::CREATED, axum::Json(saved)))

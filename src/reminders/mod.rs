@@ -124,7 +124,7 @@ pub fn run_rules(c: &Connection, now: i64) -> Result<i64, AppError> {
     }
     let waiting: Vec<(i64, i64, Option<String>)> = {
         let mut stmt = c.prepare_cached(
-            "SELECT cliente_id, actualizado_en, motivo_humano FROM conversaciones
+            "SELECT cliente_id, actualizado_en, pii_open(motivo_humano) FROM conversaciones
              WHERE necesita_humano = 1 AND estado = 'abierta' AND actualizado_en <= ?1",
         )?;
         let rows = stmt.query_map([now - HUMAN_WAIT_MS], |r| {

@@ -140,6 +140,6 @@ fn recompute_analytics(ctx: JobCtx) -> JobFuture {
         let tenant = ctx
             .tenant
             .ok_or_else(|| AppError::internal("per-brand job without brand"))?;
-        crate::analytics::jobs::recompute(&tenant, chrono::Utc::now()).await
+        crate::analytics::jobs::recompute(&tenant, chrono::Utc::now).await
     })
 }

@@ -60,7 +60,14 @@ fn check(value: &str, allowed: &[&str], field: &str) -> Result<(), AppError> {
     ))
 }
 
-const COLUMNS: &str = "id, cliente_id, pedido_id, garantia_id, asunto, detalle, estado, prioridad, origen, creado_en, actualizado_en";
+/// The ticket columns of `alias` (`""` or `"t."`); subject and detail are sealed (tenant V24).
+fn columns(alias: &str) -> String {
+    format!(
+        "{alias}id, {alias}cliente_id, {alias}pedido_id, {alias}garantia_id, pii_open({alias}asunto), \
+         pii_open({alias}detalle), {alias}estado, {alias}prioridad, {alias}origen, {alias}creado_en, \
+         {alias}actualizado_en"
+    )
+}
 
 fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Ticket> {
     Ok(Ticket {
@@ -80,7 +87,8 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Ticket> {
 
 pub fn get(c: &Connection, customer: i64, id: i64) -> Result<Option<Ticket>, AppError> {
     Ok(c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM tickets_soporte WHERE id = ?1 AND cliente_id = ?2"
+        "SELECT {} FROM tickets_soporte WHERE id = ?1 AND cliente_id = ?2",
+        columns("")
     ))?
     .query_row(params![id, customer], from_row)
     .optional()?)
@@ -88,7 +96,8 @@ pub fn get(c: &Connection, customer: i64, id: i64) -> Result<Option<Ticket>, App
 
 pub fn for_customer(c: &Connection, customer: i64) -> Result<Vec<Ticket>, AppError> {
     let mut stmt = c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM tickets_soporte WHERE cliente_id = ?1 ORDER BY id DESC LIMIT 200"
+        "SELECT {} FROM tickets_soporte WHERE cliente_id = ?1 ORDER BY id DESC LIMIT 200",
+        columns("")
     ))?;
     Ok(stmt
         .query_map([customer], from_row)?
@@ -137,7 +146,7 @@ pub fn create(
     }
     c.prepare_cached(
         "INSERT INTO tickets_soporte (cliente_id, pedido_id, garantia_id, asunto, detalle, prioridad, origen, creado_en, actualizado_en)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+         VALUES (?1, ?2, ?3, pii_seal(?4), pii_seal(?5), ?6, ?7, ?8, ?8)",
     )?
     .execute(params![customer, order, input.garantia_id, subject, input.detalle.trim(), priority, origin, now])?;
     get(c, customer, c.last_insert_rowid())?.ok_or(AppError::NotFound("ticket"))
@@ -182,11 +191,7 @@ pub fn list(
     if let Some(p) = priority {
         check(p, PRIORITIES, "prioridad")?;
     }
-    let cols = COLUMNS
-        .split(", ")
-        .map(|col| format!("t.{col}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = columns("t.");
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {cols}, cl.nombre FROM tickets_soporte t JOIN clientes cl ON cl.id = t.cliente_id
          WHERE (?1 IS NULL OR t.estado = ?1) AND (?2 IS NULL OR t.prioridad = ?2)

@@ -329,7 +329,7 @@ fn status(c: &Connection, s: &StatusUpdate, now: i64) -> Result<(), AppError> {
         (!st.errors.is_empty()).then(|| serde_json::to_string(&st.errors).unwrap_or_default());
     let fresh = c
         .prepare_cached(
-            "INSERT INTO wa_estados (wamid, estado, en, errores) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            "INSERT INTO wa_estados (wamid, estado, en, errores) VALUES (?1, ?2, ?3, pii_seal(?4)) ON CONFLICT DO NOTHING",
         )?
         .execute(params![st.id, st.status.as_str(), st.timestamp.saturating_mul(1000), errors])?
         > 0;
@@ -355,7 +355,7 @@ fn status(c: &Connection, s: &StatusUpdate, now: i64) -> Result<(), AppError> {
     let first = st.errors.first();
     c.prepare_cached(
         "UPDATE wa_salientes SET estado = ?2, rango = ?3, error_codigo = COALESCE(?4, error_codigo),
-            error_detalle = COALESCE(?5, error_detalle), actualizado_en = ?6
+            error_detalle = COALESCE(pii_seal(?5), error_detalle), actualizado_en = ?6
          WHERE wamid = ?1 AND rango < ?3 AND rango < 100",
     )?
     .execute(params![
@@ -372,8 +372,10 @@ fn status(c: &Connection, s: &StatusUpdate, now: i64) -> Result<(), AppError> {
         let why = first
             .map(|e| format!("{} {}", e.code, e.details().unwrap_or("")))
             .unwrap_or_default();
-        c.prepare_cached("UPDATE outbox SET estado = 'fallido', ultimo_error = ?2 WHERE id = ?1")?
-            .execute(params![id, format!("WhatsApp: {why}")])?;
+        c.prepare_cached(
+            "UPDATE outbox SET estado = 'fallido', ultimo_error = pii_seal(?2) WHERE id = ?1",
+        )?
+        .execute(params![id, format!("WhatsApp: {why}")])?;
     }
     Ok(())
 }

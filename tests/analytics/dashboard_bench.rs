@@ -146,7 +146,7 @@ async fn dashboard_p95_on_a_big_brand() {
         let now = Utc::now();
         let plan = tenant
             .db()
-            .read(move |c| refresh::compute(c, tz, now))
+            .read(move |c| refresh::compute(c, tz, move || now))
             .await
             .expect("compute");
         let compute = t.elapsed();

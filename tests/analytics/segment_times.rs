@@ -44,7 +44,7 @@ async fn a_customer_goes_new_vip_at_risk_lost_and_back() {
         }
     };
     // The change-feed pass classifies her at once: new.
-    jobs::update_segments(&tenant, at(start + 60_000))
+    jobs::update_segments(&tenant, move || at(start + 60_000))
         .await
         .expect("pass");
     assert_eq!(segment(&tenant).await, "nuevo");
@@ -59,18 +59,18 @@ async fn a_customer_goes_new_vip_at_risk_lost_and_back() {
             })
             .await
             .expect("order");
-        jobs::update_segments(&tenant, at(t + 60_000))
+        jobs::update_segments(&tenant, move || at(t + 60_000))
             .await
             .expect("pass");
     }
     assert_eq!(segment(&tenant).await, "vip");
     let last = start + 11 * 7 * day;
     // Time passes with no orders: the nightly recompute notices.
-    jobs::recompute(&tenant, at(last + 10 * day))
+    jobs::recompute(&tenant, move || at(last + 10 * day))
         .await
         .expect("night");
     assert_eq!(segment(&tenant).await, "vip");
-    jobs::recompute(&tenant, at(last + 31 * day))
+    jobs::recompute(&tenant, move || at(last + 31 * day))
         .await
         .expect("night");
     assert_eq!(
@@ -78,7 +78,7 @@ async fn a_customer_goes_new_vip_at_risk_lost_and_back() {
         "en_riesgo",
         "no order for > max(2×7 days, 30 days)"
     );
-    jobs::recompute(&tenant, at(last + 181 * day))
+    jobs::recompute(&tenant, move || at(last + 181 * day))
         .await
         .expect("night");
     assert_eq!(segment(&tenant).await, "perdido");
@@ -92,7 +92,7 @@ async fn a_customer_goes_new_vip_at_risk_lost_and_back() {
         })
         .await
         .expect("order");
-    jobs::update_segments(&tenant, at(back + 60_000))
+    jobs::update_segments(&tenant, move || at(back + 60_000))
         .await
         .expect("pass");
     assert_eq!(segment(&tenant).await, "vip", "13 orders within 12 months");
@@ -155,7 +155,7 @@ async fn a_big_backlog_is_classified_in_one_recompute_and_the_cursor_catches_up(
         .read(autonomo::analytics::refresh::feed_position)
         .await
         .expect("feed");
-    jobs::update_segments(&tenant, at(start + 60_000))
+    jobs::update_segments(&tenant, move || at(start + 60_000))
         .await
         .expect("pass");
     let (segments, cursor, _) = tenant
@@ -185,7 +185,7 @@ async fn a_big_backlog_is_classified_in_one_recompute_and_the_cursor_catches_up(
     );
     // The next pass finds only the pass's own segment writes: no order, nothing changes.
     assert_eq!(
-        jobs::update_segments(&tenant, at(start + 120_000))
+        jobs::update_segments(&tenant, move || at(start + 120_000))
             .await
             .expect("pass"),
         0
@@ -196,4 +196,107 @@ async fn a_big_backlog_is_classified_in_one_recompute_and_the_cursor_catches_up(
         .await
         .expect("feed");
     assert_eq!(cursor, last);
+}
+
+fn segment_of(c: &rusqlite::Connection, id: i64) -> Result<String, autonomo::error::AppError> {
+    Ok(
+        c.query_row("SELECT segmento FROM clientes WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// The live updater's pass can wait behind other writes. An order committed while it
+/// waited is part of the pass, so the pass must not judge it by a clock read before it
+/// landed (it would count as a future order, and the customer would stay `sin_compras`
+/// with the cursor already past the order).
+#[tokio::test]
+async fn an_order_committed_while_the_pass_waits_for_the_writer_counts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_r, tenant) = brand(dir.path(), "espera", "America/Lima").await;
+    jobs::ensure_zone(&tenant).await.expect("zone");
+    let ana = tenant
+        .db()
+        .write(|c| {
+            add_product(c, "P", 1000);
+            Ok(add_customer(c, 1))
+        })
+        .await
+        .expect("setup");
+    // A slow write holds the writer; the order inside it is stamped when it runs.
+    let slow = {
+        let tenant = tenant.clone();
+        tokio::spawn(async move {
+            tenant
+                .db()
+                .write(move |c| {
+                    std::thread::sleep(std::time::Duration::from_millis(400));
+                    order(c, ana, "web", &[("P", 1)], Utc::now().timestamp_millis());
+                    Ok(())
+                })
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    jobs::update_segments(&tenant, Utc::now)
+        .await
+        .expect("pass");
+    slow.await.expect("join").expect("slow write");
+    let seg = tenant
+        .db()
+        .read(move |c| segment_of(c, ana))
+        .await
+        .expect("read");
+    assert_eq!(seg, "nuevo");
+}
+
+/// The nightly recompute (and a change of thresholds) computes on a reader and writes
+/// later; a customer whose order the live updater classified in between keeps the newer
+/// segment instead of going back to the plan's stale one.
+#[tokio::test]
+async fn a_stale_full_recompute_does_not_undo_a_newer_pass() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_r, tenant) = brand(dir.path(), "viejo", "America/Lima").await;
+    jobs::ensure_zone(&tenant).await.expect("zone");
+    let start = ms(2024, 5, 1, 15, 0);
+    let (ana, beto) = tenant
+        .db()
+        .write(move |c| {
+            add_product(c, "P", 1000);
+            let ana = add_customer(c, 1);
+            let beto = add_customer(c, 2);
+            order(c, beto, "web", &[("P", 1)], start);
+            Ok((ana, beto))
+        })
+        .await
+        .expect("setup");
+    let tz = tenant.brand().tz();
+    let plan = tenant
+        .db()
+        .read(move |c| autonomo::analytics::refresh::compute(c, tz, move || at(start + 60_000)))
+        .await
+        .expect("plan");
+    tenant
+        .db()
+        .write(move |c| {
+            order(c, ana, "web", &[("P", 1)], start + 120_000);
+            Ok(())
+        })
+        .await
+        .expect("order");
+    jobs::update_segments(&tenant, move || at(start + 180_000))
+        .await
+        .expect("pass");
+    tenant
+        .db()
+        .write(move |c| autonomo::analytics::refresh::apply(c, &plan))
+        .await
+        .expect("apply");
+    let (a, b) = tenant
+        .db()
+        .read(move |c| Ok((segment_of(c, ana)?, segment_of(c, beto)?)))
+        .await
+        .expect("read");
+    assert_eq!(a, "nuevo", "the plan's sin_compras is older than her order");
+    assert_eq!(b, "nuevo");
 }

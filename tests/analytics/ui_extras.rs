@@ -380,7 +380,7 @@ async fn thresholds_screen_changes_who_is_vip() {
         })
         .await
         .expect("seed");
-    autonomo::analytics::jobs::recompute(&tenant, Utc::now())
+    autonomo::analytics::jobs::recompute(&tenant, Utc::now)
         .await
         .expect("recompute");
     let segments = |t: std::sync::Arc<autonomo::tenants::Tenant>| async move {

@@ -72,7 +72,7 @@ async fn dashboard_charts_download_as_png() {
         .await
         .unwrap();
     // The nightly pass fills segments, RFM and CLV, so those charts have something to show.
-    autonomo::analytics::jobs::recompute(&tenant, Utc::now())
+    autonomo::analytics::jobs::recompute(&tenant, Utc::now)
         .await
         .unwrap();
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::fake_graph::{FakeGraph, NUMBER, SECRET};
+use crate::fake_graph::{self, FakeGraph};
 use crate::support::TestEnv;
 use crate::ui_support::App;
 
@@ -78,23 +78,7 @@ async fn purchase_history_promotion_is_announced_to_exactly_its_customers() {
     let fake = FakeGraph::start().await;
     let env = TestEnv::new();
     env.create_brand("gollos", "Gollos Chicken's", "PE", "America/Lima", "PEN");
-    let dir = env.data.parent().unwrap().to_path_buf();
-    std::fs::write(dir.join("s"), SECRET).unwrap();
-    std::fs::write(dir.join("a"), "EAAG-test").unwrap();
-    env.cli_ok(&[
-        "whatsapp",
-        "set",
-        "--tenant",
-        "gollos",
-        "--phone-number-id",
-        NUMBER,
-        "--verify-token",
-        "v",
-        "--app-secret-file",
-        dir.join("s").to_str().unwrap(),
-        "--access-token-file",
-        dir.join("a").to_str().unwrap(),
-    ]);
+    fake_graph::connect_whatsapp(&env, "gollos", &[]);
     {
         let conn = rusqlite::Connection::open(env.brand_db("gollos")).unwrap();
         autonomo::db::functions::register(&conn, "gollos").unwrap();

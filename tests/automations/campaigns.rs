@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::fake_graph::{self, FakeGraph, NUMBER, SECRET};
+use crate::fake_graph::{self, FakeGraph};
 use crate::support::{Api, Server, TestEnv};
 
 const N: i64 = 10_000;
@@ -84,26 +84,7 @@ fn seed(env: &TestEnv) {
 fn setup() -> (TestEnv, String) {
     let env = TestEnv::new();
     env.create_brand("gollos", "Gollos Chicken's", "PE", "America/Lima", "PEN");
-    let secret = env.data.parent().unwrap().join("app-secret");
-    let access = env.data.parent().unwrap().join("access-token");
-    std::fs::write(&secret, SECRET).unwrap();
-    std::fs::write(&access, "EAAG-test").unwrap();
-    env.cli_ok(&[
-        "whatsapp",
-        "set",
-        "--tenant",
-        "gollos",
-        "--phone-number-id",
-        NUMBER,
-        "--verify-token",
-        "verify",
-        "--app-secret-file",
-        secret.to_str().unwrap(),
-        "--access-token-file",
-        access.to_str().unwrap(),
-        "--mps",
-        "5000",
-    ]);
+    fake_graph::connect_whatsapp(&env, "gollos", &["--mps", "5000"]);
     let token = env.token(Some("gollos"), "admin");
     seed(&env);
     (env, token)

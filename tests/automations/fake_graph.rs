@@ -155,3 +155,29 @@ pub async fn post_signed(base: &str, body: Vec<u8>) {
         .unwrap();
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
 }
+
+/// Connects `slug`'s WhatsApp number to the fake Graph API's secret and number through the
+/// CLI, as an owner would (`autonomo whatsapp set`), with `extra` flags appended.
+pub fn connect_whatsapp(env: &crate::support::TestEnv, slug: &str, extra: &[&str]) {
+    let dir = env.data.parent().expect("data dir parent").to_path_buf();
+    let secret = dir.join(format!("{slug}-app-secret"));
+    let access = dir.join(format!("{slug}-access-token"));
+    std::fs::write(&secret, SECRET).expect("write app secret");
+    std::fs::write(&access, "EAAG-test").expect("write access token");
+    let mut args = vec![
+        "whatsapp",
+        "set",
+        "--tenant",
+        slug,
+        "--phone-number-id",
+        NUMBER,
+        "--verify-token",
+        "v",
+        "--app-secret-file",
+        secret.to_str().expect("utf-8 path"),
+        "--access-token-file",
+        access.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    env.cli_ok(&args);
+}

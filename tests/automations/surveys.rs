@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::fake_graph::{self, FakeGraph, NUMBER, SECRET};
+use crate::fake_graph::{self, FakeGraph};
 use crate::support::{Api, TestEnv};
 
 const WA: &str = "51987000111";
@@ -15,23 +15,7 @@ const WA: &str = "51987000111";
 fn setup() -> (TestEnv, String) {
     let env = TestEnv::new();
     env.create_brand("gollos", "Gollos Chicken's", "PE", "America/Lima", "PEN");
-    let dir = env.data.parent().unwrap().to_path_buf();
-    std::fs::write(dir.join("s"), SECRET).unwrap();
-    std::fs::write(dir.join("a"), "EAAG-test").unwrap();
-    env.cli_ok(&[
-        "whatsapp",
-        "set",
-        "--tenant",
-        "gollos",
-        "--phone-number-id",
-        NUMBER,
-        "--verify-token",
-        "v",
-        "--app-secret-file",
-        dir.join("s").to_str().unwrap(),
-        "--access-token-file",
-        dir.join("a").to_str().unwrap(),
-    ]);
+    fake_graph::connect_whatsapp(&env, "gollos", &[]);
     let token = env.token(None, "admin");
     (env, token)
 }

@@ -37,7 +37,13 @@ fn demo_gives_gollos_a_stamps_program_with_ledger() {
         OpenFlags::SQLITE_OPEN_READ_ONLY,
     )
     .unwrap();
+    // Ledger notes are sealed (tenant V24): the ledger functions open them with `pii_open`.
+    autonomo::crypto::sql::register(&c).unwrap();
     let one = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        one("SELECT COUNT(*) FROM fidelidad_movimientos WHERE nota NOT LIKE 'enc1:%'"),
+        0
+    );
     assert_eq!(
         one("SELECT COUNT(*) FROM fidelidad_programa WHERE tipo = 'sellos'"),
         1

@@ -89,6 +89,32 @@ async fn matching_rule_is_applied_to_a_new_order_with_its_reason() {
         .await
         .ok(200);
     assert_eq!(c["total_gastado"], 2 * fx.price, "{c}");
+    // A purchase-history condition is part of the rule as the API shows it.
+    let combo = api
+        .post(
+            "/api/marcas/gollos/promociones",
+            &json!({"nombre": "Fiel al combo", "tipo": "porcentaje", "porcentaje": 10,
+                    "compro_sku": "COMBO-FAM", "compro_veces": 3}),
+        )
+        .await
+        .ok(201);
+    assert_eq!(combo["historial"], json!({"sku": "COMBO-FAM", "veces": 3}));
+    let rules = api.get("/api/marcas/gollos/promociones").await.ok(200);
+    let shown: Vec<(&str, &serde_json::Value)> = rules
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| (r["nombre"].as_str().unwrap_or(""), &r["historial"]))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("2x1 de hoy", &serde_json::Value::Null),
+            ("Mañana 50%", &serde_json::Value::Null),
+            ("Fiel al combo", &json!({"sku": "COMBO-FAM", "veces": 3})),
+        ],
+        "{rules}"
+    );
     // Bad rules are refused.
     api.post(
         "/api/marcas/gollos/promociones",

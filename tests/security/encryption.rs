@@ -288,6 +288,231 @@ async fn personal_fields_are_sealed_searchable_and_rotate_without_downtime() {
     env.cli_ok(&["tenant", "list"]);
 }
 
+/// What the API's JSON answer `v` holds, as text (for marker checks).
+fn has(v: &Value, needle: &str) -> bool {
+    v.to_string().contains(needle)
+}
+
+/// Tenant V24's fields. Loyalty notes and support tickets written through the API are not in
+/// the brand's files while the API and the export return them. Values stored in clear before
+/// V24 (a handoff reason, the bot's memory, provider errors in the outbox, the delivery state
+/// and the status log, a loyalty note, a ticket) are sealed on the next open. After
+/// `keys rotate` and `keys retire` (the old key gone, so a value not re-sealed could no longer
+/// be opened) every one still reads; an erasure clears them all.
+#[tokio::test]
+async fn v24_loyalty_tickets_handoffs_bot_memory_and_provider_errors_are_sealed() {
+    let env = TestEnv::new();
+    env.create_brand("sello", "Sello", "PE", "America/Lima", "PEN");
+    let admin = env.token(Some("sello"), "admin");
+    let server = env.start();
+    let api = server.api(Some(&admin));
+    let u = unique();
+    let person: Value = api
+        .post(
+            "/api/marcas/sello/clientes",
+            &json!({"nombre": format!("Lidia Nm{u}"), "telefono": pe_mobile()}),
+        )
+        .await
+        .ok(201);
+    let id = person["id"].as_str().unwrap().to_string();
+    let local: i64 = id.rsplit('_').next().unwrap().parse().unwrap();
+
+    // Loyalty: a confirmed order earns a stamp, the stamp buys a reward. The redemption's note
+    // is "Canje: <reward>"; the reward's name alone is brand configuration (clear), so the
+    // files are searched for the note as written.
+    api.put("/api/marcas/sello/fidelidad", &json!({"tipo": "sellos"}))
+        .await
+        .ok(200);
+    let reward: Value = api
+        .post(
+            "/api/marcas/sello/fidelidad/recompensas",
+            &json!({"nombre": format!("Postre Rw{u}"), "costo": 1}),
+        )
+        .await
+        .ok(201);
+    let product: Value = api
+        .post(
+            "/api/marcas/sello/productos",
+            &json!({"sku": "S1", "nombre": "Sopa", "precio": 2500}),
+        )
+        .await
+        .ok(201);
+    let order: Value = api
+        .post(
+            "/api/pedidos",
+            &json!({"cliente_id": id, "canal": "web",
+                    "items": [{"producto_id": product["id"], "cantidad": 1}]}),
+        )
+        .await
+        .ok(201);
+    api.put(
+        &format!("/api/pedidos/{}", order["id"].as_str().unwrap()),
+        &json!({"estado": "confirmado"}),
+    )
+    .await
+    .ok(200);
+    api.post(
+        &format!("/api/clientes/{id}/puntos/canjes"),
+        &json!({"recompensa_id": reward["id"]}),
+    )
+    .await
+    .ok(201);
+    let canje = format!("Canje: Postre Rw{u}");
+    // Support ticket: subject and detail as staff typed them.
+    let (subject, detail) = (format!("No enciende As{u}"), format!("Llamar tarde De{u}"));
+    api.post(
+        &format!("/api/clientes/{id}/tickets"),
+        &json!({"asunto": subject, "detalle": detail}),
+    )
+    .await
+    .ok(201);
+
+    let points = api.get(&format!("/api/clientes/{id}/puntos")).await.ok(200);
+    assert!(has(&points, &canje), "{points}");
+    let tickets = api
+        .get(&format!("/api/clientes/{id}/tickets"))
+        .await
+        .ok(200);
+    assert!(
+        has(&tickets, &subject) && has(&tickets, &detail),
+        "{tickets}"
+    );
+    let export = api
+        .get(&format!("/api/clientes/{id}/exportar"))
+        .await
+        .ok(200);
+    for v in [&canje, &subject, &detail] {
+        assert!(has(&export, v), "export lacks {v}: {export}");
+    }
+    assert!(!in_files(&env, "sello", &[&format!("Nm{u}")]).is_empty());
+    let hits = in_files(&env, "sello", &[&canje, &subject, &detail]);
+    assert!(hits.is_empty(), "readable at rest: {hits:?}");
+    drop(server);
+
+    // What a brand written before V24 holds: these columns in clear. Written with the
+    // application's SQL functions (the audit triggers need them), server stopped.
+    let clear = [
+        ("ajuste Lm", "fidelidad_movimientos.nota"),
+        ("Ta", "tickets_soporte.asunto"),
+        ("Td", "tickets_soporte.detalle"),
+        ("Hm", "conversaciones.motivo_humano"),
+        ("Bm", "wa_bot.carrito"),
+        ("Om", "outbox.ultimo_error"),
+        ("Sd", "wa_salientes.error_detalle"),
+        ("Se", "wa_estados.errores"),
+    ]
+    .map(|(m, _)| format!("{m}{u}"));
+    {
+        let c = rusqlite::Connection::open(env.brand_db("sello")).unwrap();
+        autonomo::db::functions::register(&c, "sello").unwrap();
+        let [lm, ta, td, hm, bm, om, sd, se] = &clear;
+        c.execute_batch(&format!(
+            "INSERT INTO fidelidad_movimientos (cliente_id, tipo, puntos, nota, creado_en)
+                 VALUES ({local}, 'ajuste', 2, '{lm}', 1);
+             INSERT INTO tickets_soporte (cliente_id, asunto, detalle, creado_en, actualizado_en)
+                 VALUES ({local}, '{ta}', '{td}', 1, 1);
+             INSERT INTO conversaciones (cliente_id, necesita_humano, motivo_humano, ultimo_mensaje_en, actualizado_en)
+                 VALUES ({local}, 1, '{hm}', 1, 1);
+             INSERT INTO wa_bot (cliente_id, carrito, actualizado_en)
+                 VALUES ({local}, '[{{\"sku\":\"{bm}\",\"cantidad\":1}}]', 1);
+             INSERT INTO outbox (id, servicio, destino, cuerpo, estado, proximo_intento_en, cliente_id, creado_en)
+                 VALUES (900, 'whatsapp', pii_seal('51900000090'), pii_seal('{{}}'), 'enviando', 1, {local}, 1);
+             UPDATE outbox SET estado = 'fallido', ultimo_error = 'WhatsApp: 131026 {om}' WHERE id = 900;
+             INSERT INTO wa_salientes (outbox_id, wamid, estado, rango, error_codigo, error_detalle, actualizado_en)
+                 VALUES (900, 'wamid.sello.1', 'failed', 100, 131026, '{sd}', 1);
+             INSERT INTO wa_estados (wamid, estado, en, errores)
+                 VALUES ('wamid.sello.1', 'failed', 1, '[{{\"code\":131026,\"details\":\"{se}\"}}]');
+             UPDATE cifrado SET sellado_en = NULL;"
+        ))
+        .unwrap();
+    }
+    let markers: Vec<&str> = clear.iter().map(String::as_str).collect();
+    for m in &markers {
+        assert!(
+            !in_files(&env, "sello", &[m]).is_empty(),
+            "the sweep sees the clear {m}"
+        );
+    }
+
+    // The next start seals them on the brand's first open; every read opens them.
+    let server = env.start();
+    let api = server.api(Some(&admin));
+    let reads = |api: crate::support::Api| {
+        let (id, canje, subject, detail) =
+            (id.clone(), canje.clone(), subject.clone(), detail.clone());
+        let clear = clear.clone();
+        async move {
+            let points = api.get(&format!("/api/clientes/{id}/puntos")).await.ok(200);
+            assert!(has(&points, &canje) && has(&points, &clear[0]), "{points}");
+            let tickets = api
+                .get(&format!("/api/clientes/{id}/tickets"))
+                .await
+                .ok(200);
+            for v in [&subject, &detail, &clear[1], &clear[2]] {
+                assert!(has(&tickets, v), "{v}: {tickets}");
+            }
+            let conv = api.get(&format!("/api/conversaciones/{id}")).await.ok(200);
+            assert_eq!(
+                conv["conversacion"]["motivo_humano"],
+                json!(clear[3]),
+                "{conv}"
+            );
+            let export = api
+                .get(&format!("/api/clientes/{id}/exportar"))
+                .await
+                .ok(200);
+            assert_eq!(
+                export["datos"]["wa_bot"][0]["carrito"],
+                json!([{"sku": clear[4], "cantidad": 1}]),
+                "{export}"
+            );
+            for v in [&canje, &subject, &detail, &clear[3], &clear[5]] {
+                assert!(has(&export, v), "export lacks {v}: {export}");
+            }
+        }
+    };
+    reads(server.api(Some(&admin))).await;
+    let mut all: Vec<&str> = markers.clone();
+    all.extend([canje.as_str(), subject.as_str(), detail.as_str()]);
+    let hits = in_files(&env, "sello", &all);
+    assert!(hits.is_empty(), "readable at rest after the open: {hits:?}");
+
+    // Rotation with the server running, then the old key retired: still readable.
+    let out = env.cli_ok(&["keys", "rotate"]);
+    assert!(out.contains("under old keys: 0"), "{out}");
+    env.cli_ok(&["keys", "retire"]);
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await; // server reloads the file
+    reads(server.api(Some(&admin))).await;
+
+    // The erasure clears every one of them.
+    api.post(&format!("/api/clientes/{id}/olvidar"), &json!({}))
+        .await
+        .ok(200);
+    let export = api
+        .get(&format!("/api/clientes/{id}/exportar"))
+        .await
+        .ok(200);
+    for v in &all {
+        assert!(!has(&export, v), "{v} survives the erasure: {export}");
+    }
+    drop(server);
+    let c = rusqlite::Connection::open(env.brand_db("sello")).unwrap();
+    let left: i64 = c
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM wa_salientes WHERE error_detalle IS NOT NULL)
+                  + (SELECT COUNT(*) FROM wa_estados WHERE errores IS NOT NULL)
+                  + (SELECT COUNT(*) FROM fidelidad_movimientos WHERE nota IS NOT NULL)
+                  + (SELECT COUNT(*) FROM outbox WHERE ultimo_error IS NOT NULL)
+                  + (SELECT COUNT(*) FROM conversaciones WHERE motivo_humano IS NOT NULL)
+                  + (SELECT COUNT(*) FROM wa_bot)
+                  + (SELECT COUNT(*) FROM tickets_soporte WHERE asunto != '' OR detalle != '')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0, "values left after the erasure");
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

@@ -229,7 +229,7 @@ async fn free_form_only_inside_the_24_hour_window_else_template_or_refusal() {
     let error = s
         .column(
             "gollos",
-            "SELECT ultimo_error FROM outbox WHERE estado = 'fallido'",
+            "SELECT pii_open(ultimo_error) FROM outbox WHERE estado = 'fallido' AND ultimo_error LIKE 'enc1:%'",
         )
         .await;
     assert!(

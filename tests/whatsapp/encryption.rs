@@ -299,3 +299,154 @@ async fn clear_values_from_before_v20_are_sealed_on_open() {
         assert!(!files_hold(dir.path(), needle), "{needle} readable at rest");
     }
 }
+
+/// Tenant V24 on the live WhatsApp path: what the person asked the bot for (its cart), the
+/// handoff reason, and provider errors (a refused send, a failed-status callback: kept in the
+/// outbox, the delivery state and the status log) are stored sealed, read back opened, and
+/// are not in the files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bot_memory_handoff_reason_and_provider_errors_are_sealed() {
+    let fake = FakeGraph::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        dir.path(),
+        Options {
+            api_base: fake.base(),
+            ..Options::default()
+        },
+    )
+    .await;
+    s.brand("gollos", NUMBER, "PEN").await;
+    seed_gollos(&s, "gollos").await;
+    let wa = "51987650088";
+    // The reply to the first message is refused (the outbox keeps the reason).
+    fake.push(400, outbound("error_100_invalid_param.response.json"));
+    s.post_signed(&inbound(
+        NUMBER,
+        wa,
+        "Nora",
+        "wamid.v24.1",
+        text("2 broaster"),
+    ))
+    .await;
+    s.settle().await;
+    wait_until(
+        &s,
+        "SELECT COUNT(*) FROM outbox WHERE estado = 'fallido'",
+        1,
+    )
+    .await;
+    // The bot remembers the cart, sealed.
+    assert_eq!(
+        s.column(
+            "gollos",
+            "SELECT (carrito LIKE 'enc1:%') || ' ' || pii_open(carrito) FROM wa_bot"
+        )
+        .await,
+        vec![json!(r#"1 [{"sku":"BROASTER","cantidad":2}]"#)]
+    );
+    // A handoff: the reason is sealed.
+    s.post_signed(&inbound(
+        NUMBER,
+        wa,
+        "Nora",
+        "wamid.v24.2",
+        text("quiero hablar con una persona"),
+    ))
+    .await;
+    s.settle().await;
+    wait_until(
+        &s,
+        "SELECT COUNT(*) FROM outbox WHERE estado = 'enviado'",
+        1,
+    )
+    .await;
+    // The sent reply fails later: the status callback's error is kept three times.
+    let (outbox_id, wamid) = {
+        let row = s
+            .column(
+                "gollos",
+                "SELECT id || ' ' || external_id FROM outbox WHERE estado = 'enviado'",
+            )
+            .await;
+        let row = row[0].as_str().unwrap().to_owned();
+        let (id, wamid) = row.split_once(' ').unwrap();
+        (id.to_owned(), wamid.to_owned())
+    };
+    let status = String::from_utf8(status_body(
+        NUMBER,
+        &wamid,
+        "failed",
+        1_700_000_000,
+        Some(&format!("ob:{outbox_id}")),
+        Some(131026),
+    ))
+    .unwrap()
+    .replace("detalle 131026", "zqestado4713 undeliverable");
+    s.post_signed(status.as_bytes()).await;
+    s.settle().await;
+    wait_until(
+        &s,
+        "SELECT COUNT(*) FROM outbox WHERE estado = 'fallido'",
+        2,
+    )
+    .await;
+    assert_eq!(
+        s.count(
+            "gollos",
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE ultimo_error LIKE 'enc1:%')
+                  + (SELECT COUNT(*) FROM conversaciones WHERE motivo_humano LIKE 'enc1:%')
+                  + (SELECT COUNT(*) FROM wa_salientes WHERE error_detalle LIKE 'enc1:%')
+                  + (SELECT COUNT(*) FROM wa_estados WHERE errores LIKE 'enc1:%')"
+        )
+        .await,
+        5
+    );
+    // Read back opened: the API (handoff reason) and the person's export (errors, cart).
+    let (status, thread) = s
+        .api(Method::GET, "/api/conversaciones/cli_gollos_1", None)
+        .await;
+    assert_eq!(status, 200, "{thread}");
+    assert_eq!(
+        thread["conversacion"]["motivo_humano"], "El cliente pidió hablar con una persona",
+        "{thread}"
+    );
+    let (status, export) = s
+        .api(Method::GET, "/api/clientes/cli_gollos_1/exportar", None)
+        .await;
+    assert_eq!(status, 200, "{export}");
+    let text = export.to_string();
+    let refused = "parámetro inválido (código 100)";
+    for needle in [refused, "zqestado4713", "BROASTER"] {
+        assert!(text.contains(needle), "export lacks {needle}: {export}");
+    }
+    assert_eq!(
+        s.column(
+            "gollos",
+            "SELECT pii_open(error_detalle) FROM wa_salientes WHERE error_detalle IS NOT NULL"
+        )
+        .await,
+        vec![json!("zqestado4713 undeliverable")]
+    );
+    s.stop().await;
+    assert!(files_hold(dir.path(), "Nora"), "the sweep sees clear text");
+    for needle in [
+        refused,
+        "zqestado4713",
+        "pidió hablar con una persona",
+        // The product's own audit record has `"sku":"BROASTER"` too: the cart's shape.
+        r#""sku":"BROASTER","cantidad""#,
+    ] {
+        assert!(!files_hold(dir.path(), needle), "{needle} readable at rest");
+    }
+}
+
+async fn wait_until(s: &Server, sql: &str, want: i64) {
+    for _ in 0..600 {
+        if s.count("gollos", sql).await == want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for `{sql}` = {want}");
+}

@@ -141,7 +141,7 @@ async fn every_fixture_is_stored_processed_and_summarised() {
     let failed = s
         .column(
             "gollos",
-            "SELECT errores FROM wa_estados WHERE estado = 'failed'",
+            "SELECT pii_open(errores) FROM wa_estados WHERE estado = 'failed' AND errores LIKE 'enc1:%'",
         )
         .await;
     assert_eq!(failed[0][0]["code"], 131047);

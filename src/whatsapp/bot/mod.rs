@@ -47,7 +47,7 @@ pub struct State {
 
 pub fn load(c: &Connection, customer: i64) -> Result<State, AppError> {
     let row: Option<(String, String, i64)> = c
-        .prepare_cached("SELECT paso, carrito, fallos FROM wa_bot WHERE cliente_id = ?1")?
+        .prepare_cached("SELECT paso, pii_open(carrito), fallos FROM wa_bot WHERE cliente_id = ?1")?
         .query_row([customer], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     Ok(match row {
@@ -66,7 +66,7 @@ pub fn load(c: &Connection, customer: i64) -> Result<State, AppError> {
 pub fn save(c: &Connection, customer: i64, s: &State, now: i64) -> Result<(), AppError> {
     let cart = serde_json::to_string(&s.cart).map_err(AppError::internal)?;
     c.prepare_cached(
-        "INSERT INTO wa_bot (cliente_id, paso, carrito, fallos, actualizado_en) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO wa_bot (cliente_id, paso, carrito, fallos, actualizado_en) VALUES (?1, ?2, pii_seal(?3), ?4, ?5)
          ON CONFLICT (cliente_id) DO UPDATE SET paso = excluded.paso, carrito = excluded.carrito,
             fallos = excluded.fallos, actualizado_en = excluded.actualizado_en",
     )?
