@@ -375,7 +375,7 @@ async fn customer_base_counts_follow_the_nightly_run_and_every_change() {
         })
         .await
         .expect("data");
-    jobs::recompute(&tenant, Utc::now())
+    jobs::recompute(&tenant, Utc::now)
         .await
         .expect("nightly run");
     let check = |label: &'static str| {
