@@ -47,9 +47,9 @@ struct Args {
     /// The command line shown in the report.
     #[arg(long, default_value = "bash scripts/bench.sh")]
     command: String,
-    /// Profiling aid: run only this workload (webhook, orders, search, page) at the given
-    /// load, or only the starts and idle memory (`start`), print it, write no report.
-    #[arg(long, value_parser = ["webhook", "orders", "search", "page", "start"])]
+    /// Profiling aid: run only this workload (webhook, orders, search, page, dashboard) at the
+    /// given load, or only the starts and idle memory (`start`), print it, write no report.
+    #[arg(long, value_parser = ["webhook", "orders", "search", "page", "dashboard", "start"])]
     only: Option<String>,
     // `cargo bench` passes --bench to harness=false targets; accept and ignore it.
     #[arg(long, hide = true)]
@@ -351,6 +351,14 @@ async fn main() {
             "webhook" => target.webhooks(n, c, METRICS_TOKEN).await.0,
             "orders" => target.create_orders(n, c).await,
             "search" => target.search(n, c).await,
+            "dashboard" => match target.dashboard(n, c).await {
+                Some(m) => m,
+                None => {
+                    eprintln!("the dashboard endpoint does not exist in this build");
+                    s.stop();
+                    return;
+                }
+            },
             _ => target.customer_page(n, c).await,
         };
         eprintln!("{}", m.line());

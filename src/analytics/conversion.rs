@@ -10,7 +10,8 @@
 //! places a non-cancelled order, on any channel, at or after the start and less than
 //! 7 × 24 h after it (so a conversation on the period's last day may convert after it).
 //! Why not `conversaciones`: that table keeps one row per customer (the inbox state), not
-//! one per conversation.
+//! one per conversation. The starts and whether each converted are kept in
+//! `analitica_conversaciones` by triggers (tenant V25), so a period is one index range.
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -61,26 +62,40 @@ pub fn bounds(conn: &Connection, p: Period) -> Result<(i64, i64), AppError> {
     Ok((midnight(p.desde, tz), midnight(end, tz)))
 }
 
+/// The rule as one SQL condition on an interaction `i` (`?3` = [`GAP_MS`]), for the set-based
+/// rebuild; the triggers of tenant V25 write the same condition out with the constants.
 const STARTS: &str = "i.direccion = 'entrante' AND i.tipo IN ('mensaje', 'llamada')
     AND NOT EXISTS (SELECT 1 FROM interacciones j
         WHERE j.cliente_id = i.cliente_id AND j.canal = i.canal AND j.direccion = 'entrante'
-          AND j.tipo IN ('mensaje', 'llamada') AND j.creado_en > i.creado_en - ?3
+          AND j.tipo IN ('mensaje', 'llamada') AND j.creado_en > i.creado_en - ?1
           AND (j.creado_en < i.creado_en OR (j.creado_en = i.creado_en AND j.id < i.id)))";
+
+/// Refills `analitica_conversaciones` (one row per conversation start, with whether it
+/// converted) from the interactions and orders; the triggers keep it afterwards.
+pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
+    conn.execute("DELETE FROM analitica_conversaciones", [])?;
+    conn.execute(
+        &format!(
+            "INSERT INTO analitica_conversaciones (interaccion_id, cliente_id, canal, en, convertida)
+             SELECT i.id, i.cliente_id, i.canal, i.creado_en,
+                 EXISTS (SELECT 1 FROM pedidos p WHERE p.cliente_id = i.cliente_id
+                     AND p.estado <> 'cancelado' AND p.creado_en >= i.creado_en
+                     AND p.creado_en < i.creado_en + ?2)
+             FROM interacciones i WHERE {STARTS}"
+        ),
+        params![GAP_MS, WINDOW_MS],
+    )?;
+    Ok(())
+}
 
 /// Conversations and conversions per channel, most conversations first.
 pub fn by_channel(conn: &Connection, p: Period) -> Result<Vec<ConversionRow>, AppError> {
     let (from, to) = bounds(conn, p)?;
-    let sql = format!(
-        "SELECT i.canal, COUNT(*),
-            SUM(EXISTS (SELECT 1 FROM pedidos p WHERE p.cliente_id = i.cliente_id
-                AND p.estado <> 'cancelado' AND p.creado_en >= i.creado_en
-                AND p.creado_en < i.creado_en + ?4))
-         FROM interacciones i
-         WHERE i.creado_en >= ?1 AND i.creado_en < ?2 AND {STARTS}
-         GROUP BY i.canal ORDER BY COUNT(*) DESC, i.canal"
-    );
-    let mut st = conn.prepare_cached(&sql)?;
-    let rows = st.query_map(params![from, to, GAP_MS, WINDOW_MS], |r| {
+    let mut st = conn.prepare_cached(
+        "SELECT canal, COUNT(*), SUM(convertida) FROM analitica_conversaciones
+         WHERE en >= ?1 AND en < ?2 GROUP BY canal ORDER BY COUNT(*) DESC, canal",
+    )?;
+    let rows = st.query_map(params![from, to], |r| {
         let (conversaciones, convertidas): (i64, i64) = (r.get(1)?, r.get(2)?);
         Ok(ConversionRow {
             canal: r.get(0)?,

@@ -186,7 +186,7 @@ pub fn series(conn: &Connection, p: Period) -> Result<Vec<DayRow>, AppError> {
         }
     }
     let mut st = conn.prepare_cached(
-        "SELECT dia, COUNT(*) FROM analitica_cliente_dia WHERE dia BETWEEN ?1 AND ?2 GROUP BY dia",
+        "SELECT dia, clientes FROM analitica_activos_dia WHERE dia BETWEEN ?1 AND ?2",
     )?;
     for r in st.query_map(params![from, to], |r| {
         Ok((r.get::<_, String>(0)?, r.get(1)?))
@@ -202,22 +202,25 @@ pub fn series(conn: &Connection, p: Period) -> Result<Vec<DayRow>, AppError> {
 /// A period's totals (active customers are distinct over the whole period).
 pub fn totals(conn: &Connection, p: Period) -> Result<Totals, AppError> {
     let (from, to) = p.keys();
-    let (pedidos, ingresos, cancelados): (i64, i64, i64) = conn.query_row(
-        "SELECT COALESCE(SUM(pedidos), 0), COALESCE(SUM(ingresos), 0), COALESCE(SUM(cancelados), 0)
-         FROM analitica_dia WHERE dia BETWEEN ?1 AND ?2",
-        params![from, to],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    let clientes_nuevos: i64 = conn.query_row(
-        "SELECT COALESCE(SUM(clientes), 0) FROM analitica_nuevos_dia WHERE dia BETWEEN ?1 AND ?2",
-        params![from, to],
-        |r| r.get(0),
-    )?;
-    let clientes_activos: i64 = conn.query_row(
-        "SELECT COUNT(DISTINCT cliente_id) FROM analitica_cliente_dia WHERE dia BETWEEN ?1 AND ?2",
-        params![from, to],
-        |r| r.get(0),
-    )?;
+    let (pedidos, ingresos, cancelados): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(pedidos), 0), COALESCE(SUM(ingresos), 0), COALESCE(SUM(cancelados), 0)
+             FROM analitica_dia WHERE dia BETWEEN ?1 AND ?2",
+        )?
+        .query_row(params![from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let clientes_nuevos: i64 = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(clientes), 0) FROM analitica_nuevos_dia WHERE dia BETWEEN ?1 AND ?2",
+        )?
+        .query_row(params![from, to], |r| r.get(0))?;
+    // Each customer active in the period once: at their first order day in it, the row
+    // whose previous order day is before the period (or that has none).
+    let clientes_activos: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM analitica_cliente_dia
+             WHERE dia BETWEEN ?1 AND ?2 AND (anterior IS NULL OR anterior < ?1)",
+        )?
+        .query_row(params![from, to], |r| r.get(0))?;
     Ok(Totals {
         pedidos,
         ingresos,
@@ -296,8 +299,7 @@ fn categories(all: &[ProductRow]) -> Vec<CategoryRow> {
 
 pub fn segment_counts(conn: &Connection) -> Result<Vec<SegmentCount>, AppError> {
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
-    let mut st =
-        conn.prepare_cached("SELECT segmento, COUNT(*) FROM clientes GROUP BY segmento")?;
+    let mut st = conn.prepare_cached("SELECT segmento, clientes FROM analitica_segmentos")?;
     for r in st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))? {
         let (s, n) = r?;
         counts.insert(s, n);
@@ -313,13 +315,11 @@ pub fn segment_counts(conn: &Connection) -> Result<Vec<SegmentCount>, AppError> 
 }
 
 /// Grid counts (`[r-1][f-1]`) and customers per named group.
-type RfmPicture = ([[i64; 5]; 5], Vec<(String, i64)>);
+pub type RfmPicture = ([[i64; 5]; 5], Vec<(String, i64)>);
 
-fn rfm_picture(conn: &Connection) -> Result<RfmPicture, AppError> {
+pub fn rfm_picture(conn: &Connection) -> Result<RfmPicture, AppError> {
     let mut grid = [[0i64; 5]; 5];
-    let mut st = conn.prepare_cached(
-        "SELECT rfm_r, rfm_f, COUNT(*) FROM analitica_clientes GROUP BY rfm_r, rfm_f",
-    )?;
+    let mut st = conn.prepare_cached("SELECT rfm_r, rfm_f, clientes FROM analitica_rfm_celdas")?;
     for r in st.query_map([], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -333,7 +333,7 @@ fn rfm_picture(conn: &Connection) -> Result<RfmPicture, AppError> {
         }
     }
     let mut st = conn.prepare_cached(
-        "SELECT rfm_grupo, COUNT(*) FROM analitica_clientes GROUP BY rfm_grupo ORDER BY COUNT(*) DESC",
+        "SELECT rfm_grupo, clientes FROM analitica_rfm_grupos ORDER BY clientes DESC, rfm_grupo",
     )?;
     let groups = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -341,44 +341,30 @@ fn rfm_picture(conn: &Connection) -> Result<RfmPicture, AppError> {
     Ok((grid, groups))
 }
 
-/// CLV histogram with round bucket edges (powers of ten × 1, 2, 5 minor units).
+/// Lower edges of the CLV histogram's buckets (minor units): powers of ten × 1, 2, 5 from 100;
+/// the last bucket is open-ended. `analitica_clv_tramos` counts customers per edge (V25).
+pub const CLV_EDGES: [i64; 13] = [
+    0, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000,
+];
+
+/// CLV histogram of the last nightly run, from its bucket counts; trailing empty buckets
+/// are left out (no bucket at all without predictions).
 pub fn clv_buckets(conn: &Connection) -> Result<Vec<ClvBucket>, AppError> {
-    let values: Vec<i64> = conn
-        .prepare_cached("SELECT clv FROM analitica_clientes WHERE clv IS NOT NULL")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let Some(&max) = values.iter().max() else {
-        return Ok(Vec::new());
-    };
-    let mut edges = vec![0i64];
-    let mut step = 100i64;
-    while edges.last().copied().unwrap_or(0) <= max && edges.len() < 12 {
-        for m in [1, 2, 5] {
-            edges.push(step * m);
-        }
-        step = step.saturating_mul(10);
+    let mut counts: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut st = conn.prepare_cached("SELECT desde, clientes FROM analitica_clv_tramos")?;
+    for r in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (edge, n) = r?;
+        counts.insert(edge, n);
     }
-    let mut buckets: Vec<ClvBucket> = edges
-        .windows(2)
-        .map(|w| ClvBucket {
-            desde: w[0],
-            hasta: Some(w[1]),
-            clientes: 0,
+    let mut buckets: Vec<ClvBucket> = CLV_EDGES
+        .iter()
+        .enumerate()
+        .map(|(i, &desde)| ClvBucket {
+            desde,
+            hasta: CLV_EDGES.get(i + 1).copied(),
+            clientes: counts.get(&desde).copied().unwrap_or(0),
         })
         .collect();
-    buckets.push(ClvBucket {
-        desde: edges.last().copied().unwrap_or(0),
-        hasta: None,
-        clientes: 0,
-    });
-    for v in values {
-        if let Some(b) = buckets
-            .iter_mut()
-            .find(|b| v >= b.desde && b.hasta.is_none_or(|h| v < h))
-        {
-            b.clientes += 1;
-        }
-    }
     while buckets.last().is_some_and(|b| b.clientes == 0) {
         buckets.pop();
     }

@@ -208,6 +208,9 @@ pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
         &r.vip_cut.map(|c| c.to_string()).unwrap_or_default(),
     )?;
     let clv: HashMap<i64, &CustomerClv> = r.clv.iter().map(|c| (c.customer_id, c)).collect();
+    // Every row is replaced: the summary triggers stand aside (V25) and the summaries are
+    // refilled set-based below, in this same transaction.
+    set_state(conn, "rfm_en_bloque", "1")?;
     conn.execute("DELETE FROM analitica_clientes", [])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO analitica_clientes (cliente_id, rfm_r, rfm_f, rfm_m, rfm_grupo, clv,
@@ -232,6 +235,11 @@ pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
             r.now
         ])?;
     }
+    super::rollups::rebuild_customer_counts(conn)?;
+    conn.execute(
+        "DELETE FROM analitica_estado WHERE clave = 'rfm_en_bloque'",
+        [],
+    )?;
     Ok(changed)
 }
 

@@ -69,6 +69,10 @@ pub const REPLACED: &[&str] = &[
     "wa_contactos_audit_i",
     "conversaciones_ci",
     "conversaciones_audit_i",
+    // Dashboard summaries of tenant V25: `rollups::rebuild` recounts them.
+    "clientes_analitica_segmento_ai",
+    "pedidos_analitica_conversion_ai",
+    "interacciones_analitica_conversacion_ai",
 ];
 
 /// The triggers and indexes taken out and where each table stood before the load.

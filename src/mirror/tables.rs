@@ -361,6 +361,30 @@ pub const NOT_MIRRORED: &[(&str, &str)] = &[
          v_rfm and v_clv compute RFM and historical CLV from the mirrored orders",
     ),
     (
+        "analitica_activos_dia",
+        "rollup derived from pedidos; v_metricas_diarias counts buyers per day (compradores)",
+    ),
+    (
+        "analitica_segmentos",
+        "count derived from clientes.segmento, which is mirrored",
+    ),
+    (
+        "analitica_rfm_celdas",
+        "count derived from analitica_clientes (the nightly RFM run); the mirror's v_rfm computes RFM",
+    ),
+    (
+        "analitica_rfm_grupos",
+        "count derived from analitica_clientes (the nightly RFM run); the mirror's v_rfm computes RFM",
+    ),
+    (
+        "analitica_clv_tramos",
+        "histogram derived from analitica_clientes (the nightly CLV run); the mirror's v_clv computes CLV",
+    ),
+    (
+        "analitica_conversaciones",
+        "conversation starts derived from interacciones and pedidos (both mirrored) for the dashboard's conversion",
+    ),
+    (
         "promocion_historial",
         "a promotion rule's purchase-history condition (SKU, times); the rule itself is mirrored in \
          promociones, this detail waits for a mirror migration of its own",

@@ -7,7 +7,10 @@
 
 use std::time::Instant;
 
-use autonomo::analytics::{metrics, refresh, rollups, zone};
+use autonomo::analytics::{
+    conversion, impact_totals, metrics, refresh, rollups, satisfaction, zone,
+};
+use autonomo::customers;
 use chrono::{Days, Utc};
 
 use super::rollups::brand;
@@ -47,7 +50,9 @@ async fn dashboard_p95_on_a_big_brand() {
                  SELECT 'SKU' || i, 'Producto ' || i, 'cat' || (i % 6), 500 + i * 100, 0, 0 FROM n;
                  INSERT INTO clientes (nombre, telefono, canal_adquisicion, creado_en, actualizado_en)
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {customers})
-                 SELECT 'Cliente ' || i, '+519' || (10000000 + i), 'whatsapp', 0, 0 FROM n;"
+                 SELECT 'Cliente ' || i, pii_seal('+519' || (10000000 + i)), 'whatsapp', i, i FROM n;
+                 UPDATE clientes SET email = pii_seal('cliente' || id || '@example.com'),
+                                     direccion = pii_seal('Av. Arequipa ' || id);"
             ))?;
             // Orders in time order, customers skewed (some buy often), 5 % cancelled.
             c.execute_batch(&format!(
@@ -63,6 +68,13 @@ async fn dashboard_p95_on_a_big_brand() {
                  FROM pedidos p JOIN productos pr ON pr.id = 1 + (p.id * 7) % 40;
                  UPDATE pedidos SET total = (SELECT SUM(total) FROM pedido_items WHERE pedido_id = pedidos.id),
                                     subtotal = (SELECT SUM(total) FROM pedido_items WHERE pedido_id = pedidos.id);
+                 -- Conversations: an inbound message ten minutes before each order (on
+                 -- WhatsApp), and as many again at random instants that lead to nothing.
+                 INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, creado_en)
+                 SELECT cliente_id, 'whatsapp', 'entrante', 'mensaje', 'hola', creado_en - 600000 FROM pedidos;
+                 INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, creado_en)
+                 SELECT 1 + abs(random() % {customers}), 'whatsapp', 'entrante', 'mensaje', 'consulta',
+                        {end} - abs(random() % {span}) FROM pedidos;
                  UPDATE clientes SET
                     pedidos_count = (SELECT COUNT(*) FROM pedidos WHERE cliente_id = clientes.id AND estado <> 'cancelado'),
                     total_gastado = (SELECT COALESCE(SUM(total), 0) FROM pedidos WHERE cliente_id = clientes.id AND estado <> 'cancelado'),
@@ -77,6 +89,42 @@ async fn dashboard_p95_on_a_big_brand() {
         "generated {customers} customers / {orders} orders (+1 line each, triggers on) in {:.1} s",
         generate.as_secs_f64()
     );
+
+    // Customer search as the API runs it (a page of 20, newest first): a word every
+    // customer has, a prefix, and a rare pair.
+    for q in ["cliente", "cli", "Cliente 4242", "Cliente 77"] {
+        let times = tenant
+            .db()
+            .read(move |c| {
+                let filter = customers::store::Filter {
+                    search: Some(q.to_string()),
+                    ..Default::default()
+                };
+                let mut times = Vec::new();
+                for _ in 0..200 {
+                    let t = Instant::now();
+                    let (rows, _) = customers::store::list(
+                        c,
+                        &filter,
+                        customers::store::SortBy::default(),
+                        None,
+                        20,
+                    )?;
+                    times.push(t.elapsed().as_secs_f64() * 1000.0);
+                    assert!(!rows.is_empty(), "{q}");
+                }
+                Ok(times)
+            })
+            .await
+            .expect("search");
+        let mut times = times;
+        times.sort_by(f64::total_cmp);
+        println!(
+            "search {q:>14}: p50 {:.2} ms, p99 {:.2} ms",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99)
+        );
+    }
 
     let tz = tenant.brand().tz();
     let t = Instant::now();
@@ -93,6 +141,27 @@ async fn dashboard_p95_on_a_big_brand() {
         .expect("rebuild");
     println!("full rollup rebuild: {:.2} s", t.elapsed().as_secs_f64());
 
+    if std::env::var("BENCH_SKIP_RECOMPUTE").is_err() {
+        let t = Instant::now();
+        let now = Utc::now();
+        let plan = tenant
+            .db()
+            .read(move |c| refresh::compute(c, tz, move || now))
+            .await
+            .expect("compute");
+        let compute = t.elapsed();
+        let t = Instant::now();
+        tenant
+            .db()
+            .write(move |c| refresh::apply(c, &plan))
+            .await
+            .expect("apply");
+        println!(
+            "nightly recompute (segments + RFM + CLV fit): compute {:.2} s, write {:.2} s",
+            compute.as_secs_f64(),
+            t.elapsed().as_secs_f64()
+        );
+    }
     let today = Utc::now().with_timezone(&tz).date_naive();
     for (name, days) in [
         ("day", 1u64),
@@ -124,60 +193,45 @@ async fn dashboard_p95_on_a_big_brand() {
             percentile(&times, 0.95)
         );
     }
-    // Where the time goes, for one month.
-    let month = metrics::Period {
-        desde: today.checked_sub_days(Days::new(29)).unwrap_or(today),
-        hasta: today,
-    };
-    let parts = tenant
-        .db()
-        .read(move |c| {
-            let mut out = Vec::new();
-            let mut time =
-                |name: &'static str, f: &dyn Fn() -> Result<(), autonomo::error::AppError>| {
-                    let t = Instant::now();
-                    let r = f();
-                    out.push((name, t.elapsed().as_secs_f64() * 1000.0, r.is_ok()));
-                };
-            time("series", &|| metrics::series(c, month).map(drop));
-            time("totals", &|| metrics::totals(c, month).map(drop));
-            time("channels", &|| metrics::channels(c, month).map(drop));
-            time("products", &|| metrics::products(c, month, None).map(drop));
-            time("segments", &|| metrics::segment_counts(c).map(drop));
-            time("clv buckets", &|| metrics::clv_buckets(c).map(drop));
-            time("cohorts", &|| metrics::cohort_matrix(c, month).map(drop));
-            Ok(out)
-        })
-        .await
-        .expect("parts");
-    for (name, ms, ok) in parts {
-        println!(
-            "  {name:>12}: {ms:.1} ms{}",
-            if ok { "" } else { " (failed)" }
-        );
+    // Where the time goes, for one month and one year.
+    for (label, days) in [("month", 29u64), ("year", 364)] {
+        let month = metrics::Period {
+            desde: today.checked_sub_days(Days::new(days)).unwrap_or(today),
+            hasta: today,
+        };
+        let parts = tenant
+            .db()
+            .read(move |c| {
+                let mut out = Vec::new();
+                let mut time =
+                    |name: &'static str, f: &dyn Fn() -> Result<(), autonomo::error::AppError>| {
+                        let t = Instant::now();
+                        let r = f();
+                        out.push((name, t.elapsed().as_secs_f64() * 1000.0, r.is_ok()));
+                    };
+                time("series", &|| metrics::series(c, month).map(drop));
+                time("totals", &|| metrics::totals(c, month).map(drop));
+                time("channels", &|| metrics::channels(c, month).map(drop));
+                time("products", &|| metrics::products(c, month, None).map(drop));
+                time("segments", &|| metrics::segment_counts(c).map(drop));
+                time("clv buckets", &|| metrics::clv_buckets(c).map(drop));
+                time("cohorts", &|| metrics::cohort_matrix(c, month).map(drop));
+                time("rfm", &|| metrics::rfm_picture(c).map(drop));
+                time("conversion", &|| conversion::by_channel(c, month).map(drop));
+                time("satisfaction", &|| satisfaction::kpis(c, month).map(drop));
+                time("impact", &|| impact_totals::totals(c, month).map(drop));
+                time("whole", &|| metrics::dashboard(c, month).map(drop));
+                Ok(out)
+            })
+            .await
+            .expect("parts");
+        for (name, ms, ok) in parts {
+            println!(
+                "  {label:>5} {name:>12}: {ms:.1} ms{}",
+                if ok { "" } else { " (failed)" }
+            );
+        }
     }
-    if std::env::var("BENCH_SKIP_RECOMPUTE").is_ok() {
-        return;
-    }
-    let t = Instant::now();
-    let now = Utc::now();
-    let plan = tenant
-        .db()
-        .read(move |c| refresh::compute(c, tz, move || now))
-        .await
-        .expect("compute");
-    let compute = t.elapsed();
-    let t = Instant::now();
-    tenant
-        .db()
-        .write(move |c| refresh::apply(c, &plan))
-        .await
-        .expect("apply");
-    println!(
-        "nightly recompute (segments + RFM + CLV fit): compute {:.2} s, write {:.2} s",
-        compute.as_secs_f64(),
-        t.elapsed().as_secs_f64()
-    );
     // The rollups still equal a recomputation at this size.
     let (stored, fresh) = tenant
         .db()

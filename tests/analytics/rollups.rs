@@ -159,6 +159,70 @@ impl Rng {
     }
 }
 
+/// One random change to the interactions: inbound messages and calls (often within 24 h of
+/// another of the same customer, so starts appear and vanish), outbound ones that never
+/// count, deletions, and moves to another customer, channel or time.
+fn interaction_op(c: &Connection, rng: &mut Rng, customers: &[i64], at: i64) {
+    let ids: Vec<(i64, i64, i64)> = c
+        .prepare("SELECT id, cliente_id, creado_en FROM interacciones")
+        .and_then(|mut s| {
+            s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .unwrap_or_default();
+    let pick = ids.get(rng.below(ids.len() as u64) as usize).copied();
+    let channels = ["whatsapp", "telefono"];
+    let customer = customers[rng.below(customers.len() as u64) as usize];
+    let say = |customer: i64, canal: &str, dir: &str, tipo: &str, at: i64| {
+        c.execute(
+            "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, creado_en)
+             VALUES (?1, ?2, ?3, ?4, 'hola', ?5)",
+            params![customer, canal, dir, tipo, at],
+        )
+        .expect("interaction");
+    };
+    match (rng.below(8), pick) {
+        (0 | 1, _) | (_, None) => say(
+            customer,
+            channels[rng.below(2) as usize],
+            "entrante",
+            ["mensaje", "llamada"][rng.below(2) as usize],
+            at,
+        ),
+        (2 | 3, Some((_, near_customer, near))) => {
+            // Close to another one: inside or just outside its 24 h.
+            let shift = (rng.below(60) as i64 - 30) * 3_600_000;
+            say(
+                near_customer,
+                channels[rng.below(2) as usize],
+                "entrante",
+                "mensaje",
+                near + shift,
+            );
+        }
+        (4, _) => say(customer, "whatsapp", "saliente", "mensaje", at),
+        (5, Some((id, _, _))) => {
+            c.execute("DELETE FROM interacciones WHERE id = ?1", [id])
+                .expect("delete interaction");
+        }
+        (6, Some((id, _, near))) => {
+            let shift = (rng.below(60) as i64 - 30) * 3_600_000;
+            c.execute(
+                "UPDATE interacciones SET creado_en = ?2, canal = ?3 WHERE id = ?1",
+                params![id, near + shift, channels[rng.below(2) as usize]],
+            )
+            .expect("move interaction");
+        }
+        (_, Some((id, _, _))) => {
+            c.execute(
+                "UPDATE interacciones SET cliente_id = ?2 WHERE id = ?1",
+                params![id, customer],
+            )
+            .expect("reassign interaction");
+        }
+    }
+}
+
 fn random_ops(c: &Connection, rng: &mut Rng, customers: &[i64], steps: usize) {
     let base = ms(2024, 3, 9, 0, 0);
     let channels = ["whatsapp", "web", "telefono", "presencial"];
@@ -175,6 +239,7 @@ fn random_ops(c: &Connection, rng: &mut Rng, customers: &[i64], steps: usize) {
             .copied();
         // Hours over six weeks: local-day, DST (Madrid, 31 March) and month boundaries.
         let at = base + rng.below(24 * 45) as i64 * 3_600_000 + rng.below(60) as i64 * 60_000;
+        interaction_op(c, rng, customers, at);
         match (rng.below(9), pick) {
             (0..=2, _) | (_, None) => {
                 let customer = customers[rng.below(customers.len() as u64) as usize];
@@ -252,6 +317,10 @@ async fn rollups_equal_full_recomputation_after_random_writes() {
             .expect("random writes");
         assert!(!fresh.days.is_empty());
         assert!(
+            fresh.conversations.values().any(|v| v.3) && fresh.conversations.values().any(|v| !v.3),
+            "converted and unconverted conversations"
+        );
+        assert!(
             fresh.cohorts.keys().any(|(c, m)| c != m),
             "some customer returns in a later month"
         );
@@ -279,4 +348,113 @@ async fn rollups_equal_full_recomputation_after_random_writes() {
         .await
         .expect("read");
     assert_eq!(stored, fresh, "after the zone change");
+}
+
+/// The customer-base summaries (segments, RFM grid and groups, CLV histogram) equal a count
+/// of their tables after the nightly run, a segment change, a new customer, an edited RFM
+/// row and the erasure of a customer (whose RFM row goes by cascade).
+#[tokio::test]
+async fn customer_base_counts_follow_the_nightly_run_and_every_change() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_registry, tenant) = brand(dir.path(), "base", "America/Lima").await;
+    jobs::ensure_zone(&tenant).await.expect("zone");
+    let tz = tenant.brand().tz();
+    let now = Utc::now().timestamp_millis();
+    tenant
+        .db()
+        .write(move |c| {
+            add_product(c, "A", 1000);
+            for n in 0..40i64 {
+                let customer = add_customer(c, n);
+                for k in 0..(n % 5) {
+                    let at = now - (n * 9 + k * 23 + 1) * 86_400_000;
+                    order(c, customer, "web", &[("A", 1 + n % 3)], at);
+                }
+            }
+            Ok(())
+        })
+        .await
+        .expect("data");
+    jobs::recompute(&tenant, Utc::now)
+        .await
+        .expect("nightly run");
+    let check = |label: &'static str| {
+        let tenant = tenant.clone();
+        async move {
+            let (stored, fresh) = tenant
+                .db()
+                .read(move |c| Ok((rollups::stored(c)?, rollups::recompute(c, tz)?)))
+                .await
+                .expect("read");
+            assert_eq!(stored.segments, fresh.segments, "{label}");
+            assert_eq!(stored.rfm_cells, fresh.rfm_cells, "{label}");
+            assert_eq!(stored.rfm_groups, fresh.rfm_groups, "{label}");
+            assert_eq!(stored.clv_buckets, fresh.clv_buckets, "{label}");
+            stored
+        }
+    };
+    let after_run = check("after the nightly run").await;
+    assert!(
+        after_run.rfm_cells.values().sum::<i64>() > 20,
+        "{after_run:?}"
+    );
+    assert!(after_run.segments.len() > 1, "{after_run:?}");
+    tenant
+        .db()
+        .write(|c| {
+            c.execute(
+                "UPDATE clientes SET segmento = 'vip' WHERE id = (SELECT MIN(id) FROM clientes)",
+                [],
+            )?;
+            add_customer(c, 99);
+            c.execute(
+                "UPDATE analitica_clientes SET rfm_r = 1, rfm_f = 5, rfm_grupo = 'cant_lose_them',
+                     clv = 750000 WHERE cliente_id = (SELECT MAX(cliente_id) FROM analitica_clientes)",
+                [],
+            )?;
+            let gone: i64 = c.query_row(
+                "SELECT MIN(cliente_id) FROM analitica_clientes",
+                [],
+                |r| r.get(0),
+            )?;
+            c.execute("DELETE FROM pedidos WHERE cliente_id = ?1", [gone])?;
+            c.execute("DELETE FROM clientes WHERE id = ?1", [gone])?;
+            Ok(())
+        })
+        .await
+        .expect("changes");
+    let after = check("after the changes").await;
+    assert_eq!(after.clv_buckets.get(&500_000), Some(&1), "{after:?}");
+    assert_eq!(
+        after.rfm_cells.values().sum::<i64>(),
+        after_run.rfm_cells.values().sum::<i64>() - 1,
+        "the erased customer left the grid"
+    );
+    // The dashboard reads these counts.
+    let d = tenant
+        .db()
+        .read(|c| {
+            let today = Utc::now().date_naive();
+            autonomo::analytics::metrics::dashboard(
+                c,
+                autonomo::analytics::metrics::Period {
+                    desde: today,
+                    hasta: today,
+                },
+            )
+        })
+        .await
+        .expect("dashboard");
+    assert_eq!(
+        d.rfm_grilla.iter().flatten().sum::<i64>(),
+        after.rfm_cells.values().sum::<i64>()
+    );
+    assert_eq!(
+        d.clv.last().map(|b| (b.desde, b.hasta, b.clientes)),
+        Some((500_000, None, 1))
+    );
+    assert_eq!(
+        d.segmentos.iter().map(|s| s.clientes).sum::<i64>(),
+        after.segments.values().sum::<i64>()
+    );
 }
