@@ -111,8 +111,7 @@ pub fn compute(
     tz: Tz,
     clock: impl FnOnce() -> DateTime<Utc>,
 ) -> Result<Recompute, AppError> {
-    let snapshot = conn.unchecked_transaction()?;
-    let conn: &Connection = &snapshot;
+    let _snapshot = snapshot(conn)?;
     let (_, seen_seq) = feed_position(conn)?;
     let now = clock();
     let rules = rules(conn)?;
@@ -303,6 +302,16 @@ pub fn advance_cursor(conn: &Connection, seq: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// One read snapshot for a computation of several statements: on a reader, a read
+/// transaction (ended when the guard drops); inside the writer's transaction, that one.
+fn snapshot(conn: &Connection) -> Result<Option<rusqlite::Transaction<'_>>, AppError> {
+    Ok(if conn.is_autocommit() {
+        Some(conn.unchecked_transaction()?)
+    } else {
+        None
+    })
+}
+
 /// The customers whose orders changed in the feed range (`after`, `upto`].
 fn changed_customers(
     conn: &Connection,
@@ -338,12 +347,7 @@ pub fn plan_incremental(
     tz: Tz,
     clock: impl FnOnce() -> DateTime<Utc>,
 ) -> Result<Option<IncrementalPlan>, AppError> {
-    // On a reader, one read transaction; inside the writer's, that transaction already is.
-    let _snapshot = if conn.is_autocommit() {
-        Some(conn.unchecked_transaction()?)
-    } else {
-        None
-    };
+    let _snapshot = snapshot(conn)?;
     let (cursor, last) = feed_position(conn)?;
     if last <= cursor {
         return Ok(None);

@@ -6,6 +6,8 @@
 //! (`SQLITE_STMTSTATUS_FULLSCAN_STEP`, which includes the trigger programs a statement runs)
 //! on a brand with a few hundred orders: no timing involved.
 
+use std::sync::Arc;
+
 use rusqlite::{Connection, StatementStatus};
 
 use super::store::{self, NewOrder};
@@ -108,17 +110,24 @@ fn scan_steps(c: &Connection, sql: &str) -> i32 {
     stmt.get_status(StatementStatus::FullscanStep)
 }
 
-#[test]
-fn order_creation_and_its_triggers_scan_no_growing_table() {
+/// Runs `check` on a fresh brand database (with a key file, so `pii_seal` works as in a
+/// data directory) inside a current-thread runtime.
+fn with_brand<F: std::future::Future<Output = ()>>(check: impl FnOnce(Arc<Database>) -> F) {
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
+    crate::crypto::Keyring::load(dir.path()).unwrap();
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    rt.block_on(async {
-        // The brand's key, so `pii_seal` works as in a data directory.
-        crate::crypto::Keyring::load(dir.path()).unwrap();
-        let db = Database::open(&dir.path().join("t.db"), Schema::Tenant, 1).unwrap();
+        .unwrap()
+        .block_on(async {
+            let db = Database::open(&dir.path().join("t.db"), Schema::Tenant, 1).unwrap();
+            check(db).await
+        });
+}
+
+#[test]
+fn order_creation_and_its_triggers_scan_no_growing_table() {
+    with_brand(|db| async move {
         let (control, found) = db
             .write(|c| {
                 seed(c)?;
@@ -162,13 +171,7 @@ fn plan(c: &Connection, sql: &str) -> Vec<String> {
 
 #[test]
 fn the_segment_updater_reads_one_customer_through_the_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let db = Database::open(&dir.path().join("t.db"), Schema::Tenant, 1).unwrap();
+    with_brand(|db| async move {
         let steps = db
             .read(|c| Ok(plan(c, crate::analytics::refresh::CUSTOMER_ORDERS_SQL)))
             .await
