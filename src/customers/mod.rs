@@ -8,6 +8,7 @@ mod import_pages;
 pub use import_pages::uploaded_file;
 pub use privacy_pages::router as privacy_pages_router;
 pub mod merge;
+mod merge_pages;
 pub mod pages;
 pub mod privacy;
 pub mod privacy_api;

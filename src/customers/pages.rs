@@ -9,7 +9,9 @@ use axum::{Form, Router};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::{ACQUISITION_CHANNELS, Customer, CustomerInput, SEGMENTS, import_pages, merge, store};
+use super::{
+    ACQUISITION_CHANNELS, Customer, CustomerInput, SEGMENTS, import_pages, merge_pages, store,
+};
 use crate::api::Cursor;
 use crate::app::AppState;
 use crate::auth::Access;
@@ -39,11 +41,11 @@ pub fn router() -> Router<AppState> {
         .route("/m/{slug}/clientes/{id}/notas", post(add_note))
         .route(
             "/m/{slug}/clientes/{id}/fusionar",
-            get(merge_form).post(merge_confirm),
+            get(merge_pages::merge_form).post(merge_pages::merge_confirm),
         )
 }
 
-fn row(c: &Customer) -> Value {
+pub(super) fn row(c: &Customer) -> Value {
     context! { id => c.id, nombre => &c.name, telefono => &c.phone, email => &c.email,
     direccion => &c.address, notas => &c.notes, etiquetas => &c.tags,
     consentimiento => c.marketing_consent, canal => &c.channel, segmento => &c.segment,
@@ -118,7 +120,7 @@ fn flash(code: &str) -> Option<&'static str> {
     }
 }
 
-async fn customer_id(b: &UiBrand, id: i64) -> Result<Customer, AppError> {
+pub(super) async fn customer_id(b: &UiBrand, id: i64) -> Result<Customer, AppError> {
     b.tenant
         .read(move |c| store::get(c, id))
         .await?
@@ -407,65 +409,5 @@ async fn add_note(
     Ok(see_other(
         &headers,
         &format!("/m/{slug}/clientes/{id}?hecho=nota"),
-    ))
-}
-
-#[derive(Deserialize, Default)]
-struct MergeQuery {
-    #[serde(default)]
-    q: String,
-}
-
-async fn merge_form(
-    State(state): State<AppState>,
-    ui: Ui,
-    Path((slug, id)): Path<(String, i64)>,
-    Query(q): Query<MergeQuery>,
-) -> Result<Html<String>, AppError> {
-    let b = ui.brand(&state, &slug, Access::Write).await?;
-    let keep = customer_id(&b, id).await?;
-    let search = if q.q.trim().is_empty() {
-        keep.name.clone()
-    } else {
-        q.q.clone()
-    };
-    let country = b.brand().country();
-    let candidates = b
-        .tenant
-        .read(move |c| {
-            let f = store::Filter {
-                search: Some(search),
-                country,
-                ..Default::default()
-            };
-            Ok(store::list(c, &f, store::SortBy::Name, None, 20)?.0)
-        })
-        .await?;
-    let candidates: Vec<Value> = candidates.iter().filter(|c| c.id != id).map(row).collect();
-    let ctx = context! { c => row(&keep), candidates, q => &q.q };
-    b.page(&state, "customers/merge.html", "clientes", ctx)
-        .await
-}
-
-#[derive(Deserialize)]
-struct MergeForm {
-    duplicado: i64,
-}
-
-async fn merge_confirm(
-    State(state): State<AppState>,
-    ui: Ui,
-    headers: HeaderMap,
-    Path((slug, id)): Path<(String, i64)>,
-    Form(form): Form<MergeForm>,
-) -> Result<Response, AppError> {
-    let b = ui.brand(&state, &slug, Access::Write).await?;
-    let actor = b.tenant.actor();
-    b.tenant
-        .write(move |c| merge::merge(c, id, form.duplicado, &actor, now_ms()))
-        .await?;
-    Ok(see_other(
-        &headers,
-        &format!("/m/{slug}/clientes/{id}?hecho=fusionado"),
     ))
 }

@@ -11,6 +11,8 @@ mod connection;
 pub mod functions;
 pub mod migrations;
 mod readers;
+#[cfg(test)]
+pub mod test_support;
 pub mod versioned;
 mod writer;
 

@@ -227,37 +227,27 @@ pub fn summary(conn: &Connection, customer_id: i64, now: i64) -> Result<Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{Database, Schema};
+    use crate::db::test_support::in_brand_write;
 
     #[test]
     fn rewards_are_edited_and_deactivated_and_bad_edits_change_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let db = Database::open(&dir.path().join("t.db"), Schema::Tenant, 1).unwrap();
-            db.write(|c| {
-                let input = |nombre: &str, costo| RewardInput {
-                    nombre: nombre.into(),
-                    costo,
-                    descuento: 700,
-                };
-                let r = create_reward(c, &input("Chicha", 5), 1)?;
-                let r = update_reward(c, r.id, &input(" Chicha grande ", 8))?;
-                assert_eq!((r.nombre.as_str(), r.costo), ("Chicha grande", 8));
-                assert!(update_reward(c, r.id, &input("", 8)).is_err());
-                assert!(update_reward(c, r.id, &input("X", 0)).is_err());
-                assert!(update_reward(c, 99, &input("X", 1)).is_err());
-                assert_eq!(reward(c, r.id)?.unwrap().nombre, "Chicha grande");
-                set_reward_active(c, r.id, false)?;
-                assert!(!reward(c, r.id)?.unwrap().activo);
-                assert!(set_reward_active(c, 99, true).is_err());
-                Ok(())
-            })
-            .await
-            .unwrap();
+        in_brand_write(|c| {
+            let input = |nombre: &str, costo| RewardInput {
+                nombre: nombre.into(),
+                costo,
+                descuento: 700,
+            };
+            let r = create_reward(c, &input("Chicha", 5), 1)?;
+            let r = update_reward(c, r.id, &input(" Chicha grande ", 8))?;
+            assert_eq!((r.nombre.as_str(), r.costo), ("Chicha grande", 8));
+            assert!(update_reward(c, r.id, &input("", 8)).is_err());
+            assert!(update_reward(c, r.id, &input("X", 0)).is_err());
+            assert!(update_reward(c, 99, &input("X", 1)).is_err());
+            assert_eq!(reward(c, r.id)?.unwrap().nombre, "Chicha grande");
+            set_reward_active(c, r.id, false)?;
+            assert!(!reward(c, r.id)?.unwrap().activo);
+            assert!(set_reward_active(c, 99, true).is_err());
+            Ok(())
         });
     }
 }

@@ -9,6 +9,7 @@
 //! `migrations/mirror/`. See docs/mirror.md.
 
 pub mod commands;
+mod not_mirrored;
 mod pg;
 mod pseudo;
 mod status;

@@ -128,6 +128,8 @@ pub(super) const fn renamed(name: &'static str, pg: &'static str, kind: Kind) ->
 use super::tables_domains as d;
 use Kind::{Bool, Int, Json, Money, Text, Time};
 
+pub use super::not_mirrored::NOT_MIRRORED;
+
 /// Every mirrored table, parents before children.
 pub const TABLES: &[Table] = &[
     Table {
@@ -246,6 +248,7 @@ pub const TABLES: &[Table] = &[
     d::FIDELIDAD_RECOMPENSAS,
     d::FIDELIDAD_MOVIMIENTOS,
     d::PROMOCIONES,
+    d::PROMOCION_HISTORIAL,
     d::PEDIDO_DESCUENTOS,
     d::SUSCRIPCION_PLANES,
     d::SUSCRIPCIONES,
@@ -261,134 +264,6 @@ pub const TABLES: &[Table] = &[
     d::SERIES_PASOS,
     d::SERIES_INSCRIPCIONES,
     d::SERIES_ENVIOS,
-];
-
-/// Every other table of a brand file, with the reason it stays out of the mirror (a test
-/// checks that each brand table is mirrored or listed here).
-pub const NOT_MIRRORED: &[(&str, &str)] = &[
-    (
-        "cifrado",
-        "encryption bookkeeping: a keyed check value of the master key and when the one-time \
-         sealing finished; no business data",
-    ),
-    (
-        "outbox",
-        "delivery plumbing (payloads, leases, retries); business-level sends are mirrored by their own tables",
-    ),
-    (
-        "conversaciones",
-        "inbox working state (unread counts, assignment, last preview) that feeds the live inbox; \
-         every WhatsApp message itself is mirrored as a row of interacciones",
-    ),
-    ("changes", "the change feed the mirror itself reads"),
-    (
-        "auditoria",
-        "hash-chained audit trail; it stays on the appliance where `autonomo audit verify` checks it",
-    ),
-    ("clientes_fts", "full-text search index over clientes"),
-    (
-        "wa_eventos",
-        "raw WhatsApp webhook bodies (personal identifiers), an input log; the messages are in interacciones",
-    ),
-    (
-        "wa_entrantes",
-        "WhatsApp delivery bookkeeping (deduplication of inbound ids)",
-    ),
-    (
-        "wa_estados",
-        "WhatsApp delivery bookkeeping (message status callbacks)",
-    ),
-    (
-        "wa_salientes",
-        "WhatsApp delivery bookkeeping (outbound message ids)",
-    ),
-    (
-        "wa_contactos",
-        "WhatsApp identities (phone, BSUID, profile name): personal identifiers with no business figure",
-    ),
-    ("wa_bot", "the bot's short-term conversational memory"),
-    (
-        "wa_faq",
-        "bot configuration (questions and answers), not business data",
-    ),
-    (
-        "wa_sinonimos",
-        "bot configuration (product synonyms), not business data",
-    ),
-    (
-        "wa_ajustes",
-        "bot configuration (settings), not business data",
-    ),
-    (
-        "reporte_destinatarios",
-        "configuration: staff e-mail addresses and Telegram chats that receive reports",
-    ),
-    (
-        "analitica_zona",
-        "working state of the SQLite rollups (time-zone offsets); the mirror's views compute in the brand's zone",
-    ),
-    (
-        "analitica_estado",
-        "working state of the SQLite analytics jobs (cursors, last runs)",
-    ),
-    (
-        "analitica_dia",
-        "rollup derived from pedidos; the mirror's v_metricas_diarias computes it",
-    ),
-    (
-        "analitica_cliente_dia",
-        "rollup derived from pedidos; computable from autonomo.pedidos",
-    ),
-    (
-        "analitica_nuevos_dia",
-        "rollup derived from clientes; v_metricas_diarias has clientes_nuevos",
-    ),
-    (
-        "analitica_producto_dia",
-        "rollup derived from pedido_items; computable from autonomo.pedido_items",
-    ),
-    (
-        "analitica_cliente_mes",
-        "rollup derived from pedidos; the mirror's v_cohortes computes cohorts",
-    ),
-    (
-        "analitica_cohorte",
-        "rollup derived from pedidos; the mirror's v_cohortes computes cohorts",
-    ),
-    (
-        "analitica_clientes",
-        "nightly RFM/CLV model output, recomputed for every customer each night; the mirror's \
-         v_rfm and v_clv compute RFM and historical CLV from the mirrored orders",
-    ),
-    (
-        "analitica_activos_dia",
-        "rollup derived from pedidos; v_metricas_diarias counts buyers per day (compradores)",
-    ),
-    (
-        "analitica_segmentos",
-        "count derived from clientes.segmento, which is mirrored",
-    ),
-    (
-        "analitica_rfm_celdas",
-        "count derived from analitica_clientes (the nightly RFM run); the mirror's v_rfm computes RFM",
-    ),
-    (
-        "analitica_rfm_grupos",
-        "count derived from analitica_clientes (the nightly RFM run); the mirror's v_rfm computes RFM",
-    ),
-    (
-        "analitica_clv_tramos",
-        "histogram derived from analitica_clientes (the nightly CLV run); the mirror's v_clv computes CLV",
-    ),
-    (
-        "analitica_conversaciones",
-        "conversation starts derived from interacciones and pedidos (both mirrored) for the dashboard's conversion",
-    ),
-    (
-        "promocion_historial",
-        "a promotion rule's purchase-history condition (SKU, times); the rule itself is mirrored in \
-         promociones, this detail waits for a mirror migration of its own",
-    ),
 ];
 
 /// The table description for a SQLite table name, if it is mirrored.

@@ -157,6 +157,14 @@ pub const PROMOCIONES: Table = Table {
     feed: Feed::Row,
 };
 
+/// A promotion rule's purchase-history condition (mirror V6), one row at most per rule.
+pub const PROMOCION_HISTORIAL: Table = Table {
+    name: "promocion_historial",
+    columns: &[c("promocion_id", Int), c("sku", Text), c("veces", Int)],
+    key: &["promocion_id"],
+    feed: Feed::Row,
+};
+
 pub const PEDIDO_DESCUENTOS: Table = Table {
     name: "pedido_descuentos",
     columns: &[

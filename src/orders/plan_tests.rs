@@ -6,13 +6,11 @@
 //! (`SQLITE_STMTSTATUS_FULLSCAN_STEP`, which includes the trigger programs a statement runs)
 //! on a brand with a few hundred orders: no timing involved.
 
-use std::sync::Arc;
-
 use rusqlite::{Connection, StatementStatus};
 
 use super::store::{self, NewOrder};
 use super::{ItemInput, Status};
-use crate::db::{Database, Schema};
+use crate::db::test_support::with_brand;
 
 /// Orders (and interactions) the brand holds before the statements are measured; a full scan
 /// of any of those tables takes at least this many steps.
@@ -108,21 +106,6 @@ fn scan_steps(c: &Connection, sql: &str) -> i32 {
     while rows.next().unwrap().is_some() {}
     drop(rows);
     stmt.get_status(StatementStatus::FullscanStep)
-}
-
-/// Runs `check` on a fresh brand database (with a key file, so `pii_seal` works as in a
-/// data directory) inside a current-thread runtime.
-fn with_brand<F: std::future::Future<Output = ()>>(check: impl FnOnce(Arc<Database>) -> F) {
-    let dir = tempfile::tempdir().unwrap();
-    crate::crypto::Keyring::load(dir.path()).unwrap();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let db = Database::open(&dir.path().join("t.db"), Schema::Tenant, 1).unwrap();
-            check(db).await
-        });
 }
 
 #[test]

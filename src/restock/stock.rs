@@ -244,27 +244,17 @@ pub fn notes(c: &Connection, product: i64) -> Result<HashMap<i64, String>, AppEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{Database, Schema};
+    use crate::db::test_support::in_brand_write;
 
     /// Runs `f` in a write on a fresh brand database with two products: id 1 tracked at 0,
     /// id 2 untracked.
     fn with_db(f: impl FnOnce(&Connection) -> Result<(), AppError> + Send + 'static) {
-        let dir = tempfile::tempdir().unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let db = Database::open(&dir.path().join("t.db"), Schema::Tenant, 1).unwrap();
-            db.write(move |c| {
-                c.execute_batch(
-                    "INSERT INTO productos (sku, nombre, precio, stock, creado_en, actualizado_en) VALUES ('A', 'Audífonos', 4990, 0, 1, 1);
-                     INSERT INTO productos (sku, nombre, precio, stock, creado_en, actualizado_en) VALUES ('B', 'Funda', 990, NULL, 1, 1);",
-                )?;
-                f(c)
-            })
-            .await
-            .unwrap();
+        in_brand_write(move |c| {
+            c.execute_batch(
+                "INSERT INTO productos (sku, nombre, precio, stock, creado_en, actualizado_en) VALUES ('A', 'Audífonos', 4990, 0, 1, 1);
+                 INSERT INTO productos (sku, nombre, precio, stock, creado_en, actualizado_en) VALUES ('B', 'Funda', 990, NULL, 1, 1);",
+            )?;
+            f(c)
         });
     }
 

@@ -350,7 +350,13 @@ async fn extras(registry: &Registry, marca: &str) -> Ticket {
                 zona_horaria: "America/Lima".into(),
                 activo: true,
             };
-            promotions::store::insert_rule(conn, &rule, now)?;
+            let rule = promotions::store::insert_rule(conn, &rule, now)?;
+            // Only for customers who already bought the product twice (mirror V6).
+            let history = promotions::store::History {
+                sku: conn.query_row("SELECT sku FROM productos WHERE id = ?1", [product], |r| r.get(0))?,
+                veces: 2,
+            };
+            promotions::store::set_history(conn, rule.id, &history)?;
 
             // Stock: tracked, moved (a movement), out, a restock request, back in.
             let p = products::store::get(conn, product)?.unwrap();
@@ -414,6 +420,7 @@ async fn extras(registry: &Registry, marca: &str) -> Ticket {
 /// Updates and deletes across the new tables, and the erasure of the ticket's customer.
 async fn changes(registry: &Registry, marca: &str, (customer, ticket): Ticket) {
     let tenant = registry.tenant(&slug(marca)).await.unwrap();
+    let gollos = marca == "gollos";
     tenant
         .db()
         .write(move |conn| {
@@ -443,6 +450,18 @@ async fn changes(registry: &Registry, marca: &str, (customer, ticket): Ticket) {
                 "DELETE FROM suscripcion_periodos WHERE suscripcion_id = ?1 AND periodo = 2",
                 [sub],
             )?;
+            // A purchase-history condition raised, then (gollos only) removed.
+            let rule: i64 = conn.query_row(
+                "SELECT max(promocion_id) FROM promocion_historial",
+                [],
+                |r| r.get(0),
+            )?;
+            let mut history = autonomo::promotions::store::history(conn, rule)?.unwrap();
+            history.veces = 3;
+            autonomo::promotions::store::set_history(conn, rule, &history)?;
+            if gollos {
+                autonomo::promotions::store::clear_history(conn, rule)?;
+            }
             let reminder: i64 =
                 conn.query_row("SELECT min(id) FROM recordatorios", [], |r| r.get(0))?;
             assert!(reminders::done(conn, reminder, now)?);
