@@ -111,13 +111,14 @@ pub fn list(c: &Connection, limit: u32, now: i64) -> Result<Vec<Campaign>, AppEr
 }
 
 /// The template send for one member.
-fn message(k: &Campaign, m: &audience::Member) -> WaMessage {
+fn message(k: &Campaign, m: &audience::Member, points: Option<i64>) -> WaMessage {
     let values: Vec<String> = k
         .variables
         .iter()
         .map(|v| match v.as_str() {
             "nombre" => m.nombre.split_whitespace().next().unwrap_or("").to_owned(),
             "ultimo_producto" => m.ultimo_producto.clone().unwrap_or_default(),
+            "puntos" => points.unwrap_or(0).to_string(),
             _ => String::new(),
         })
         // WhatsApp refuses empty parameters; a dash reads better than a failed send.
@@ -159,8 +160,14 @@ pub fn launch(
     let members = audience::members(c, &k.audiencia, tz, exclude.as_ref(), None)?;
     let start = k.programada_para.unwrap_or(now).max(now);
     let step_us = 1_000_000 / i64::from(rate_mps.max(1));
+    let with_points = k.variables.iter().any(|v| v == "puntos");
     for (i, m) in members.iter().enumerate() {
-        let wa = message(&k, m);
+        let points = if with_points {
+            Some(crate::loyalty::store::balance(c, m.cliente_id, now)?)
+        } else {
+            None
+        };
+        let wa = message(&k, m, points);
         let summary = format!("Campaña «{}» (plantilla {})", k.nombre, k.plantilla);
         let outbox_id = outbox::enqueue(
             c,
