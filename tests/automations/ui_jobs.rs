@@ -30,7 +30,10 @@ async fn jobs_screen_lists_schedules_and_runs_a_job_now() {
         assert_eq!(shown, job.per_brand, "{} on the brand's screen", job.name);
     }
     let before = row(&page.body, "seguimiento");
-    assert!(before.contains("<code>0 *&#x2f;5 * * * *</code>"), "{before}");
+    assert!(
+        before.contains("<code>0 *&#x2f;5 * * * *</code>"),
+        "{before}"
+    );
     assert!(
         before.contains("data-last>—<") && before.contains(r#"data-outcome="""#),
         "never run yet: {before}"
