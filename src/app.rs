@@ -157,6 +157,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::settings::pages::router())
         .merge(crate::campaigns::pages::router())
         .merge(crate::reminders::pages::router())
+        .merge(crate::scheduler::pages::router())
         .merge(crate::conversations::pages::router())
         .merge(crate::whatsapp::pages::router())
         .merge(crate::analytics::pages::router())

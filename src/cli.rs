@@ -376,6 +376,11 @@ async fn jobs(config: Config, cmd: JobsCommand) -> anyhow::Result<()> {
                 .control()
                 .read(crate::scheduler::store::list)
                 .await?;
+            let brands = registry.list(false).await?;
+            let now = crate::time::now_ms();
+            println!(
+                "# trabajo / job\tcron\támbito / scope\tdescripción / description\n#   marca / brand\túltima / last\tresultado / outcome\tpróxima / next\tdetalle / detail"
+            );
             for spec in crate::scheduler::catalog() {
                 let scope = if spec.per_brand {
                     "por marca / per brand"
@@ -386,16 +391,32 @@ async fn jobs(config: Config, cmd: JobsCommand) -> anyhow::Result<()> {
                     "{}\t{}\t{scope}\t{}",
                     spec.name, spec.cron, spec.description
                 );
-                for s in states.iter().filter(|s| s.nombre == spec.name) {
+                // Every scope the job runs for, run or not yet: brands in their own zone.
+                let scopes: Vec<(String, chrono_tz::Tz)> = if spec.per_brand {
+                    brands
+                        .iter()
+                        .map(|b| (b.slug.to_string(), b.tz()))
+                        .collect()
+                } else {
+                    vec![(String::new(), chrono_tz::UTC)]
+                };
+                let schedule = crate::scheduler::schedule_of(&spec)?;
+                for (brand, tz) in scopes {
+                    let s = states
+                        .iter()
+                        .find(|s| s.nombre == spec.name && s.marca == brand);
                     let when = s
-                        .ultima_ejecucion_en
-                        .map(|t| crate::time::format_in(t, chrono_tz::UTC))
+                        .and_then(|s| s.ultima_ejecucion_en)
+                        .map(|t| crate::time::format_in(t, tz))
+                        .unwrap_or_else(|| "-".into());
+                    let next = crate::scheduler::next_due(&schedule, tz, now)
+                        .map(|t| crate::time::format_in(t, tz))
                         .unwrap_or_else(|| "-".into());
                     println!(
-                        "  {}\t{when}\t{}\t{}",
-                        if s.marca.is_empty() { "-" } else { &s.marca },
-                        s.resultado.as_deref().unwrap_or("-"),
-                        s.detalle.as_deref().unwrap_or("")
+                        "  {}\t{when}\t{}\t{next}\t{}",
+                        if brand.is_empty() { "-" } else { &brand },
+                        s.and_then(|s| s.resultado.as_deref()).unwrap_or("-"),
+                        s.and_then(|s| s.detalle.as_deref()).unwrap_or("")
                     );
                 }
             }

@@ -166,3 +166,201 @@ for p in m.walk():
         .unwrap_err();
     assert!(err.is_retryable(), "{err}");
 }
+
+/// A throwaway CA and a certificate for 127.0.0.1 signed by it (openssl), in `dir`.
+fn certificates(dir: &std::path::Path) -> (String, String, String) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Autonomo test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "srv.key",
+        "-out",
+        "srv.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "srv.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_owned();
+    (p("ca.pem"), p("srv.pem"), p("srv.key"))
+}
+
+/// aiosmtpd with TLS (`starttls`: STARTTLS required before AUTH; `smtps`: implicit TLS) and
+/// AUTH PLAIN/LOGIN accepting only `informes@gollos.pe` / `s:creto`.
+const TLS_SERVER: &str = r#"
+import ssl, sys, time
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import AuthResult, LoginPassword
+mode, port, cert, key, box = sys.argv[1:6]
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(cert, key)
+def auth(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and data.login == b'informes@gollos.pe' and data.password == b's:creto'
+    return AuthResult(success=ok)
+if mode == 'starttls':
+    c = Controller(Mailbox(box), hostname='127.0.0.1', port=int(port), tls_context=ctx,
+                   require_starttls=True, authenticator=auth, auth_required=True, auth_require_tls=True,
+                   auth_exclude_mechanism=['LOGIN'],
+                   ready_timeout=30)
+else:
+    c = Controller(Mailbox(box), hostname='127.0.0.1', port=int(port), ssl_context=ctx,
+                   authenticator=auth, auth_required=True, auth_require_tls=False, ready_timeout=30,
+                   auth_exclude_mechanism=['LOGIN'])
+c.start()
+print('ready', flush=True)
+while True:
+    time.sleep(3600)
+"#;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_listening(port: u16) {
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the SMTP server did not listen on {port}");
+}
+
+fn delivered(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir.join("new"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// STARTTLS and implicit TLS, each with AUTH, against a real server whose certificate is
+/// signed by a CA given with `?ca=`: the mail arrives with the credentials of the URL (the
+/// server accepts only those); without the CA the server is not trusted and nothing is sent.
+#[tokio::test]
+async fn report_mail_goes_over_starttls_and_tls_with_auth() {
+    let python = python_with_aiosmtpd();
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path());
+    let email = Email {
+        to: vec!["duena@gollos.pe".into()],
+        subject: "Reporte diario".into(),
+        text: "Pedidos: 42".into(),
+        html: "<p>Pedidos: <b>42</b></p>".into(),
+        inline: vec![],
+        attachments: vec![],
+    };
+    for (mode, scheme) in [("starttls", "smtp"), ("smtps", "smtps")] {
+        let port = free_port();
+        let mailbox = dir.path().join(format!("box-{mode}"));
+        let _server = Catcher(
+            Command::new(&python)
+                .arg("-c")
+                .arg(TLS_SERVER)
+                .args([mode, &port.to_string(), &cert, &key])
+                .arg(&mailbox)
+                .spawn()
+                .expect("start aiosmtpd"),
+        );
+        wait_listening(port).await;
+        let ca_q = ca.replace('/', "%2F");
+        let url = format!("{scheme}://informes%40gollos.pe:s%3Acreto@127.0.0.1:{port}?ca={ca_q}");
+        let settings = SmtpSettings::parse(&url).unwrap();
+        assert_eq!(settings.ca_file.as_deref(), Some(ca.as_str()));
+        let mailer = Mailer::new(&settings, "Autónomo <informes@gollos.pe>").unwrap();
+        tokio::time::timeout(Duration::from_secs(90), mailer.send(&email))
+            .await
+            .unwrap_or_else(|_| panic!("{mode}: the send did not finish in 90 s"))
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        let mut got = Vec::new();
+        for _ in 0..50 {
+            got = delivered(&mailbox);
+            if !got.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(got.len(), 1, "{mode}: one mail");
+        assert!(
+            got[0].contains("To: duena@gollos.pe") && got[0].contains("text/plain"),
+            "{mode}: {}",
+            got[0]
+        );
+
+        let untrusted = url.split('?').next().unwrap().to_owned();
+        let untrusted =
+            Mailer::new(&SmtpSettings::parse(&untrusted).unwrap(), "a@gollos.pe").unwrap();
+        let err = tokio::time::timeout(Duration::from_secs(90), untrusted.send(&email))
+            .await
+            .unwrap_or_else(|_| panic!("{mode}: the refusal did not come in 90 s"))
+            .unwrap_err();
+        assert!(
+            err.to_string().to_lowercase().contains("certif")
+                || err.to_string().to_lowercase().contains("tls"),
+            "{mode}: an unknown CA is refused: {err}"
+        );
+        assert_eq!(delivered(&mailbox).len(), 1, "{mode}: nothing else arrived");
+    }
+    // `ca=` needs TLS.
+    assert!(SmtpSettings::parse("smtp://127.0.0.1:25?tls=none&ca=/x.pem").is_err());
+}

@@ -17,7 +17,9 @@ use utoipa::ToSchema;
 pub use audience::Audience;
 
 /// Variables a template body may use, filled per customer.
-pub const VARIABLES: &[&str] = &["nombre", "ultimo_producto"];
+/// Body variables a campaign may use: first name, first line of the latest order, and the
+/// loyalty balance (points or stamps not expired) at the time the campaign is queued.
+pub const VARIABLES: &[&str] = &["nombre", "ultimo_producto", "puntos"];
 
 /// Automatic campaigns, keyed by the segment they target.
 pub const AUTOMATIC: &[(&str, &str)] = &[

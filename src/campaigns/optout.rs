@@ -24,6 +24,9 @@ const PHRASES: &[&str] = &[
     "no mas mensajes",
     "no mas promociones",
     "parar",
+    // The marketing opt-out button WhatsApp adds to templates, in Spanish and English.
+    "detener promociones",
+    "stop promotions",
 ];
 
 fn normalise(s: &str) -> String {
@@ -129,6 +132,18 @@ mod tests {
         assert!(is_opt_out(&MessageKind::Button {
             payload: "STOP".into(),
             text: "Dejar de recibir".into()
+        }));
+        assert!(is_opt_out(&MessageKind::Button {
+            payload: "Detener promociones".into(),
+            text: "Detener promociones".into()
+        }));
+        assert!(is_opt_out(&MessageKind::Button {
+            payload: "opt_out".into(),
+            text: "Stop promotions".into()
+        }));
+        assert!(!is_opt_out(&MessageKind::Button {
+            payload: "ver_menu".into(),
+            text: "Ver menú".into()
         }));
     }
 }

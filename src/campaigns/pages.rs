@@ -1,7 +1,7 @@
 //! Staff screens for campaigns: the list, the builder with a live audience count (htmx), and
 //! the results of one campaign (funnel, attributed revenue, failures with their reasons).
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
@@ -22,6 +22,8 @@ pub fn router() -> Router<AppState> {
         .route("/m/{slug}/campanas/audiencia", post(count))
         .route("/m/{slug}/campanas/automatizaciones", post(automation))
         .route("/m/{slug}/campanas/{id}", get(show))
+        .route("/m/{slug}/campanas/{id}/enviar", post(send))
+        .route("/m/{slug}/campanas/{id}/cancelar", post(cancel))
 }
 
 /// The builder form (flat: one segment, one tag, one product… as browsers send them).
@@ -57,6 +59,8 @@ struct BuilderForm {
     var_nombre: Option<String>,
     #[serde(default)]
     var_producto: Option<String>,
+    #[serde(default)]
+    var_puntos: Option<String>,
     #[serde(default)]
     programada_para: String,
     #[serde(default)]
@@ -152,6 +156,9 @@ async fn create(
     if form.var_producto.is_some() {
         variables.push("ultimo_producto".to_owned());
     }
+    if form.var_puntos.is_some() {
+        variables.push("puntos".to_owned());
+    }
     let input = CampaignInput {
         nombre: form.nombre.clone(),
         audiencia: form.audience(),
@@ -167,25 +174,78 @@ async fn create(
     Ok(see_other(&headers, &format!("/m/{slug}/campanas/{}", k.id)))
 }
 
+#[derive(Debug, Deserialize, Default)]
+struct ShowQuery {
+    /// Lists the recipients in this status (one of `results::STATUSES`).
+    #[serde(default)]
+    estado: String,
+}
+
+/// How many recipients the page lists (the API gives them all).
+const LISTED: usize = 200;
+
 async fn show(
     State(state): State<AppState>,
     ui: Ui,
     Path((slug, id)): Path<(String, i64)>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
     let b = ui.brand(&state, &slug, Access::Read).await?;
     let r = super::api::load_results(&b.tenant, id).await?;
-    let failed = b
+    // Failures (with their reason) by default; any status the funnel links to on request.
+    let estado = if results::STATUSES.contains(&q.estado.as_str()) {
+        q.estado.clone()
+    } else {
+        "fallido".to_owned()
+    };
+    let wanted = estado.clone();
+    let listed = b
         .tenant
         .read(move |c| {
             Ok(results::recipients(c, id)?
                 .into_iter()
-                .filter(|r| r.estado == "fallido")
-                .take(50)
+                .filter(|r| r.estado == wanted)
+                .take(LISTED)
                 .collect::<Vec<_>>())
         })
         .await?;
-    let ctx = context! { k => r.campana, f => r.embudo, failed };
+    // Reply and order rates over the messages that went out.
+    let out = r.embudo.enviados.max(1) as f64;
+    let pct = |n: i64| format!("{:.1} %", 100.0 * n as f64 / out);
+    let rates = context! { leidos => pct(r.embudo.leidos), respondieron => pct(r.embudo.respondieron),
+    pidieron => pct(r.embudo.pidieron) };
+    let ctx = context! { k => r.campana, f => r.embudo, listed, estado, rates, statuses => results::STATUSES };
     b.page(&state, "campaigns/show.html", "campanas", ctx).await
+}
+
+/// Sends a draft now (an announced promotion, a draft from the builder).
+async fn send(
+    State(state): State<AppState>,
+    ui: Ui,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let b = ui.brand(&state, &slug, Access::Write).await?;
+    let tz = b.brand().tz();
+    let rate = super::api::send_rate(&state.registry, b.slug()).await?;
+    b.tenant
+        .write(move |c| store::launch(c, id, tz, rate, now_ms()))
+        .await?;
+    Ok(see_other(&headers, &format!("/m/{slug}/campanas/{id}")))
+}
+
+/// Cancels a draft or drops what is not sent yet of a scheduled or sending campaign.
+async fn cancel(
+    State(state): State<AppState>,
+    ui: Ui,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let b = ui.brand(&state, &slug, Access::Write).await?;
+    b.tenant
+        .write(move |c| store::cancel(c, id, now_ms()))
+        .await?;
+    Ok(see_other(&headers, &format!("/m/{slug}/campanas/{id}")))
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,6 @@ use serde_json::json;
 use super::audience::{self, Exclude};
 use super::{Audience, Campaign};
 use crate::error::{AppError, msg};
-use crate::interactions::{self, NewInteraction};
 use crate::outbox::{self, OutboundMessage, Service};
 use crate::whatsapp::outbound::{OutboundMessage as WaMessage, Template};
 use crate::whatsapp::queue::recipient;
@@ -111,13 +110,14 @@ pub fn list(c: &Connection, limit: u32, now: i64) -> Result<Vec<Campaign>, AppEr
 }
 
 /// The template send for one member.
-fn message(k: &Campaign, m: &audience::Member) -> WaMessage {
+fn message(k: &Campaign, m: &audience::Member, points: Option<i64>) -> WaMessage {
     let values: Vec<String> = k
         .variables
         .iter()
         .map(|v| match v.as_str() {
             "nombre" => m.nombre.split_whitespace().next().unwrap_or("").to_owned(),
             "ultimo_producto" => m.ultimo_producto.clone().unwrap_or_default(),
+            "puntos" => points.unwrap_or(0).to_string(),
             _ => String::new(),
         })
         // WhatsApp refuses empty parameters; a dash reads better than a failed send.
@@ -159,9 +159,20 @@ pub fn launch(
     let members = audience::members(c, &k.audiencia, tz, exclude.as_ref(), None)?;
     let start = k.programada_para.unwrap_or(now).max(now);
     let step_us = 1_000_000 / i64::from(rate_mps.max(1));
+    let with_points = k.variables.iter().any(|v| v == "puntos");
+    let summary = format!("Campaña «{}» (plantilla {})", k.nombre, k.plantilla);
+    let sealed_summary: String = c.query_row("SELECT pii_seal(?1)", [&summary], |r| r.get(0))?;
+    let mut insert_timeline = c.prepare_cached(
+        "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, external_id, metadatos, creado_en)
+         VALUES (?1, 'whatsapp', 'saliente', 'campana', ?2, ?3, ?4, ?5)",
+    )?;
     for (i, m) in members.iter().enumerate() {
-        let wa = message(&k, m);
-        let summary = format!("Campaña «{}» (plantilla {})", k.nombre, k.plantilla);
+        let points = if with_points {
+            Some(crate::loyalty::store::balance(c, m.cliente_id, now)?)
+        } else {
+            None
+        };
+        let wa = message(&k, m, points);
         let outbox_id = outbox::enqueue(
             c,
             &OutboundMessage {
@@ -170,7 +181,7 @@ pub fn launch(
                 payload: json!({
                     "request": wa.to_json(),
                     "free_form": false,
-                    "summary": summary,
+                    "summary": &summary,
                     "marketing": true,
                     "campana_id": id,
                 }),
@@ -189,20 +200,17 @@ pub fn launch(
              VALUES (?1, ?2, ?3, ?4)",
         )?
         .execute(params![id, m.cliente_id, outbox_id, now])?;
-        interactions::store::insert(
-            c,
-            &NewInteraction {
-                customer_id: m.cliente_id,
-                channel: "whatsapp".into(),
-                direction: "saliente".into(),
-                kind: "campana".into(),
-                body: summary,
-                external_id: Some(format!("wa-out:{outbox_id}")),
-                order_id: None,
-                metadata: json!({ "outbox_id": outbox_id, "campana_id": id }),
-                at: now,
-            },
-        )?;
+        // The timeline entry, written directly: the recipient comes from the audience (the
+        // customer exists), the key is new (the campaign was never launched), and the same
+        // summary is sealed once for all — a 10,000-recipient launch is one write that must
+        // stay well inside the request timeout and not hold the writer long.
+        insert_timeline.execute(params![
+            m.cliente_id,
+            sealed_summary,
+            format!("wa-out:{outbox_id}"),
+            format!(r#"{{"outbox_id":{outbox_id},"campana_id":{id}}}"#),
+            now
+        ])?;
     }
     let estado = if start > now {
         "programada"

@@ -77,6 +77,8 @@ fn load_all(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppErr
     phases.done("commit");
     super::eco_extras::load(conn, plan)?;
     phases.done("extras eco / eco extras");
+    super::automations::load(conn, plan)?;
+    phases.done("automatizaciones / automations");
     analyse(conn, tz, plan.now)?;
     phases.done("segmentos, RFM, CLV / segments, RFM, CLV");
     let frames: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(1))?;

@@ -9,6 +9,7 @@
 //! redone set-based in the same transaction (`bulk`).
 
 mod aggregate;
+mod automations;
 mod bulk;
 mod calendar;
 mod catalog;

@@ -24,6 +24,9 @@ pub struct SmtpSettings {
     pub tls: TlsMode,
     pub user: Option<String>,
     pub password: Option<String>,
+    /// `?ca=/path/ca.pem`: a PEM root trusted besides the system's (a company relay with its
+    /// own CA); the server's name is still checked.
+    pub ca_file: Option<String>,
 }
 
 impl std::fmt::Debug for SmtpSettings {
@@ -93,12 +96,21 @@ impl SmtpSettings {
             Some((u, p)) => (Some(percent_decode(u)), Some(percent_decode(p))),
             None => (None, None),
         };
+        let ca_file = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("ca="))
+            .map(percent_decode)
+            .filter(|p| !p.is_empty());
+        if ca_file.is_some() && tls == TlsMode::None {
+            return Err(bad("ca= solo con TLS (smtps:// o smtp:// sin tls=none)"));
+        }
         Ok(SmtpSettings {
             host: host.to_string(),
             port: port.unwrap_or(default_port),
             tls,
             user,
             password,
+            ca_file,
         })
     }
 }
@@ -176,6 +188,21 @@ impl Mailer {
         let mut builder = builder
             .port(settings.port)
             .timeout(Some(std::time::Duration::from_secs(30)));
+        if let Some(path) = &settings.ca_file {
+            use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+            let pem =
+                std::fs::read(path).map_err(|e| EmailError::BadUrl(format!("ca={path}: {e}")))?;
+            let cert = Certificate::from_pem(&pem)
+                .map_err(|e| EmailError::BadUrl(format!("ca={path}: {e}")))?;
+            let params = TlsParameters::builder(settings.host.clone())
+                .add_root_certificate(cert)
+                .build_rustls()
+                .map_err(|e| EmailError::BadUrl(format!("ca={path}: {e}")))?;
+            builder = builder.tls(match settings.tls {
+                TlsMode::Implicit => Tls::Wrapper(params),
+                _ => Tls::Required(params),
+            });
+        }
         if let (Some(user), Some(password)) = (&settings.user, &settings.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }

@@ -15,6 +15,8 @@ use crate::error::AppError;
 pub const HUMAN_WAIT_MS: i64 = 15 * 60 * 1000;
 /// A survey unanswered this long becomes a reminder to call.
 pub const SURVEY_WAIT_MS: i64 = 24 * 3600 * 1000;
+/// Customer messages this much older than their latest one start no wait for a person.
+const WAIT_LOOKBACK_MS: i64 = 24 * 3600 * 1000;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Reminder {
@@ -122,12 +124,34 @@ pub fn run_rules(c: &Connection, now: i64) -> Result<i64, AppError> {
             .is_some(),
         );
     }
+    // A conversation waits from the customer's first WhatsApp message after the last reply a
+    // person sent (staff replies are queued with `staff:` / `staff-ui:` keys; the bot is quiet
+    // while a person is needed, and its handoff notice is not an answer). Messages more than
+    // a day older than the customer's latest one start no wait (an old order chat is not the
+    // question now). The wait's start is stable, so its reminder is created once; a staff
+    // reply ends it and the customer's next message starts a new one.
     let waiting: Vec<(i64, i64, Option<String>)> = {
         let mut stmt = c.prepare_cached(
-            "SELECT cliente_id, actualizado_en, pii_open(motivo_humano) FROM conversaciones
-             WHERE necesita_humano = 1 AND estado = 'abierta' AND actualizado_en <= ?1",
+            "WITH flagged AS (
+                 SELECT cv.cliente_id, cv.motivo_humano,
+                        (SELECT MAX(o.creado_en) FROM outbox o WHERE o.cliente_id = cv.cliente_id
+                            AND (o.clave LIKE 'staff:%' OR o.clave LIKE 'staff-ui:%')) AS answered,
+                        (SELECT MAX(i.creado_en) FROM interacciones i WHERE i.cliente_id = cv.cliente_id
+                            AND i.canal = 'whatsapp' AND i.direccion = 'entrante'
+                            AND i.tipo IN ('mensaje', 'llamada')) AS latest
+                 FROM conversaciones cv WHERE cv.necesita_humano = 1 AND cv.estado = 'abierta'),
+             waits AS (
+                 SELECT f.cliente_id, f.motivo_humano,
+                        (SELECT MIN(i.creado_en) FROM interacciones i WHERE i.cliente_id = f.cliente_id
+                            AND i.canal = 'whatsapp' AND i.direccion = 'entrante'
+                            AND i.tipo IN ('mensaje', 'llamada')
+                            AND i.creado_en > COALESCE(f.answered, -1)
+                            AND i.creado_en >= f.latest - ?2) AS since
+                 FROM flagged f WHERE f.latest IS NOT NULL)
+             SELECT cliente_id, since, pii_open(motivo_humano) FROM waits
+             WHERE since IS NOT NULL AND since <= ?1",
         )?;
-        let rows = stmt.query_map([now - HUMAN_WAIT_MS], |r| {
+        let rows = stmt.query_map(params![now - HUMAN_WAIT_MS, WAIT_LOOKBACK_MS], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
         rows.collect::<Result<_, _>>()?
@@ -181,37 +205,90 @@ mod tests {
             .await
             .unwrap();
         let now = 1_000_000_000_000i64;
+        let min = 60_000i64;
         let created = t
             .db()
             .write(move |c| {
                 c.execute_batch(&format!(
-                    "INSERT INTO clientes (id, nombre, canal_adquisicion, creado_en, actualizado_en) VALUES (1, 'Ana', 'whatsapp', 1, 1), (2, 'Beto', 'whatsapp', 1, 1);
+                    "INSERT INTO clientes (id, nombre, canal_adquisicion, creado_en, actualizado_en) VALUES
+                        (1, 'Ana', 'whatsapp', 1, 1), (2, 'Beto', 'whatsapp', 1, 1), (3, 'Caro', 'whatsapp', 1, 1),
+                        (4, 'Dani', 'whatsapp', 1, 1), (5, 'Eli', 'whatsapp', 1, 1), (6, 'Fede', 'whatsapp', 1, 1);
                      INSERT INTO pedidos (id, cliente_id, canal, estado, subtotal, total, creado_en, actualizado_en) VALUES (10, 1, 'whatsapp', 'entregado', 1, 1, 1, 1), (11, 2, 'whatsapp', 'entregado', 1, 1, 1, 1);
                      INSERT INTO encuestas (pedido_id, cliente_id, enviada_en) VALUES (10, 1, {old}), (11, 2, {recent});
-                     INSERT INTO conversaciones (cliente_id, necesita_humano, motivo_humano, ultimo_mensaje_en, actualizado_en) VALUES (1, 1, 'pide humano', {waited}, {waited}), (2, 1, 'pide humano', {fresh}, {fresh});",
+                     INSERT INTO conversaciones (cliente_id, necesita_humano, motivo_humano, ultimo_mensaje_en, actualizado_en) VALUES
+                        (1, 1, 'pide humano', {m10}, {m10}), (2, 1, 'pide humano', {m25}, {m25}), (3, 1, 'pide humano', {m16}, {m16}),
+                        (4, 1, 'pide humano', {m1}, {m1}), (5, 0, NULL, {m60}, {m60}), (6, 1, 'pide humano', {m5}, {m5});
+                     INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, creado_en) VALUES
+                        -- Ana asked for a person 20 min ago and wrote again 10 min ago: still waiting since 20.
+                        (1, 'whatsapp', 'entrante', 'mensaje', 'persona', {m20}),
+                        (1, 'whatsapp', 'saliente', 'mensaje', 'Te comunico con una persona', {m20}),
+                        (1, 'whatsapp', 'entrante', 'mensaje', '¿hola?', {m10}),
+                        -- Beto was answered by staff 25 min ago, after his message: not waiting.
+                        (2, 'whatsapp', 'entrante', 'mensaje', 'persona', {m30}),
+                        -- Caro was answered, then wrote again 16 min ago: waiting since then.
+                        (3, 'whatsapp', 'entrante', 'mensaje', 'persona', {m60}),
+                        (3, 'whatsapp', 'entrante', 'mensaje', '¿y mi cambio?', {m16}),
+                        -- Dani asked a minute ago; Eli is not flagged.
+                        (4, 'whatsapp', 'entrante', 'mensaje', 'persona', {m1}),
+                        (5, 'whatsapp', 'entrante', 'mensaje', 'hola', {m60}),
+                        -- Fede chatted three days ago and asked for a person five minutes ago.
+                        (6, 'whatsapp', 'entrante', 'mensaje', 'un pollo', {d3}),
+                        (6, 'whatsapp', 'entrante', 'mensaje', 'persona', {m5});
+                     INSERT INTO outbox (servicio, destino, cuerpo, clave, proximo_intento_en, cliente_id, creado_en) VALUES
+                        ('whatsapp', 'x', '{{}}', 'bot:handoff:1', {m20}, 1, {m20}),
+                        ('whatsapp', 'x', '{{}}', 'staff-ui:2:a', {m25}, 2, {m25}),
+                        ('whatsapp', 'x', '{{}}', 'staff:3:b', {m50}, 3, {m50});",
                     old = now - SURVEY_WAIT_MS - 1,
                     recent = now - 1000,
-                    waited = now - HUMAN_WAIT_MS - 1,
-                    fresh = now - 60_000,
+                    m1 = now - min,
+                    m5 = now - 5 * min,
+                    m10 = now - 10 * min,
+                    m16 = now - 16 * min,
+                    m20 = now - 20 * min,
+                    m25 = now - 25 * min,
+                    m30 = now - 30 * min,
+                    m50 = now - 50 * min,
+                    m60 = now - 60 * min,
+                    d3 = now - 3 * 24 * 60 * min,
                 ))?;
                 let first = run_rules(c, now)?;
                 let second = run_rules(c, now + 1000)?;
-                Ok((first, second, list(c, Some(now), None, false)?))
+                let due = list(c, Some(now), None, false)?;
+                // Ana writes once more: the same wait, no second reminder; Fede's wait, begun
+                // five minutes ago, comes due ten minutes later.
+                c.execute(
+                    "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, creado_en) VALUES (1, 'whatsapp', 'entrante', 'mensaje', '¿alguien?', ?1)",
+                    [now + 2 * min],
+                )?;
+                let later = run_rules(c, now + 11 * min)?;
+                let later_due = list(c, Some(now + 11 * min), None, false)?;
+                Ok((first, second, due, later, later_due))
             })
             .await
             .unwrap();
-        let (first, second, due) = created;
-        assert_eq!(first, 2, "one unanswered survey, one waiting conversation");
+        let (first, second, due, later, later_due) = created;
+        assert_eq!(
+            first, 3,
+            "one unanswered survey, Ana and Caro waiting: {due:?}"
+        );
         assert_eq!(second, 0, "rules fire once");
-        let origins: Vec<&str> = due.iter().map(|r| r.origen.as_str()).collect();
+        let waiting = |due: &[Reminder]| {
+            let mut w: Vec<i64> = due
+                .iter()
+                .filter(|r| r.origen == "humano_sin_respuesta")
+                .map(|r| r.cliente_id)
+                .collect();
+            w.sort();
+            w
+        };
+        assert_eq!(waiting(&due), vec![1, 3], "{due:?}");
         assert!(
-            origins.contains(&"encuesta_sin_respuesta")
-                && origins.contains(&"humano_sin_respuesta")
+            due.iter()
+                .any(|r| r.origen == "encuesta_sin_respuesta" && r.cliente_id == 1),
+            "{due:?}"
         );
-        assert!(
-            due.iter().all(|r| r.cliente_id == 1),
-            "only customer 1 waited long enough"
-        );
+        assert_eq!(later, 1, "only Fede's wait is new");
+        assert_eq!(waiting(&later_due), vec![1, 3, 6], "{later_due:?}");
         registry.close().await;
     }
 }

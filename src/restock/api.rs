@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_movements))
         .routes(routes!(low_stock))
         .routes(routes!(suggestions))
+        .merge(super::cross_sell::router())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

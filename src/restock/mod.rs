@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod bot;
+pub mod cross_sell;
 pub mod ledger;
 pub mod pages;
 pub mod stock;

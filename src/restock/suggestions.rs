@@ -27,7 +27,7 @@ pub struct Suggestion {
 }
 
 /// The order baskets (product ids per order), newest orders first.
-fn baskets(c: &Connection) -> Result<Vec<Vec<i64>>, AppError> {
+pub(crate) fn baskets(c: &Connection) -> Result<Vec<Vec<i64>>, AppError> {
     let mut stmt = c.prepare_cached(
         "SELECT i.pedido_id, i.producto_id FROM pedido_items i
          WHERE i.producto_id IS NOT NULL AND i.pedido_id IN (

@@ -7,6 +7,7 @@
 
 pub mod api;
 mod catalog;
+pub mod pages;
 mod runner;
 pub mod store;
 
@@ -54,6 +55,11 @@ impl JobSpec {
             AppError::internal(format!("job {}: bad cron `{}`: {e}", self.name, self.cron))
         })
     }
+}
+
+/// The parsed schedule of `spec` (for listings outside this module).
+pub fn schedule_of(spec: &JobSpec) -> Result<cron::Schedule, AppError> {
+    spec.schedule()
 }
 
 /// The latest due time in `(after, now]` and how many due times that range held.

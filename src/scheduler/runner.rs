@@ -272,7 +272,12 @@ mod tests {
         // Five minutes and a half later: five due times per brand, run once each.
         assert_eq!(run_all(first.tick_at(t0 + 330_000).await.unwrap()).await, 3);
         assert_eq!(RUNS.load(Ordering::SeqCst), 2);
-        // "Restart": a new scheduler on the same control DB does not run them again.
+        // Restart: the process's registry is closed and the control database opened again
+        // from disk; the new scheduler does not run the caught-up times again.
+        drop(first);
+        registry.close().await;
+        drop(registry);
+        let registry = Arc::new(Registry::open(dir.path(), 1).unwrap());
         let second = Scheduler::new(registry.clone(), specs, Arc::default());
         assert_eq!(
             run_all(second.tick_at(t0 + 340_000).await.unwrap()).await,

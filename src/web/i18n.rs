@@ -1419,6 +1419,46 @@ static TABLE: &[(&str, &str, &str)] = &[
         "…in at least N orders",
     ),
     ("Descargar PNG", "Descargar PNG", "Download PNG"),
+    // Jobs screen (/m/{slug}/trabajos) and campaign actions.
+    (
+        "Trabajos programados",
+        "Trabajos programados",
+        "Scheduled jobs",
+    ),
+    (
+        "Horas en la zona de la marca.",
+        "Horas en la zona de la marca.",
+        "Times in the brand's zone.",
+    ),
+    ("Trabajo", "Trabajo", "Job"),
+    ("Programación", "Programación", "Schedule"),
+    ("Última ejecución", "Última ejecución", "Last run"),
+    ("Correcto", "Correcto", "OK"),
+    ("Error", "Error", "Error"),
+    ("Próxima", "Próxima", "Next"),
+    ("Ejecutar ahora", "Ejecutar ahora", "Run now"),
+    ("Cancelar campaña", "Cancelar campaña", "Cancel campaign"),
+    (
+        "Nadie en este estado.",
+        "Nadie en este estado.",
+        "Nobody in this status.",
+    ),
+    ("estado_campana_en_cola", "En cola", "Queued"),
+    ("estado_campana_enviado", "Enviado", "Sent"),
+    ("estado_campana_entregado", "Entregado", "Delivered"),
+    ("estado_campana_leido", "Leído", "Read"),
+    ("estado_campana_respondio", "Respondió", "Replied"),
+    (
+        "estado_campana_pidio",
+        "Pidió en 7 días",
+        "Ordered within 7 days",
+    ),
+    ("estado_campana_fallido", "Fallido", "Failed"),
+    (
+        "Variable siguiente: puntos de fidelidad",
+        "Variable siguiente: puntos de fidelidad",
+        "Next variable: loyalty points",
+    ),
 ];
 
 #[cfg(test)]

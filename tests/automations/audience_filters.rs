@@ -182,6 +182,60 @@ async fn api_counts_rfm_points_and_times_bought() {
         .await
         .ok(201);
     assert_eq!(k["audiencia"]["producto_veces_min"], 3, "{k}");
+    // The loyalty balance as a template variable: each recipient's own, when queued.
+    let k = api
+        .post(
+            "/api/marcas/gollos/campanas",
+            &json!({"nombre": "Tus puntos", "plantilla": "tus_puntos", "enviar_ahora": true,
+                    "variables": ["nombre", "puntos"], "audiencia": {"puntos_min": 4}}),
+        )
+        .await
+        .ok(201);
+    assert_eq!(k["destinatarios"], 3, "{k}");
+    let conn = rusqlite::Connection::open(env.brand_db("gollos")).unwrap();
+    autonomo::db::functions::register(&conn, "gollos").unwrap();
+    let mut stmt = conn
+        .prepare("SELECT cliente_id, pii_open(cuerpo) FROM outbox WHERE clave LIKE 'campana:%' ORDER BY cliente_id")
+        .unwrap();
+    let params: Vec<(i64, Value)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .map(|row| {
+            let (id, body) = row.unwrap();
+            let body: Value = serde_json::from_str(&body).unwrap();
+            (
+                id,
+                body["request"]["template"]["components"][0]["parameters"].clone(),
+            )
+        })
+        .collect();
+    let texts: Vec<(i64, Vec<String>)> = params
+        .iter()
+        .map(|(id, p)| {
+            let p = p.as_array().unwrap();
+            (
+                id.to_owned(),
+                p.iter()
+                    .map(|x| x["text"].as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            (1, vec!["Cliente".to_owned(), "10".to_owned()]),
+            (3, vec!["Cliente".to_owned(), "4".to_owned()]),
+            (5, vec!["Cliente".to_owned(), "5".to_owned()]),
+        ],
+        "balance now, expired points left out"
+    );
+    api.post(
+        "/api/marcas/gollos/campanas",
+        &json!({"nombre": "x", "plantilla": "x", "variables": ["saldo"]}),
+    )
+    .await
+    .problem(422, "validation");
 }
 
 #[tokio::test]

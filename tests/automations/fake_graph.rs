@@ -138,6 +138,12 @@ pub fn button_reply(id: &str) -> Value {
     json!({"type": "interactive", "interactive": {"type": "button_reply", "button_reply": {"id": id, "title": id}}})
 }
 
+/// A tap on a template's quick-reply button (e.g. the marketing opt-out button).
+pub fn template_button(payload: &str, text: &str) -> Value {
+    json!({"type": "button", "button": {"payload": payload, "text": text},
+        "context": {"from": NUMBER, "id": "wamid.fake.0"}})
+}
+
 pub fn list_reply(id: &str) -> Value {
     json!({"type": "interactive", "interactive": {"type": "list_reply", "list_reply": {"id": id, "title": id}}})
 }

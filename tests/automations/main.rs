@@ -13,6 +13,7 @@ mod owners_report;
 mod reports;
 mod surveys;
 mod ui_campaigns;
+mod ui_jobs;
 
 #[path = "../ui/support.rs"]
 mod ui_support;

@@ -5,6 +5,7 @@
 //! the CSV as multipart uploads) that first answers 429 with `retry_after` to the message and
 //! to the photo.
 
+use chrono::Datelike;
 use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -478,5 +479,37 @@ async fn daily_and_weekly_reports_arrive_by_email_and_telegram() {
     assert!(
         text.contains("Pedidos: 3"),
         "the week holds yesterday: {text}"
+    );
+
+    // `jobs list` shows that run: last time and next Monday 07:00 in the brand's zone.
+    let out = run(vec!["jobs", "list"], vars.clone()).await.unwrap();
+    assert!(out.status.success());
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    let weekly = listing
+        .split("\nreporte_semanal\t")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{listing}"));
+    let line = weekly
+        .lines()
+        .find(|l| l.starts_with("  gollos\t"))
+        .unwrap_or_else(|| panic!("{listing}"));
+    let cols: Vec<&str> = line.trim_start().split('\t').collect();
+    assert_eq!(cols[2], "ok", "{line}");
+    assert!(cols[1].ends_with("-05:00"), "last run in Lima time: {line}");
+    assert!(
+        cols[3].contains("T07:00:00.000-05:00"),
+        "next run Monday 07:00 Lima: {line}"
+    );
+    let next = chrono::DateTime::parse_from_rfc3339(cols[3]).unwrap();
+    assert_eq!(next.weekday(), chrono::Weekday::Mon, "{line}");
+    // A job never run still lists the brand with its next time.
+    let optimize = listing.split("\noptimizar_bd\t").nth(1).unwrap();
+    let line = optimize
+        .lines()
+        .find(|l| l.starts_with("  gollos\t"))
+        .unwrap_or_else(|| panic!("{listing}"));
+    assert!(
+        line.contains("\t-\t-\t") && line.contains("T04:30:00.000-05:00"),
+        "{line}"
     );
 }

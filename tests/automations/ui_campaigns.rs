@@ -90,6 +90,69 @@ async fn builder_counts_live_and_creates_a_campaign() {
     let results = app.get(created.location(), Some(&manager)).await;
     assert_eq!(results.status, StatusCode::OK, "{}", results.body);
     assert!(results.body.contains("Vuelve pronto") && results.body.contains("Embudo"));
+    // A draft is sent from its page; then its recipients show by status; then it is cancelled.
+    let page = created.location().to_owned();
+    assert!(
+        results.body.contains("data-state=\"borrador\"") && results.body.contains("data-send"),
+        "{}",
+        results.body
+    );
+    let sent = app
+        .post(&format!("{page}/enviar"), Some(&manager), &[], true)
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let queued = app
+        .get(&format!("{page}?estado=en_cola"), Some(&manager))
+        .await;
+    assert!(
+        !queued.body.contains("data-send") && queued.body.contains("data-cancel"),
+        "{}",
+        queued.body
+    );
+    assert!(queued.body.contains(r#"data-listing="en_cola""#));
+    assert_eq!(
+        queued.body.matches("data-recipient=").count(),
+        4,
+        "the four consenting en_riesgo customers: {}",
+        queued.body
+    );
+    let again = app
+        .post(&format!("{page}/enviar"), Some(&manager), &[], true)
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "sent once: {}",
+        again.body
+    );
+    let cancelled = app
+        .post(&format!("{page}/cancelar"), Some(&manager), &[], true)
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        cancelled.body
+    );
+    let after = app.get(&page, Some(&manager)).await;
+    assert!(
+        after.body.contains("data-state=\"cancelada\""),
+        "{}",
+        after.body
+    );
+    assert!(
+        after.body.contains(r#"data-listing="fallido""#)
+            && after.body.matches("data-recipient=").count() == 4
+            && after.body.contains("campaña cancelada"),
+        "unsent messages dropped, with the reason: {}",
+        after.body
+    );
+    // An unknown status shows the failures; staff may send, analysts may not.
+    let odd = app
+        .get(&format!("{page}?estado=nada"), Some(&manager))
+        .await;
+    assert_eq!(odd.status, StatusCode::OK);
+    assert!(odd.body.contains(r#"data-listing="fallido""#));
     let list = app.get("/m/gollos/campanas", Some(&manager)).await;
     assert!(list.body.contains("Vuelve pronto"));
     // Analysts read but cannot create.
@@ -103,6 +166,12 @@ async fn builder_counts_live_and_creates_a_campaign() {
         )
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let denied = app
+        .post(&format!("{page}/cancelar"), Some(&analyst), &[], true)
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let view = app.get(&page, Some(&analyst)).await;
+    assert!(!view.body.contains("data-cancel") && !view.body.contains("data-send"));
 }
 
 #[tokio::test]

@@ -731,3 +731,70 @@ fn every_sealed_column_holds_only_sealed_values() {
         }
     }
 }
+
+/// The automation screens have something to show in every brand: survey answers behind the
+/// dashboard's CSAT/NPS (scores as the demo's chats gave them), reminders, a sent campaign
+/// with every delivery status and a draft, and the survey automation switched on.
+#[test]
+fn automation_screens_are_populated() {
+    for slug in BRANDS {
+        let conn = open(slug);
+        let answered = count(
+            &conn,
+            "SELECT COUNT(*) FROM encuestas WHERE estado = 'completa' AND csat BETWEEN 1 AND 5 AND nps BETWEEN 0 AND 10",
+        );
+        assert!(answered > 0, "{slug}: answered surveys");
+        // Each answered survey has the score of the customer's answer in the chat.
+        let mismatched = count(
+            &conn,
+            "SELECT COUNT(*) FROM encuestas e WHERE e.csat IS NOT NULL AND NOT EXISTS (
+                 SELECT 1 FROM interacciones i WHERE i.pedido_id = e.pedido_id AND i.tipo = 'encuesta'
+                   AND i.direccion = 'entrante' AND CAST(json_extract(i.metadatos, '$.puntuacion') AS INTEGER) = e.csat)",
+        );
+        assert_eq!(mismatched, 0, "{slug}: CSAT as answered");
+        assert!(
+            count(
+                &conn,
+                "SELECT COUNT(*) FROM encuestas WHERE estado = 'enviada'"
+            ) > 0,
+            "{slug}: unanswered surveys"
+        );
+        assert!(
+            count(
+                &conn,
+                "SELECT COUNT(*) FROM recordatorios WHERE origen = 'manual' AND hecho_en IS NULL"
+            ) == 3,
+            "{slug}: staff call-backs"
+        );
+        let sent = count(
+            &conn,
+            "SELECT COUNT(*) FROM campanas WHERE estado = 'enviada' AND destinatarios =
+                 (SELECT COUNT(*) FROM campana_destinatarios d WHERE d.campana_id = campanas.id) AND destinatarios > 0",
+        );
+        assert_eq!(sent, 1, "{slug}: one sent campaign with its recipients");
+        let statuses = count(
+            &conn,
+            "SELECT COUNT(DISTINCT s.estado) FROM campana_destinatarios d JOIN wa_salientes s ON s.outbox_id = d.outbox_id",
+        );
+        assert!(
+            statuses >= 3,
+            "{slug}: read, delivered, sent, failed ({statuses})"
+        );
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT COUNT(*) FROM campanas WHERE estado = 'borrador'"
+            ),
+            1,
+            "{slug}: a draft"
+        );
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT activa FROM automatizaciones WHERE clave = 'encuesta'"
+            ),
+            1,
+            "{slug}: surveys on"
+        );
+    }
+}

@@ -6,6 +6,7 @@ mod common;
 mod crosssell;
 mod restock;
 mod ui;
+mod wa_cross_sell;
 mod warranty;
 
 #[path = "../ui/support.rs"]

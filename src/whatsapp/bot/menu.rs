@@ -1,6 +1,7 @@
 //! The interactive menu: every list row and button id the bot sends, and what a tap on each does.
 //! Ids: `menu`, `cats:{page}`, `cat:{page}:{category}`, `prod:{sku}`, `qty:{n}:{sku}`,
-//! `cart:ok|more|cancel`, `human`, `canje:{order}:{reward|no}` (rewards.rs); subscription ids go to subscriptions::bot.
+//! `cart:ok|more|cancel`, `human`, `canje:{order}:{reward|no}` (rewards.rs), `venta:si:{sku}|no`
+//! (cross_sell.rs); subscription ids go to subscriptions::bot.
 
 use rusqlite::Connection;
 
@@ -142,6 +143,8 @@ pub fn on_choice(
             "Listo, cancelé tu pedido. Cuando quieras, vuelve a pedir.",
             &[("menu", "Ver menú")],
         )
+    } else if let Some(rest) = id.strip_prefix("venta:") {
+        super::cross_sell::on_choice(c, ctx, state, wamid, rest)?
     } else if let Some(rest) = id.strip_prefix("canje:") {
         super::rewards::on_choice(c, ctx, rest)?
     } else if id == "human" {
@@ -163,11 +166,28 @@ pub fn confirm(
     if state.cart.is_empty() {
         return categories(c, ctx, "Tu carrito está vacío. Elige una categoría:", 0);
     }
+    // One cross-sell offer per cart; "Confirmar" again while it waits places the order as is.
+    if !state.step.starts_with("venta:")
+        && let Some(reply) = super::cross_sell::offer(c, ctx, state, wamid)?
+    {
+        return Ok(reply);
+    }
+    place_confirmed(c, ctx, state, wamid, "")
+}
+
+/// Creates the order from the confirmed cart; `note` goes before the thanks.
+pub(super) fn place_confirmed(
+    c: &Connection,
+    ctx: &Ctx,
+    state: &mut State,
+    wamid: &str,
+    note: &str,
+) -> Result<Reply, AppError> {
     let order = catalogue::place(c, ctx, wamid, &state.cart, None)?;
     state.cart.clear();
     state.step = "inicio".into();
     let body = format!(
-        "¡Gracias! Tu pedido {} quedó registrado. Total: {}. Te avisaremos cuando esté en camino.",
+        "{note}¡Gracias! Tu pedido {} quedó registrado. Total: {}. Te avisaremos cuando esté en camino.",
         catalogue::order_id(ctx, order.id),
         money(ctx.brand, order.total)
     );

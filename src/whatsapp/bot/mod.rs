@@ -5,6 +5,7 @@
 
 pub mod api;
 mod catalogue;
+mod cross_sell;
 pub mod knowledge;
 mod menu;
 mod rewards;

@@ -163,25 +163,35 @@ pub fn on_text(
     if let Some(reply) = crate::subscriptions::bot::on_address(c, ctx, state, &norm, body)? {
         return Ok(Some(reply));
     }
+    const YES: &[&str] = &[
+        "si",
+        "sii",
+        "confirmo",
+        "confirmar",
+        "ok",
+        "dale",
+        "listo",
+        "de acuerdo",
+        "correcto",
+    ];
     if state.step == "confirmar" && !state.cart.is_empty() {
-        if has_any(
-            &norm,
-            &[
-                "si",
-                "sii",
-                "confirmo",
-                "confirmar",
-                "ok",
-                "dale",
-                "listo",
-                "de acuerdo",
-                "correcto",
-            ],
-        ) {
+        if has_any(&norm, YES) {
             return menu::confirm(c, ctx, state, wamid).map(Some);
         }
         if has_any(&norm, &["no", "cancelar", "cancela", "cancelo"]) {
             return menu::on_choice(c, ctx, state, wamid, "cart:cancel");
+        }
+    }
+    // A cross-sell offer waits: "sí" adds the product, "no" places the order as it was.
+    if let Some(sku) = state.step.strip_prefix("venta:").map(str::to_owned)
+        && !state.cart.is_empty()
+    {
+        // "No" first: in doubt, nothing is added to the customer's order.
+        if has_any(&norm, &["no", "asi nomas", "asi esta bien"]) {
+            return menu::on_choice(c, ctx, state, wamid, "venta:no");
+        }
+        if has_any(&norm, YES) || has_any(&norm, &["agregalo", "agregar", "agrega"]) {
+            return menu::on_choice(c, ctx, state, wamid, &format!("venta:si:{sku}"));
         }
     }
     if has_any(
