@@ -30,8 +30,9 @@ pub fn in_brand_write<T: Send + 'static>(
     f: impl FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
 ) -> T {
     let mut out = None;
-    with_brand(|db| async {
-        out = Some(db.write(f).await.unwrap());
+    let slot = &mut out;
+    with_brand(|db| async move {
+        *slot = Some(db.write(f).await.unwrap());
     });
     out.expect("the write ran")
 }
