@@ -26,9 +26,13 @@ COPY --from=build /src/target/release/autonomo /usr/local/bin/autonomo
 # The binary embeds the Go font for chart images; its BSD licence asks for the notice.
 COPY --from=build /src/assets/fonts/LICENSE-Go-Regular.txt /usr/share/doc/autonomo/
 USER autonomo
+# mimalloc (the binary's allocator): purge freed memory at once and commit arenas lazily
+# (docs/benchmarks.md, session 6 memory).
 ENV AUTONOMO_DATA_DIR=/data \
     AUTONOMO_LISTEN=0.0.0.0:8000 \
-    AUTONOMO_LOG_JSON=true
+    AUTONOMO_LOG_JSON=true \
+    MIMALLOC_PURGE_DELAY=0 \
+    MIMALLOC_ARENA_EAGER_COMMIT=0
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

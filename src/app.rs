@@ -180,6 +180,7 @@ fn pages() -> Router<AppState> {
 /// Serves until SIGINT/SIGTERM, then drains requests and flushes the databases.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
+    let idle_close_secs = config.brand_idle_close_secs;
     let backup_cfg = config.backup.clone();
     let backups = crate::backup::Backups::start(&config)?;
     let state = AppState::open_with(config, backups.clone())?;
@@ -216,7 +217,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // Brands open in the background, side by side, while the server already answers.
     tokio::spawn({
         let registry = registry.clone();
-        async move { registry.open_all(4).await }
+        async move { registry.open_all(4, idle_close_secs > 0).await }
     });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -247,9 +248,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tokio::spawn(crate::outbox::worker::run(
             registry.clone(),
             deliveries,
-            stopped,
+            stopped.clone(),
         )),
     ];
+    let mut background = background;
+    if idle_close_secs > 0 {
+        // Brands no request has used for a while are closed; they reopen on demand.
+        background.push(tokio::spawn(
+            registry
+                .clone()
+                .close_idle_loop(Duration::from_secs(idle_close_secs), stopped),
+        ));
+    }
     tracing::info!(address = %listen, "Autónomo escuchando / listening on http://{listen}");
     println!("Autónomo escuchando en / listening on http://{listen}");
     axum::serve(

@@ -2,6 +2,12 @@
 
 use clap::Parser;
 
+/// mimalloc for every allocation, SQLite's included (the `override` feature replaces
+/// `malloc` itself): it hands freed memory back to the system within milliseconds, where
+/// glibc's per-thread arenas kept tens of MiB of it (docs/benchmarks.md, session 6 memory).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     quiet_output_errors();
     let cli = autonomo::cli::Cli::parse();

@@ -18,7 +18,7 @@ use clap::Parser;
 
 use crate::autonomo::{BRAND, NUMBER, SECRET, Target};
 use crate::report::Results;
-use crate::server::{Binary, free_port, rss_mib};
+use crate::server::{Binary, cpu_secs, free_port, rss_mib};
 
 #[derive(Debug, Parser)]
 #[command(about = "Autónomo benchmark (issue 11)")]
@@ -255,19 +255,37 @@ async fn main() {
         .map(|m| m.len() as f64 / 1_048_576.0)
         .unwrap_or(0.0);
 
-    // Cold start with 100 brands: three starts, the median.
+    // Cold start with 100 brands: three starts, the median. Then memory: idle after the
+    // start, right after a request to each brand (all open), and once the idle close (5 s
+    // here, 300 s by default) has closed them again.
     let brands = hundred_brands(&bin, &args.work);
-    let (mut first, mut starts, mut all_open) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut first, mut starts) = (Vec::new(), Vec::new());
     let starts_wanted = matches!(args.only.as_deref(), None | Some("start"));
     for i in 0..if starts_wanted { 3 } else { 0 } {
         let dir = fresh_copy(&brands, &args.work.join("run-100-brands"));
-        let mut s = bin.serve(
+        let token = bin
+            .run(
+                &dir,
+                &[
+                    "token",
+                    "create",
+                    "--all-tenants",
+                    "--scope",
+                    "admin",
+                    "--label",
+                    "bench",
+                ],
+            )
+            .trim()
+            .to_owned();
+        let mut s = bin.serve_with(
             &dir,
             free_port(),
             &args.work.join(format!("serve-100-{i}.log")),
+            &[("AUTONOMO_BRAND_IDLE_CLOSE_SECS", "5")],
         );
         // First any answer, then /healthz 200 (every brand's file checked; a health check
-        // opens none), then every brand open (opened in the background after a start).
+        // opens none).
         first.push(
             s.wait_ready(&http, "/api/openapi.json", Duration::from_secs(60))
                 .await,
@@ -276,26 +294,48 @@ async fn main() {
             s.wait_ready(&http, "/healthz", Duration::from_secs(60))
                 .await,
         );
-        all_open.push(s.wait_all_open(&http, Duration::from_secs(60)).await);
-        // Settled: what 100 open, idle brands cost.
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        results.rss_100_idle_mib = rss_mib(s.pid()).0;
+        let cpu_before = cpu_secs(s.pid());
+        let touched = std::time::Instant::now();
+        for b in 0..100 {
+            let url = format!("{}/api/marcas/marca-{b:03}/clientes", s.base);
+            let r = http.get(&url).bearer_auth(&token).send().await;
+            assert!(
+                r.as_ref().is_ok_and(|r| r.status().is_success()),
+                "{url}: {r:?}"
+            );
+        }
+        results.touch_100_ms = touched.elapsed().as_secs_f64() * 1000.0;
+        results.touch_100_cpu_ms = (cpu_secs(s.pid()) - cpu_before) * 1000.0;
+        results.open_after_touch = s.open_brands(&http).await.0;
         results.rss_100_brands_mib = rss_mib(s.pid()).0;
+        tokio::time::sleep(Duration::from_secs(12)).await;
+        results.open_after_close = s.open_brands(&http).await.0;
+        (results.rss_100_closed_mib, results.peak_100_brands_mib) = rss_mib(s.pid());
         s.stop();
     }
-    for v in [&mut starts, &mut first, &mut all_open] {
+    for v in [&mut starts, &mut first] {
         v.sort();
         v.resize(3, Duration::ZERO);
     }
     results.cold_start_ms = starts[1].as_secs_f64() * 1000.0;
     results.first_answer_ms = first[1].as_secs_f64() * 1000.0;
-    results.all_open_ms = all_open[1].as_secs_f64() * 1000.0;
     if starts_wanted {
         eprintln!(
-            "cold start, 100 brands: first answer {:.0} ms, /healthz 200 {:.0} ms, every brand open {:.0} ms (medians of 3); RSS 2 s later {:.1} MiB",
-            results.first_answer_ms,
-            results.cold_start_ms,
-            results.all_open_ms,
-            results.rss_100_brands_mib
+            "cold start, 100 brands: first answer {:.0} ms, /healthz 200 {:.0} ms (medians of 3)",
+            results.first_answer_ms, results.cold_start_ms,
+        );
+        eprintln!(
+            "100 brands (last run): RSS 10 s after start {:.1} MiB; one request to each brand {:.0} ms ({:.0} ms server CPU), then {} open, RSS {:.1} MiB; 12 s later (idle close 5 s) {} open, RSS {:.1} MiB; peak {:.1} MiB",
+            results.rss_100_idle_mib,
+            results.touch_100_ms,
+            results.touch_100_cpu_ms,
+            results.open_after_touch,
+            results.rss_100_brands_mib,
+            results.open_after_close,
+            results.rss_100_closed_mib,
+            results.peak_100_brands_mib,
         );
     }
 

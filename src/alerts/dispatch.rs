@@ -160,7 +160,7 @@ impl Watcher {
             {
                 continue;
             }
-            let Ok(tenant) = self.state.registry.tenant(&brand.slug).await else {
+            let Ok(tenant) = self.state.registry.tenant_quiet(&brand.slug).await else {
                 continue;
             };
             let Ok(list) = tenant.db().read(recipients).await else {

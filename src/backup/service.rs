@@ -110,7 +110,7 @@ impl Backups {
         match registry.list(true).await {
             Ok(brands) => {
                 for b in brands {
-                    if let Err(e) = registry.tenant(&b.slug).await {
+                    if let Err(e) = registry.tenant_quiet(&b.slug).await {
                         tracing::error!(brand = %b.slug, error = %e, "backup: cannot open brand");
                     }
                 }

@@ -40,6 +40,9 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Read connections per brand database.
     pub readers_per_db: usize,
+    /// A brand no request has used for this many seconds is closed (reopened on its next
+    /// request); 0 keeps brands open once opened.
+    pub brand_idle_close_secs: u64,
     /// Emit logs as JSON lines instead of human-readable text.
     pub log_json: bool,
     /// WhatsApp Graph API base URL (tests point it at a local fake).
@@ -68,6 +71,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             readers_per_db: 4,
+            brand_idle_close_secs: 300,
             log_json: false,
             whatsapp_api_base: "https://graph.facebook.com".into(),
             whatsapp_pair_interval_ms: 6000,
@@ -89,6 +93,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     request_timeout_secs: Option<u64>,
     readers_per_db: Option<usize>,
+    brand_idle_close_secs: Option<u64>,
     log_json: Option<bool>,
     backup: Option<BackupFile>,
     mirror: Option<MirrorConfig>,
@@ -177,6 +182,9 @@ impl Config {
         if let Some(v) = file.readers_per_db {
             self.readers_per_db = v;
         }
+        if let Some(v) = file.brand_idle_close_secs {
+            self.brand_idle_close_secs = v;
+        }
         if let Some(v) = file.log_json {
             self.log_json = v;
         }
@@ -211,6 +219,9 @@ impl Config {
         }
         if let Some(v) = env("AUTONOMO_READERS_PER_DB") {
             self.readers_per_db = parse_number("AUTONOMO_READERS_PER_DB", &v)?;
+        }
+        if let Some(v) = env("AUTONOMO_BRAND_IDLE_CLOSE_SECS") {
+            self.brand_idle_close_secs = parse_number("AUTONOMO_BRAND_IDLE_CLOSE_SECS", &v)?;
         }
         if let Some(v) = env("AUTONOMO_LOG_JSON") {
             self.log_json = parse_bool("AUTONOMO_LOG_JSON", &v)?;

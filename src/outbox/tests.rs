@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::worker::{Deliveries, tick};
+use super::worker::{Deliveries, tick, wake_check};
 use super::*;
 use crate::tenants::{BrandInput, Registry, Slug};
 
@@ -102,9 +102,12 @@ async fn same_key_enqueues_once_and_is_sent_once() {
     let a = enqueue_one(&registry, message("estado:1:en_camino")).await;
     let b = enqueue_one(&registry, message("estado:1:en_camino")).await;
     assert_eq!(a, b);
-    assert_eq!(tick(&registry, &deliveries).await.unwrap(), 1);
     assert_eq!(
-        tick(&registry, &deliveries).await.unwrap(),
+        tick(&registry, &deliveries, &wake_check()).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        tick(&registry, &deliveries, &wake_check()).await.unwrap(),
         0,
         "nothing left to send"
     );
@@ -128,13 +131,16 @@ async fn retryable_errors_back_off_and_permanent_ones_fail() {
     ])
     .await;
     let a = enqueue_one(&registry, message("a")).await;
-    tick(&registry, &deliveries).await.unwrap();
+    tick(&registry, &deliveries, &wake_check()).await.unwrap();
     let (state, attempts, _) = row(&registry, a).await;
     assert_eq!((state.as_str(), attempts), ("pendiente", 1));
     // The backoff (2 s for the first attempt) keeps it out of the next tick.
-    assert_eq!(tick(&registry, &deliveries).await.unwrap(), 0);
+    assert_eq!(
+        tick(&registry, &deliveries, &wake_check()).await.unwrap(),
+        0
+    );
     let b = enqueue_one(&registry, message("b")).await;
-    tick(&registry, &deliveries).await.unwrap();
+    tick(&registry, &deliveries, &wake_check()).await.unwrap();
     assert_eq!(row(&registry, b).await.0, "fallido");
 }
 
@@ -145,9 +151,9 @@ async fn deferral_does_not_count_as_an_attempt() {
     }])
     .await;
     let a = enqueue_one(&registry, message("a")).await;
-    tick(&registry, &deliveries).await.unwrap();
+    tick(&registry, &deliveries, &wake_check()).await.unwrap();
     assert_eq!(row(&registry, a).await, ("pendiente".into(), 0, None));
-    tick(&registry, &deliveries).await.unwrap();
+    tick(&registry, &deliveries, &wake_check()).await.unwrap();
     assert_eq!(row(&registry, a).await.0, "enviado");
 }
 
@@ -167,7 +173,7 @@ async fn a_claim_whose_outcome_is_unknown_waits_for_its_lease() {
         .unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(
-        tick(&registry, &deliveries).await.unwrap(),
+        tick(&registry, &deliveries, &wake_check()).await.unwrap(),
         0,
         "leased: not sent again"
     );
@@ -177,4 +183,60 @@ async fn a_claim_whose_outcome_is_unknown_waits_for_its_lease() {
         .await
         .unwrap();
     assert_eq!(row(&registry, a).await.0, "enviado");
+}
+
+/// The worker does not open a closed brand with nothing queued (its file is asked once, and
+/// not again while the file stays as it was); a message queued by another process (a CLI
+/// command) while the brand is closed is still sent, and so is one that becomes due later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_brands_are_opened_only_when_a_message_is_due() {
+    let (dir, registry, scripted, deliveries) = setup(vec![]).await;
+    let gollos = Slug::parse("gollos").unwrap();
+    let wake = wake_check();
+    assert_eq!(registry.close_idle(Duration::ZERO).await, 1);
+    for _ in 0..3 {
+        assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 0);
+    }
+    assert!(
+        registry.if_open(&gollos).is_none(),
+        "nothing due: not opened"
+    );
+    assert_eq!(wake.probes(), 1, "an unchanged file is asked once");
+
+    // Another process (as `autonomo` CLI commands do) queues one now and one for later.
+    let later = crate::time::now_ms() + 1_500;
+    {
+        let cli = Registry::open(dir.path(), 1).unwrap();
+        let t = cli.tenant(&gollos).await.unwrap();
+        t.db()
+            .write(move |c| {
+                enqueue(c, &message("ahora"), crate::time::now_ms())?;
+                let mut m = message("luego");
+                m.not_before = Some(later);
+                enqueue(c, &m, crate::time::now_ms())
+            })
+            .await
+            .unwrap();
+        cli.close().await;
+    }
+    assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 1);
+    assert_eq!(scripted.seen.lock().unwrap().len(), 1);
+
+    // Closed again with the later one pending: not opened before it is due, opened after.
+    assert_eq!(registry.close_idle(Duration::ZERO).await, 1);
+    assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 0);
+    assert!(
+        registry.if_open(&gollos).is_none(),
+        "not due yet: stays closed"
+    );
+    while crate::time::now_ms() <= later {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 1);
+    assert_eq!(
+        scripted.seen.lock().unwrap().len(),
+        2,
+        "both sent, once each"
+    );
+    registry.close().await;
 }

@@ -1,8 +1,10 @@
 //! The delivery loop: claims due messages of every active brand and delivers them.
 //!
-//! One loop serves all brands: each tick it asks every brand's readers whether anything is
-//! due (a cheap indexed read) and claims only where something is, so an idle install costs
-//! no writes. Brands are served one after another and messages of a brand in order, which
+//! One loop serves all brands: each tick it asks every open brand's readers whether anything
+//! is due (a cheap indexed read) and claims only where something is, so an idle install costs
+//! no writes. A closed brand is not opened to ask: its file answers when its next message is
+//! due, and is asked again only when it changes (a CLI command queued a message), see
+//! [`WakeCheck`]. Brands are served one after another and messages of a brand in order, which
 //! keeps per-recipient ordering; rate limits live in each service's [`Delivery`].
 
 use std::collections::HashMap;
@@ -13,7 +15,7 @@ use tokio::sync::watch;
 
 use super::{Delivery, MAX_ATTEMPTS, Outcome, Service, backoff, store};
 use crate::error::AppError;
-use crate::tenants::{Registry, Tenant};
+use crate::tenants::{Registry, Tenant, WakeCheck};
 use crate::time::now_ms;
 
 /// How long a claimed message is reserved; a message whose outcome is unknown after a crash
@@ -39,11 +41,22 @@ impl Deliveries {
     }
 }
 
+/// When a closed brand's next message is due: every unsent message, leased ones included
+/// (a lease ends at `proximo_intento_en`).
+pub const NEXT_DUE: &str =
+    "SELECT MIN(proximo_intento_en) FROM outbox WHERE estado IN ('pendiente', 'enviando')";
+
+/// The outbox's view of closed brands.
+pub fn wake_check() -> WakeCheck {
+    WakeCheck::new(NEXT_DUE)
+}
+
 /// Runs until `stop` turns true.
 pub async fn run(registry: Arc<Registry>, deliveries: Deliveries, mut stop: watch::Receiver<bool>) {
+    let wake = wake_check();
     loop {
         // A full queue (a campaign) is drained back to back; the pause is for an idle one.
-        let busy = match tick(&registry, &deliveries).await {
+        let busy = match tick(&registry, &deliveries, &wake).await {
             Ok(handled) => handled > 0,
             Err(e) => {
                 tracing::warn!(error = %e, "outbox tick failed");
@@ -61,11 +74,18 @@ pub async fn run(registry: Arc<Registry>, deliveries: Deliveries, mut stop: watc
     }
 }
 
-/// One pass over every active brand; returns how many messages were handled.
-pub async fn tick(registry: &Registry, deliveries: &Deliveries) -> Result<usize, AppError> {
+/// One pass over every active brand (closed ones only when something is due); returns how
+/// many messages were handled.
+pub async fn tick(
+    registry: &Registry,
+    deliveries: &Deliveries,
+    wake: &WakeCheck,
+) -> Result<usize, AppError> {
     let mut handled = 0;
     for brand in registry.list(false).await? {
-        let tenant = registry.tenant(&brand.slug).await?;
+        let Some(tenant) = wake.tenant(registry, &brand.slug, now_ms()).await? else {
+            continue;
+        };
         handled += drain_tenant(&tenant, deliveries).await?;
     }
     Ok(handled)

@@ -133,6 +133,11 @@ pub struct Dispatched {
     pub held: usize,
 }
 
+/// For the scheduler (`JobSpec::pending`): the job has work exactly when a request is
+/// `listo`; with none, a closed brand is not opened for it.
+pub const PENDING: &str =
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM avisos_reposicion WHERE estado = 'listo') THEN 0 END";
+
 /// Queues one message for every `listo` request, in the caller's transaction.
 pub fn dispatch(c: &Connection, now: i64) -> Result<Dispatched, AppError> {
     let ready: Vec<(i64, i64, String)> = c

@@ -12,6 +12,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 30 4 * * *",
             per_brand: true,
             run: optimize_database,
+            pending: None,
         },
         JobSpec {
             name: "limpiar_outbox",
@@ -19,6 +20,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 45 4 * * *",
             per_brand: true,
             run: prune_outbox,
+            pending: None,
         },
         JobSpec {
             name: "recalcular_segmentos",
@@ -26,6 +28,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 15 3 * * *",
             per_brand: true,
             run: recompute_analytics,
+            pending: None,
         },
         JobSpec {
             name: "campanas_automaticas",
@@ -33,6 +36,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 0 10 * * *",
             per_brand: true,
             run: crate::campaigns::jobs::automatic_campaigns,
+            pending: None,
         },
         JobSpec {
             name: "seguimiento",
@@ -40,6 +44,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 */5 * * * *",
             per_brand: true,
             run: crate::surveys::jobs::follow_up,
+            pending: None,
         },
         JobSpec {
             name: "reporte_diario",
@@ -47,6 +52,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 0 7 * * *",
             per_brand: true,
             run: crate::reports::daily_job,
+            pending: None,
         },
         JobSpec {
             name: "reporte_semanal",
@@ -54,6 +60,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 0 7 * * Mon",
             per_brand: true,
             run: crate::reports::weekly_job,
+            pending: None,
         },
         JobSpec {
             name: "suscripciones",
@@ -61,6 +68,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 0 * * * *",
             per_brand: true,
             run: crate::subscriptions::jobs::job,
+            pending: None,
         },
         JobSpec {
             name: "avisos_reposicion",
@@ -68,6 +76,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 * * * * *",
             per_brand: true,
             run: crate::restock::job,
+            pending: Some(crate::restock::PENDING),
         },
         JobSpec {
             name: "garantias_por_vencer",
@@ -75,6 +84,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 0 10 * * *",
             per_brand: true,
             run: crate::warranties::job,
+            pending: None,
         },
         JobSpec {
             name: "series_educativas",
@@ -82,6 +92,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 */15 * * * *",
             per_brand: true,
             run: crate::education::job::job,
+            pending: None,
         },
         JobSpec {
             name: "reporte_duenos_diario",
@@ -89,6 +100,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 0 12 * * *",
             per_brand: false,
             run: crate::reports::combined::daily_job,
+            pending: None,
         },
         JobSpec {
             name: "reporte_duenos_semanal",
@@ -96,6 +108,7 @@ pub fn catalog() -> Vec<JobSpec> {
             cron: "0 0 12 * * Mon",
             per_brand: false,
             run: crate::reports::combined::weekly_job,
+            pending: None,
         },
     ]
 }

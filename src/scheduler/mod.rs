@@ -47,6 +47,11 @@ pub struct JobSpec {
     /// Run once per active brand (in its zone) rather than once for the install (UTC).
     pub per_brand: bool,
     pub run: fn(JobCtx) -> JobFuture,
+    /// For a frequent per-brand job whose work is all in the data (no clock rule): SQL
+    /// answering when the brand next has work for it (unix ms; 0 = now) or NULL for none.
+    /// A closed brand with none is not opened for the run (see `tenants::WakeCheck`); the
+    /// run is recorded as having found nothing to do, which is what it would have found.
+    pub pending: Option<&'static str>,
 }
 
 impl JobSpec {

@@ -6,9 +6,11 @@ mod brand;
 pub mod ids;
 mod registry;
 pub mod store;
+mod wake;
 
 pub use brand::{Brand, BrandInput, BrandPatch, Slug};
 pub use registry::{BrandState, DatabaseObserver, Registry, Tenant};
+pub use wake::WakeCheck;
 
 use std::sync::Arc;
 

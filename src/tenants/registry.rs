@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use tokio::sync::Mutex as AsyncMutex;
@@ -17,6 +18,9 @@ pub struct Tenant {
     slug: Slug,
     brand: RwLock<Brand>,
     db: Arc<Database>,
+    /// When a request (not a background job) last asked for the brand, unix ms; 0 if none
+    /// has. The idle close (see `idle.rs`) goes by this.
+    last_used: AtomicI64,
 }
 
 impl Tenant {
@@ -33,6 +37,14 @@ impl Tenant {
 
     pub fn db(&self) -> &Arc<Database> {
         &self.db
+    }
+
+    fn touch(&self) {
+        self.last_used.store(now_ms(), Ordering::Relaxed);
+    }
+
+    fn last_used(&self) -> i64 {
+        self.last_used.load(Ordering::Relaxed)
     }
 
     fn replace_brand(&self, brand: Brand) {
@@ -141,21 +153,25 @@ impl Registry {
         self.data_dir.join("tenants").join(format!("{slug}.db"))
     }
 
-    /// The open brand `slug`; an unknown brand is a 404 and creates no file.
+    /// The open brand `slug`, opening it if needed; an unknown brand is a 404 and creates no
+    /// file. Counts as a use: the brand stays open for the idle-close delay (see `idle.rs`).
     pub async fn tenant(&self, slug: &Slug) -> Result<Arc<Tenant>, AppError> {
+        let tenant = self.tenant_quiet(slug).await?;
+        tenant.touch();
+        Ok(tenant)
+    }
+
+    /// Like [`Registry::tenant`] for background work (scheduled jobs, the outbox, the start's
+    /// warm-up): does not count as a use, so a brand that only jobs visit is closed again as
+    /// soon as nobody holds it.
+    pub async fn tenant_quiet(&self, slug: &Slug) -> Result<Arc<Tenant>, AppError> {
         if let Some(t) = self.cached(slug) {
             // The CLI may have updated or archived the brand from another process; `get`
             // only reads the row again when the control database changed.
             t.replace_brand(self.get(slug).await?);
             return Ok(t);
         }
-        let lock = {
-            let mut locks = match self.opening.lock() {
-                Ok(l) => l,
-                Err(p) => p.into_inner(),
-            };
-            locks.entry(slug.clone()).or_default().clone()
-        };
+        let lock = self.opening_lock(slug);
         let _guard = lock.lock().await;
         if let Some(t) = self.cached(slug) {
             return Ok(t);
@@ -183,11 +199,20 @@ impl Registry {
             slug: slug.clone(),
             brand: RwLock::new(brand),
             db,
+            last_used: AtomicI64::new(0),
         });
         if let Ok(mut open) = self.open.write() {
             open.insert(slug.clone(), tenant.clone());
         }
         Ok(tenant)
+    }
+
+    /// The lock held while `slug` opens or closes.
+    fn opening_lock(&self, slug: &Slug) -> Arc<AsyncMutex<()>> {
+        locked(&self.opening)
+            .entry(slug.clone())
+            .or_default()
+            .clone()
     }
 
     /// Opens and migrates the brand's file and checks it against the key file.
@@ -221,10 +246,12 @@ impl Registry {
         }
     }
 
-    /// Opens every active brand, `concurrency` at a time, so the first request to each does
-    /// not pay for migrations and file opening. Failures are logged; the request that needs
-    /// the brand will report them.
-    pub async fn open_all(&self, concurrency: usize) {
+    /// Opens every active brand, `concurrency` at a time, so migrations run at the start and
+    /// not in the first request to each. With `release`, each brand is closed again right
+    /// after unless a request is using it (the idle close is on: keeping every brand open
+    /// would cost ≈ 3–4 MiB each). Failures are logged; the request that needs the brand
+    /// will report them.
+    pub async fn open_all(&self, concurrency: usize, release: bool) {
         use futures_util::StreamExt;
         let brands = match self.list(false).await {
             Ok(b) => b,
@@ -235,11 +262,21 @@ impl Registry {
         };
         futures_util::stream::iter(brands)
             .for_each_concurrent(concurrency.max(1), |b| async move {
-                if let Err(e) = self.tenant(&b.slug).await {
-                    tracing::warn!(brand = %b.slug, error = %e, "brand cannot be opened");
+                match self.tenant_quiet(&b.slug).await {
+                    Ok(t) if release => {
+                        drop(t);
+                        self.close_if_idle(&b.slug, 0).await;
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(brand = %b.slug, error = %e, "brand cannot be opened"),
                 }
             })
             .await;
+    }
+
+    /// The brand if it is open now; never opens it.
+    pub fn if_open(&self, slug: &Slug) -> Option<Arc<Tenant>> {
+        self.cached(slug)
     }
 
     fn cached(&self, slug: &Slug) -> Option<Arc<Tenant>> {
@@ -360,6 +397,9 @@ impl Registry {
         self.control.close().await;
     }
 }
+
+#[path = "idle.rs"]
+mod idle;
 
 #[cfg(test)]
 #[path = "registry_tests.rs"]

@@ -16,10 +16,17 @@ use super::payload::{
 };
 use crate::error::AppError;
 use crate::interactions::{self, NewInteraction};
-use crate::tenants::{Brand, Registry, Tenant};
+use crate::tenants::{Brand, Registry, Tenant, WakeCheck};
 use crate::time::now_ms;
 
 static WAKE: Notify = Notify::const_new();
+/// A closed brand is opened only when it has events left unprocessed (see [`WakeCheck`];
+/// the webhook stores events through an open brand, so this is for events a crash left).
+static CLOSED: std::sync::LazyLock<WakeCheck> = std::sync::LazyLock::new(|| {
+    WakeCheck::new(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM wa_eventos WHERE procesado_en IS NULL) THEN 0 END",
+    )
+});
 const TICK: Duration = Duration::from_secs(1);
 /// Bodies per writer job: small, so a webhook's ack (a one-row insert queued behind the job)
 /// waits for a few messages, not 64; bodies are read into memory per job (up to 3 MB each).
@@ -68,7 +75,9 @@ pub async fn drain_all(registry: &Registry) -> Result<usize, AppError> {
         let Ok(slug) = crate::tenants::Slug::parse(&slug) else {
             continue;
         };
-        let tenant = registry.tenant(&slug).await?;
+        let Some(tenant) = CLOSED.tenant(registry, &slug, now_ms()).await? else {
+            continue;
+        };
         done += drain(&tenant, &number).await?;
     }
     Ok(done)
