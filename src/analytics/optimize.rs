@@ -248,6 +248,48 @@ pub fn bfgs<F: FnMut(&[f64], &mut [f64]) -> f64>(
     }
 }
 
+/// Minimises a likelihood objective with an analytic gradient: BFGS from `start`, then,
+/// should it not converge (a ridge, rounding), Nelder-Mead from where it stopped. The
+/// evaluations of both are counted.
+pub fn minimize<F: FnMut(&[f64], &mut [f64]) -> f64>(mut f: F, start: &[f64]) -> Minimum {
+    let mut m = bfgs(&mut f, start, 400);
+    if !m.converged {
+        let mut scratch = vec![0.0; start.len()];
+        let polish = nelder_mead(|v| f(v, &mut scratch), &m.x, 3_000);
+        let spent = m.evaluations + polish.evaluations;
+        if polish.value <= m.value {
+            m = polish;
+        }
+        m.evaluations = spent;
+    }
+    m
+}
+
+/// Asserts that `f`'s analytic gradient at `point` equals central differences with step
+/// `h`, within `tol · (1 + |difference quotient|)` per component.
+#[cfg(test)]
+pub(crate) fn assert_gradient(
+    mut f: impl FnMut(&[f64], &mut [f64]) -> f64,
+    point: &[f64],
+    h: f64,
+    tol: f64,
+) {
+    let mut grad = vec![0.0; point.len()];
+    f(point, &mut grad);
+    let mut scratch = vec![0.0; point.len()];
+    for i in 0..point.len() {
+        let (mut up, mut down) = (point.to_vec(), point.to_vec());
+        up[i] += h;
+        down[i] -= h;
+        let numeric = (f(&up, &mut scratch) - f(&down, &mut scratch)) / (2.0 * h);
+        assert!(
+            (grad[i] - numeric).abs() < tol * (1.0 + numeric.abs()),
+            "parameter {i} at {point:?}: {} vs {numeric}",
+            grad[i]
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{CustomerSummary, FitError};
-use crate::analytics::optimize::{bfgs, nelder_mead};
+use crate::analytics::optimize::minimize;
 use crate::analytics::special::{digamma, hyp2f1, ln_gamma, log_add_exp};
 
 /// Fitted BG/NBD parameters: purchase rates λ ~ Gamma(r, α), drop-out probability after
@@ -335,18 +335,8 @@ pub fn fit(data: &[CustomerSummary]) -> Result<BgNbdFit, FitError> {
     // Start from r = 1 and α matching the average observed rate r/α ≈ (x+1)/T.
     let start = [0.0, (mean_t / (mean_x + 1.0)).ln(), 0.0, 0.0];
     // BFGS on the analytic gradient: a few dozen evaluations where Nelder-Mead spent
-    // 350–750 (at 100k customers each evaluation is a pass over up to 100k rows). Should it
-    // not converge, Nelder-Mead goes on from where it stopped.
-    let mut m = bfgs(|v, g| prep.objective(v, g), &start, 400);
-    if !m.converged {
-        let mut scratch = [0.0; 4];
-        let polish = nelder_mead(|v| prep.objective(v, &mut scratch), &m.x, 3_000);
-        let spent = m.evaluations + polish.evaluations;
-        if polish.value <= m.value {
-            m = polish;
-        }
-        m.evaluations = spent;
-    }
+    // 350–750 (at 100k customers each evaluation is a pass over up to 100k rows).
+    let m = minimize(|v, g| prep.objective(v, g), &start);
     let params = from_log(&m.x);
     Ok(BgNbdFit {
         params,
@@ -409,22 +399,12 @@ mod gradient_tests {
                 (value + by_rows / data.len() as f64).abs() < 1e-10 * (1.0 + value.abs()),
                 "{value}"
             );
-            for i in 0..4 {
-                // Rounding in ln Γ of b ≈ 8,000 makes smaller steps noisy.
-                let h = 1e-5;
-                let (mut up, mut down) = (point, point);
-                up[i] += h;
-                down[i] -= h;
-                let mut scratch = [0.0; 4];
-                let numeric = (prep.objective(&up, &mut scratch)
-                    - prep.objective(&down, &mut scratch))
-                    / (2.0 * h);
-                assert!(
-                    (grad[i] - numeric).abs() < 1e-5 * (1.0 + numeric.abs()),
-                    "parameter {i} at {point:?}: {} vs {numeric}",
-                    grad[i]
-                );
-            }
+            crate::analytics::optimize::assert_gradient(
+                |v, g| prep.objective(v, g),
+                &point,
+                1e-5,
+                1e-5,
+            );
         }
     }
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::{CustomerSummary, FitError};
-use crate::analytics::optimize::{bfgs, nelder_mead};
+use crate::analytics::optimize::minimize;
 use crate::analytics::special::{digamma, ln_gamma};
 
 /// Fitted Gamma-Gamma parameters. JSON: `{"p", "q", "gamma"}` (γ is in the money unit of
@@ -184,18 +184,7 @@ pub fn fit(data: &[CustomerSummary]) -> Result<GammaGammaFit, FitError> {
     let mean_z = prep.rows.iter().map(|r| r.2 * r.1).sum::<f64>() / prep.total;
     // Start at p = 1, q = 2, γ = mean spend: a prior whose mean pγ/(q−1) is the sample mean.
     let start = [0.0, 2f64.ln(), mean_z.ln()];
-    // BFGS on the analytic gradient, Nelder-Mead from where it stopped if it did not
-    // converge (see `bgnbd::fit`).
-    let mut m = bfgs(|v, g| prep.objective(v, g), &start, 400);
-    if !m.converged {
-        let mut scratch = [0.0; 3];
-        let polish = nelder_mead(|v| prep.objective(v, &mut scratch), &m.x, 3_000);
-        let spent = m.evaluations + polish.evaluations;
-        if polish.value <= m.value {
-            m = polish;
-        }
-        m.evaluations = spent;
-    }
+    let m = minimize(|v, g| prep.objective(v, g), &start);
     let params = from_log(&m.x);
     Ok(GammaGammaFit {
         params,
@@ -240,22 +229,12 @@ mod gradient_tests {
                 (value + by_rows / data.len() as f64).abs() < 1e-9 * (1.0 + value.abs()),
                 "{value}"
             );
-            for i in 0..3 {
-                // ln Γ(q) at q ≈ 160,000 is ≈ 1.8e6: smaller steps drown in its rounding.
-                let h = 1e-4;
-                let (mut up, mut down) = (point, point);
-                up[i] += h;
-                down[i] -= h;
-                let mut scratch = [0.0; 3];
-                let numeric = (prep.objective(&up, &mut scratch)
-                    - prep.objective(&down, &mut scratch))
-                    / (2.0 * h);
-                assert!(
-                    (grad[i] - numeric).abs() < 1e-5 * (1.0 + numeric.abs()),
-                    "parameter {i} at {point:?}: {} vs {numeric}",
-                    grad[i]
-                );
-            }
+            crate::analytics::optimize::assert_gradient(
+                |v, g| prep.objective(v, g),
+                &point,
+                1e-4,
+                1e-5,
+            );
         }
     }
 }
