@@ -41,10 +41,20 @@ where
         .await?;
     let customers = plan.segments.len();
     let note = plan.clv_error.clone();
+    let t = plan.timings;
+    // Where the time went, so a slow night can be read from the job log.
+    let times = format!(
+        "lectura/read {:.1} s, segmentos {:.1} s, RFM {:.1} s, ajuste CLV/fit {:.1} s, predicción/predict {:.1} s",
+        t.read, t.segments, t.rfm, t.clv_fit, t.clv_predict
+    );
     let changed = tenant.db().write(move |c| refresh::apply(c, &plan)).await?;
     Ok(match note {
-        None => format!("{customers} clientes, {changed} cambios de segmento / segment changes"),
-        Some(e) => format!("{customers} clientes, {changed} cambios de segmento; CLV: {e}"),
+        None => format!(
+            "{customers} clientes, {changed} cambios de segmento / segment changes ({times})"
+        ),
+        Some(e) => {
+            format!("{customers} clientes, {changed} cambios de segmento; CLV: {e} ({times})")
+        }
     })
 }
 

@@ -18,6 +18,7 @@ pub mod dashboard_charts;
 pub mod impact_totals;
 pub mod jobs;
 pub mod metrics;
+mod nightly;
 mod optimize;
 pub mod pages;
 pub mod period;

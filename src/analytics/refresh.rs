@@ -1,8 +1,8 @@
 //! Keeping `clientes.segmento`, the segment-change log and `analitica_clientes` (RFM, CLV)
 //! current: a full recompute (nightly job) and an incremental pass over the customers whose
 //! orders changed since the last pass (the change feed, cursor in `analitica_estado`).
-//! Functions take the caller's connection; the full recompute reads on a reader and writes
-//! the differences in one short write.
+//! Functions take the caller's connection; the full recompute (in [`super::nightly`],
+//! re-exported here) reads on a reader and writes the differences in one short write.
 
 use std::collections::HashMap;
 
@@ -10,20 +10,19 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::clv::{self, ClvOptions, CustomerClv};
-use super::rfm::{self, RfmInput, RfmScore};
+pub use super::nightly::{Recompute, Timings, apply, compute};
 use super::segments::{self, CustomerActivity, Segment, SegmentRules};
 use crate::error::AppError;
 
 /// Non-cancelled orders (time, total) of every customer, or of one.
 pub type OrdersByCustomer = HashMap<i64, Vec<(DateTime<Utc>, i64)>>;
 
-fn instant(ms: i64) -> DateTime<Utc> {
+pub(super) fn instant(ms: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 /// Every customer's non-cancelled orders (a full scan: the nightly recompute's read).
-const ALL_ORDERS_SQL: &str =
+pub(super) const ALL_ORDERS_SQL: &str =
     "SELECT cliente_id, creado_en, total FROM pedidos WHERE estado <> 'cancelado'";
 /// One customer's non-cancelled orders, through the `pedidos_cliente` index. A separate
 /// statement on purpose: the former shared `(?1 IS NULL OR cliente_id = ?1)` form cannot use
@@ -67,7 +66,7 @@ fn state(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
         .optional()?)
 }
 
-fn set_state(conn: &Connection, key: &str, value: &str) -> Result<(), AppError> {
+pub(super) fn set_state(conn: &Connection, key: &str, value: &str) -> Result<(), AppError> {
     conn.execute(
         "INSERT INTO analitica_estado (clave, valor) VALUES (?1, ?2)
          ON CONFLICT (clave) DO UPDATE SET valor = excluded.valor",
@@ -89,84 +88,6 @@ pub fn set_rules(conn: &Connection, rules: &SegmentRules) -> Result<(), AppError
     set_state(conn, "reglas_segmento", &json)
 }
 
-/// Everything the nightly recompute decided, ready to write.
-pub struct Recompute {
-    pub now: i64,
-    /// The change feed's last sequence number in the snapshot the plan was computed from:
-    /// customers whose orders changed after it are left to the incremental pass, which
-    /// sees newer data than the plan.
-    pub seen_seq: i64,
-    pub segments: Vec<(i64, Segment)>,
-    pub vip_cut: Option<i64>,
-    pub rfm: Vec<RfmScore>,
-    pub clv: Vec<CustomerClv>,
-    /// Why no CLV could be fitted, if so.
-    pub clv_error: Option<String>,
-}
-
-/// Classifies every customer, scores RFM and fits CLV (reads only), in one snapshot. The
-/// clock is read once the snapshot has begun, so no order in it looks like a future one.
-pub fn compute(
-    conn: &Connection,
-    tz: Tz,
-    clock: impl FnOnce() -> DateTime<Utc>,
-) -> Result<Recompute, AppError> {
-    let _snapshot = snapshot(conn)?;
-    let (_, seen_seq) = feed_position(conn)?;
-    let now = clock();
-    let rules = rules(conn)?;
-    let orders = load_orders(conn, None)?;
-    let mut ids: Vec<i64> = conn
-        .prepare("SELECT id FROM clientes ORDER BY id")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    ids.sort_unstable();
-    let empty = Vec::new();
-    let activity: Vec<CustomerActivity> = ids
-        .iter()
-        .map(|id| CustomerActivity::from_orders(*id, orders.get(id).unwrap_or(&empty), now))
-        .collect();
-    let brand = segments::classify_brand(&activity, now, &rules);
-    let rfm_input: Vec<RfmInput> = ids
-        .iter()
-        .filter_map(|id| {
-            let list = orders.get(id)?;
-            let past: Vec<&(DateTime<Utc>, i64)> = list.iter().filter(|o| o.0 <= now).collect();
-            Some(RfmInput {
-                customer_id: *id,
-                last_order: past.iter().map(|o| o.0).max()?,
-                orders: u32::try_from(past.len()).unwrap_or(u32::MAX),
-                revenue: past.iter().map(|o| o.1).sum(),
-            })
-        })
-        .collect();
-    let report = rfm::analyse(&rfm_input, now, tz);
-    let summaries: Vec<clv::CustomerSummary> = ids
-        .iter()
-        .filter_map(|id| clv::summarize(*id, orders.get(id)?, now, tz))
-        .collect();
-    let (clv, clv_error) = match clv::fit_model(&summaries) {
-        Ok(model) => (
-            clv::predict_all(&model, &summaries, &ClvOptions::default()),
-            None,
-        ),
-        Err(e) => (Vec::new(), Some(e.to_string())),
-    };
-    Ok(Recompute {
-        now: now.timestamp_millis(),
-        seen_seq,
-        segments: brand
-            .customers
-            .iter()
-            .map(|c| (c.customer_id, c.segment))
-            .collect(),
-        vip_cut: brand.vip_cut,
-        rfm: report.customers,
-        clv,
-        clv_error,
-    })
-}
-
 /// Sets a customer's segment when it differs, logging the change. Returns whether it did.
 pub fn set_segment(
     conn: &Connection,
@@ -181,6 +102,18 @@ pub fn set_segment(
     let Some(from) = from else {
         return Ok(false);
     };
+    change_segment(conn, customer, &from, to, at)
+}
+
+/// Moves a customer from segment `from` (what the caller read in this transaction) to `to`,
+/// logging the change, unless they are equal. Returns whether it did.
+pub(super) fn change_segment(
+    conn: &Connection,
+    customer: i64,
+    from: &str,
+    to: Segment,
+    at: i64,
+) -> Result<bool, AppError> {
     if from == to.key() {
         return Ok(false);
     }
@@ -191,55 +124,6 @@ pub fn set_segment(
     )?
     .execute(params![customer, from, to.key(), at])?;
     Ok(true)
-}
-
-/// Writes a recompute: changed segments (logged), the VIP cut, RFM and CLV per customer.
-/// Returns how many segments changed.
-pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
-    let newer = changed_customers(conn, r.seen_seq, i64::MAX)?;
-    let mut changed = 0;
-    for (id, seg) in r.segments.iter().filter(|(id, _)| !newer.contains(id)) {
-        changed += usize::from(set_segment(conn, *id, *seg, r.now)?);
-    }
-    set_state(
-        conn,
-        "corte_vip",
-        &r.vip_cut.map(|c| c.to_string()).unwrap_or_default(),
-    )?;
-    let clv: HashMap<i64, &CustomerClv> = r.clv.iter().map(|c| (c.customer_id, c)).collect();
-    // Every row is replaced: the summary triggers stand aside (V25) and the summaries are
-    // refilled set-based below, in this same transaction.
-    set_state(conn, "rfm_en_bloque", "1")?;
-    conn.execute("DELETE FROM analitica_clientes", [])?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO analitica_clientes (cliente_id, rfm_r, rfm_f, rfm_m, rfm_grupo, clv,
-             prob_activo, compras_esperadas, calculado_en)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM clientes WHERE id = ?1)",
-    )?;
-    for s in &r.rfm {
-        let c = clv.get(&s.customer_id);
-        let group = serde_json::to_value(s.group)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        insert.execute(params![
-            s.customer_id,
-            s.r,
-            s.f,
-            s.m,
-            group,
-            c.map(|c| c.clv),
-            c.map(|c| c.p_alive),
-            c.map(|c| c.expected_purchases),
-            r.now
-        ])?;
-    }
-    super::rollups::rebuild_customer_counts(conn)?;
-    conn.execute(
-        "DELETE FROM analitica_estado WHERE clave = 'rfm_en_bloque'",
-        [],
-    )?;
-    Ok(changed)
 }
 
 /// The VIP cut of the last recompute, and whether it is stored; computed from the rollups
@@ -304,7 +188,7 @@ pub fn advance_cursor(conn: &Connection, seq: i64) -> Result<(), AppError> {
 
 /// One read snapshot for a computation of several statements: on a reader, a read
 /// transaction (ended when the guard drops); inside the writer's transaction, that one.
-fn snapshot(conn: &Connection) -> Result<Option<rusqlite::Transaction<'_>>, AppError> {
+pub(super) fn snapshot(conn: &Connection) -> Result<Option<rusqlite::Transaction<'_>>, AppError> {
     Ok(if conn.is_autocommit() {
         Some(conn.unchecked_transaction()?)
     } else {
@@ -313,7 +197,7 @@ fn snapshot(conn: &Connection) -> Result<Option<rusqlite::Transaction<'_>>, AppE
 }
 
 /// The customers whose orders changed in the feed range (`after`, `upto`].
-fn changed_customers(
+pub(super) fn changed_customers(
     conn: &Connection,
     after: i64,
     upto: i64,

@@ -1,9 +1,12 @@
 //! Timing of the analytics on a big brand (ignored; prints figures):
 //! `BENCH_CUSTOMERS=100000 BENCH_ORDERS=1000000 cargo test --release --test analytics
-//! dashboard_bench -- --ignored --nocapture`. Generates the data with SQL (the rollup
-//! triggers fire for every order, as in production), then measures the zone rebuild, the
-//! dashboard for several period lengths (p50/p95 over random end dates), and the nightly
-//! segments + RFM + CLV recompute.
+//! dashboard_bench -- --ignored --nocapture`. The brand comes from `autonomo demo` (cached
+//! between runs) or, with `BENCH_SOURCE=sql`, from session 5's SQL generator (see
+//! `bench_data`). Measures the nightly segments + RFM + CLV recompute phase by phase (twice:
+//! the first run after the fill and a second, nightly-like one), the dashboard for several
+//! periods at 1 and several requests in flight (p50/p95 and CPU per request), and each
+//! dashboard section. `BENCH_SKIP_RECOMPUTE=1` skips the recompute; `BENCH_ROUNDS` sets the
+//! dashboards per period and concurrency (default 40).
 
 use std::time::Instant;
 
@@ -11,16 +14,9 @@ use autonomo::analytics::{
     conversion, impact_totals, metrics, refresh, rollups, satisfaction, zone,
 };
 use autonomo::customers;
-use chrono::{Days, Utc};
+use chrono::{Days, NaiveDate, Utc};
 
-use super::rollups::brand;
-
-fn env(name: &str, default: i64) -> i64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use super::bench_data::{Source, big_brand, cpu_seconds, env, load_average, source};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -32,67 +28,17 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 async fn dashboard_p95_on_a_big_brand() {
     let customers = env("BENCH_CUSTOMERS", 100_000);
     let orders = env("BENCH_ORDERS", 1_000_000);
-    let dir = tempfile::tempdir().expect("tmp");
-    let (_r, tenant) = brand(dir.path(), "grande", "America/Lima").await;
-    autonomo::analytics::jobs::ensure_zone(&tenant)
-        .await
-        .expect("zone");
-    // Three years of orders ending now.
-    let end = Utc::now().timestamp_millis();
-    let span: i64 = 3 * 365 * 86_400_000;
-    let started = Instant::now();
-    tenant
-        .db()
-        .write(move |c| {
-            c.execute_batch(&format!(
-                "INSERT INTO productos (sku, nombre, categoria, precio, creado_en, actualizado_en)
-                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)
-                 SELECT 'SKU' || i, 'Producto ' || i, 'cat' || (i % 6), 500 + i * 100, 0, 0 FROM n;
-                 INSERT INTO clientes (nombre, telefono, canal_adquisicion, creado_en, actualizado_en)
-                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {customers})
-                 SELECT 'Cliente ' || i, pii_seal('+519' || (10000000 + i)), 'whatsapp', i, i FROM n;
-                 UPDATE clientes SET email = pii_seal('cliente' || id || '@example.com'),
-                                     direccion = pii_seal('Av. Arequipa ' || id);"
-            ))?;
-            // Orders in time order, customers skewed (some buy often), 5 % cancelled.
-            c.execute_batch(&format!(
-                "INSERT INTO pedidos (cliente_id, canal, estado, subtotal, descuento, total, creado_en, actualizado_en)
-                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {orders})
-                 SELECT 1 + abs(random() % (1 + abs(random() % {customers}))),
-                        CASE abs(random() % 4) WHEN 0 THEN 'whatsapp' WHEN 1 THEN 'web' WHEN 2 THEN 'telefono' ELSE 'presencial' END,
-                        CASE WHEN abs(random() % 20) = 0 THEN 'cancelado' ELSE 'entregado' END,
-                        0, 0, 0, {end} - {span} + i * ({span} / {orders}), 0
-                 FROM n;
-                 INSERT INTO pedido_items (pedido_id, producto_id, sku, nombre, cantidad, precio_unitario, total)
-                 SELECT p.id, pr.id, pr.sku, pr.nombre, 1 + (p.id % 3), pr.precio, (1 + (p.id % 3)) * pr.precio
-                 FROM pedidos p JOIN productos pr ON pr.id = 1 + (p.id * 7) % 40;
-                 UPDATE pedidos SET total = (SELECT SUM(total) FROM pedido_items WHERE pedido_id = pedidos.id),
-                                    subtotal = (SELECT SUM(total) FROM pedido_items WHERE pedido_id = pedidos.id);
-                 -- Conversations: an inbound message ten minutes before each order (on
-                 -- WhatsApp), and as many again at random instants that lead to nothing.
-                 INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, creado_en)
-                 SELECT cliente_id, 'whatsapp', 'entrante', 'mensaje', 'hola', creado_en - 600000 FROM pedidos;
-                 INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, creado_en)
-                 SELECT 1 + abs(random() % {customers}), 'whatsapp', 'entrante', 'mensaje', 'consulta',
-                        {end} - abs(random() % {span}) FROM pedidos;
-                 UPDATE clientes SET
-                    pedidos_count = (SELECT COUNT(*) FROM pedidos WHERE cliente_id = clientes.id AND estado <> 'cancelado'),
-                    total_gastado = (SELECT COALESCE(SUM(total), 0) FROM pedidos WHERE cliente_id = clientes.id AND estado <> 'cancelado'),
-                    ultimo_pedido_en = (SELECT MAX(creado_en) FROM pedidos WHERE cliente_id = clientes.id AND estado <> 'cancelado');"
-            ))?;
-            Ok(())
-        })
-        .await
-        .expect("generate");
-    let generate = started.elapsed();
-    println!(
-        "generated {customers} customers / {orders} orders (+1 line each, triggers on) in {:.1} s",
-        generate.as_secs_f64()
-    );
+    let (_dir, _registry, tenant) = big_brand(customers, orders).await;
+    println!("load average at start: {}", load_average());
+    let tz = tenant.brand().tz();
 
     // Customer search as the API runs it (a page of 20, newest first): a word every
-    // customer has, a prefix, and a rare pair.
-    for q in ["cliente", "cli", "Cliente 4242", "Cliente 77"] {
+    // customer has, a prefix, and a rare pair (names of the SQL brand only).
+    let queries: &[&'static str] = match source() {
+        Source::Sql => &["cliente", "cli", "Cliente 4242", "Cliente 77"],
+        Source::Demo => &[],
+    };
+    for &q in queries {
         let times = tenant
             .db()
             .read(move |c| {
@@ -126,75 +72,155 @@ async fn dashboard_p95_on_a_big_brand() {
         );
     }
 
-    let tz = tenant.brand().tz();
-    let t = Instant::now();
-    tenant
-        .db()
-        .write(move |c| {
-            c.execute(
-                "DELETE FROM analitica_estado WHERE clave = 'zona_horaria'",
-                [],
-            )?;
-            zone::ensure(c, tz)
-        })
-        .await
-        .expect("rebuild");
-    println!("full rollup rebuild: {:.2} s", t.elapsed().as_secs_f64());
-
-    if std::env::var("BENCH_SKIP_RECOMPUTE").is_err() {
-        let t = Instant::now();
-        let now = Utc::now();
-        let plan = tenant
-            .db()
-            .read(move |c| refresh::compute(c, tz, move || now))
-            .await
-            .expect("compute");
-        let compute = t.elapsed();
+    if env("BENCH_REBUILD", 0) == 1 {
         let t = Instant::now();
         tenant
             .db()
-            .write(move |c| refresh::apply(c, &plan))
+            .write(move |c| {
+                c.execute(
+                    "DELETE FROM analitica_estado WHERE clave = 'zona_horaria'",
+                    [],
+                )?;
+                zone::ensure(c, tz)
+            })
             .await
-            .expect("apply");
-        println!(
-            "nightly recompute (segments + RFM + CLV fit): compute {:.2} s, write {:.2} s",
-            compute.as_secs_f64(),
-            t.elapsed().as_secs_f64()
-        );
+            .expect("rebuild");
+        println!("full rollup rebuild: {:.2} s", t.elapsed().as_secs_f64());
+    }
+
+    if std::env::var("BENCH_SKIP_RECOMPUTE").is_err() {
+        // The first run changes every buyer's segment (the SQL brand's are all unset; the
+        // demo's are set to `sin_compras` here first, as if after an import) and rewrites
+        // every RFM/CLV row; the second is the nightly steady state.
+        if source() == Source::Demo {
+            let t = Instant::now();
+            let n = tenant
+                .db()
+                .write(|c| {
+                    Ok(c.execute(
+                        "UPDATE clientes SET segmento = 'sin_compras' WHERE segmento <> 'sin_compras'",
+                        [],
+                    )?)
+                })
+                .await
+                .expect("reset segments");
+            println!(
+                "(setup: {n} segments reset to sin_compras in {:.2} s, every trigger firing)",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        for run in ["first", "second"] {
+            let (t, cpu) = (Instant::now(), cpu_seconds());
+            let now = Utc::now();
+            let plan = tenant
+                .db()
+                .read(move |c| refresh::compute(c, tz, move || now))
+                .await
+                .expect("compute");
+            let compute = t.elapsed().as_secs_f64();
+            let w = plan.timings;
+            println!(
+                "recompute ({run}): compute {compute:.2} s = read {:.2} + segments {:.2} + RFM {:.2} + CLV fit {:.2} + CLV predict {:.2} s; {} customers{}",
+                w.read,
+                w.segments,
+                w.rfm,
+                w.clv_fit,
+                w.clv_predict,
+                plan.segments.len(),
+                plan.clv_error
+                    .as_deref()
+                    .map(|e| format!(", CLV: {e}"))
+                    .unwrap_or_default()
+            );
+            let t2 = Instant::now();
+            let changed = tenant
+                .db()
+                .write(move |c| refresh::apply(c, &plan))
+                .await
+                .expect("apply");
+            println!(
+                "recompute ({run}): write {:.2} s ({changed} segment changes); total {:.2} s wall, {:.2} s CPU of this process; load {}",
+                t2.elapsed().as_secs_f64(),
+                t.elapsed().as_secs_f64(),
+                cpu_seconds() - cpu,
+                load_average()
+            );
+        }
     }
     let today = Utc::now().with_timezone(&tz).date_naive();
+    let first_day: NaiveDate = tenant
+        .db()
+        .read(|c| {
+            Ok(c.query_row("SELECT MIN(dia) FROM analitica_dia", [], |r| {
+                r.get::<_, Option<String>>(0)
+            })?)
+        })
+        .await
+        .expect("first day")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(today);
+    let whole = (today - first_day).num_days().max(0) as u64 + 1;
+    let rounds = env("BENCH_ROUNDS", 40).max(1) as usize;
+    let in_flight: Vec<usize> = std::env::var("BENCH_IN_FLIGHT")
+        .unwrap_or_else(|_| "1,4,32".into())
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .filter(|v| *v > 0)
+        .collect();
     for (name, days) in [
         ("day", 1u64),
         ("week", 7),
         ("month", 30),
-        ("quarter", 91),
         ("year", 365),
+        ("whole", whole),
     ] {
-        let mut times = Vec::new();
-        for k in 0..env("BENCH_ROUNDS", 40) as u64 {
-            let hasta = today
-                .checked_sub_days(Days::new((k * 17) % 700))
-                .unwrap_or(today);
-            let desde = hasta.checked_sub_days(Days::new(days - 1)).unwrap_or(hasta);
-            let p = metrics::Period { desde, hasta };
-            let t = Instant::now();
-            let d = tenant
-                .db()
-                .read(move |c| metrics::dashboard(c, p))
+        for &k in &in_flight {
+            // `rounds` dashboards (at least one per task) ending on dates spread over the
+            // data, `k` at a time.
+            let per_task = rounds.div_ceil(k);
+            let (t, cpu) = (Instant::now(), cpu_seconds());
+            let tasks = (0..k).map(|task| {
+                let tenant = tenant.clone();
+                async move {
+                    let mut times = Vec::with_capacity(per_task);
+                    for i in 0..per_task {
+                        let back =
+                            ((task * per_task + i) as u64 * 17) % whole.saturating_sub(days).max(1);
+                        let hasta = today.checked_sub_days(Days::new(back)).unwrap_or(today);
+                        let desde = hasta.checked_sub_days(Days::new(days - 1)).unwrap_or(hasta);
+                        let p = metrics::Period { desde, hasta };
+                        let t = Instant::now();
+                        let d = tenant
+                            .db()
+                            .read(move |c| metrics::dashboard(c, p))
+                            .await
+                            .expect("dashboard");
+                        times.push(t.elapsed().as_secs_f64() * 1000.0);
+                        assert!(d.totales.pedidos > 0 || days < 30, "{p:?}");
+                    }
+                    times
+                }
+            });
+            let mut times: Vec<f64> = futures_util::future::join_all(tasks)
                 .await
-                .expect("dashboard");
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-            assert!(d.totales.pedidos > 0 || days == 1);
+                .into_iter()
+                .flatten()
+                .collect();
+            let (wall, cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+            times.sort_by(f64::total_cmp);
+            println!(
+                "dashboard {name:>5} ({days:>3} d), {k:>2} in flight: p50 {:.1} ms, p95 {:.1} ms, {:.0} req/s, CPU {:.1} ms/req ({} req); load {}",
+                percentile(&times, 0.5),
+                percentile(&times, 0.95),
+                times.len() as f64 / wall,
+                cpu * 1000.0 / times.len() as f64,
+                times.len(),
+                load_average()
+            );
         }
-        times.sort_by(f64::total_cmp);
-        println!(
-            "dashboard {name:>7}: p50 {:.1} ms, p95 {:.1} ms",
-            percentile(&times, 0.5),
-            percentile(&times, 0.95)
-        );
     }
-    // Where the time goes, for one month and one year.
-    for (label, days) in [("month", 29u64), ("year", 364)] {
+    // Where the time goes, for one month, one year and the whole range.
+    for (label, days) in [("month", 29u64), ("year", 364), ("whole", whole - 1)] {
         let month = metrics::Period {
             desde: today.checked_sub_days(Days::new(days)).unwrap_or(today),
             hasta: today,

@@ -1,11 +1,13 @@
 //! Integration tests for analytics, built as one test binary so CI links one executable per domain.
 
+mod bench_data;
 mod cdnow;
 mod clv_bench;
 mod dashboard_bench;
 mod dashboard_extras;
 mod http;
 mod import;
+mod recompute;
 mod rollups;
 mod segment_times;
 #[path = "../api/support.rs"]

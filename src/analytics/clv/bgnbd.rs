@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{CustomerSummary, FitError};
-use crate::analytics::optimize::nelder_mead;
-use crate::analytics::special::{hyp2f1, ln_gamma, log_add_exp};
+use crate::analytics::optimize::minimize;
+use crate::analytics::special::{digamma, hyp2f1, ln_gamma, log_add_exp};
 
 /// Fitted BG/NBD parameters: purchase rates λ ~ Gamma(r, α), drop-out probability after
 /// each purchase p ~ Beta(a, b). JSON: `{"r", "alpha", "a", "b"}`.
@@ -212,6 +212,101 @@ impl Prepared {
     }
 }
 
+/// Per distinct x: the x-only part of a row's log-likelihood and its derivatives.
+struct PerX {
+    common: f64,
+    /// ln a − ln(b+x−1), or −∞ for x = 0 (no second term).
+    ratio: f64,
+    rx: f64,
+    d_r: f64,
+    d_a: f64,
+    d_b: f64,
+    inv_bx1: f64,
+}
+
+impl Prepared {
+    /// −(mean log-likelihood) at log-parameters `v`, and its gradient in `grad`: the
+    /// objective of the fit. With w_A, w_B the shares of the two terms of a row's likelihood
+    /// (w_B = 0 for x = 0), the row's derivatives are
+    /// ∂r = ψ(r+x) − ψ(r) + ln α − w_A ln(α+T) − w_B ln(α+tₓ),
+    /// ∂α = r/α − (r+x)(w_A/(α+T) + w_B/(α+tₓ)),
+    /// ∂a = ψ(a+b) − ψ(a+b+x) + w_B/a,
+    /// ∂b = ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x) − w_B/(b+x−1);
+    /// times the parameter itself for the log scale.
+    fn objective(&self, v: &[f64], grad: &mut [f64]) -> f64 {
+        // Keep every parameter within e^±18 so Γ and powers stay finite.
+        if v.iter().any(|l| l.abs() > 18.0) {
+            return f64::INFINITY;
+        }
+        let BgNbdParams { r, alpha, a, b } = from_log(v);
+        let base = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
+        let (psi_r, psi_ab, psi_b) = (digamma(r), digamma(a + b), digamma(b));
+        let per_x: Vec<PerX> = self
+            .xs
+            .iter()
+            .map(|&x| {
+                let xf = f64::from(x);
+                let psi_abx = digamma(a + b + xf);
+                PerX {
+                    common: base + ln_gamma(r + xf) + ln_gamma(b + xf) - ln_gamma(a + b + xf),
+                    ratio: if x > 0 {
+                        a.ln() - (b + xf - 1.0).ln()
+                    } else {
+                        f64::NEG_INFINITY
+                    },
+                    rx: r + xf,
+                    d_r: digamma(r + xf) - psi_r + alpha.ln(),
+                    d_a: psi_ab - psi_abx,
+                    d_b: psi_ab + digamma(b + xf) - psi_b - psi_abx,
+                    inv_bx1: if x > 0 { 1.0 / (b + xf - 1.0) } else { 0.0 },
+                }
+            })
+            .collect();
+        let lt: Vec<(f64, f64)> = self
+            .ts
+            .iter()
+            .map(|t| ((alpha + t).ln(), 1.0 / (alpha + t)))
+            .collect();
+        let ltx: Vec<(f64, f64)> = self
+            .txs
+            .iter()
+            .map(|t| ((alpha + t).ln(), 1.0 / (alpha + t)))
+            .collect();
+        let (mut ll, mut gr, mut galpha, mut ga, mut gb) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for &(xi, ti, txi, w) in &self.rows {
+            let px = &per_x[xi];
+            let (l_t, inv_t) = lt[ti];
+            let first = -px.rx * l_t;
+            let (row, wb, l_tx, inv_tx) = if px.ratio == f64::NEG_INFINITY {
+                (first, 0.0, 0.0, 0.0)
+            } else {
+                let (l_tx, inv_tx) = ltx[txi];
+                let second = px.ratio - px.rx * l_tx;
+                let (row, wb) = if first >= second {
+                    let e = (second - first).exp();
+                    (first + e.ln_1p(), e / (1.0 + e))
+                } else {
+                    let e = (first - second).exp();
+                    (second + e.ln_1p(), 1.0 / (1.0 + e))
+                };
+                (row, wb, l_tx, inv_tx)
+            };
+            let wa = 1.0 - wb;
+            ll += w * (px.common + row);
+            gr += w * (px.d_r - wa * l_t - wb * l_tx);
+            galpha += w * (r / alpha - px.rx * (wa * inv_t + wb * inv_tx));
+            ga += w * (px.d_a + wb / a);
+            gb += w * (px.d_b - wb * px.inv_bx1);
+        }
+        let scale = -1.0 / self.total;
+        grad[0] = scale * r * gr;
+        grad[1] = scale * alpha * galpha;
+        grad[2] = scale * a * ga;
+        grad[3] = scale * b * gb;
+        scale * ll
+    }
+}
+
 fn from_log(v: &[f64]) -> BgNbdParams {
     BgNbdParams {
         r: v[0].exp(),
@@ -239,14 +334,9 @@ pub fn fit(data: &[CustomerSummary]) -> Result<BgNbdFit, FitError> {
     let mean_x = sum_x / prep.total;
     // Start from r = 1 and α matching the average observed rate r/α ≈ (x+1)/T.
     let start = [0.0, (mean_t / (mean_x + 1.0)).ln(), 0.0, 0.0];
-    let objective = |v: &[f64]| {
-        // Keep every parameter within e^±18 so Γ and powers stay finite.
-        if v.iter().any(|l| l.abs() > 18.0) {
-            return f64::INFINITY;
-        }
-        -prep.log_likelihood(&from_log(v)) / prep.total
-    };
-    let m = nelder_mead(objective, &start, 3_000);
+    // BFGS on the analytic gradient: a few dozen evaluations where Nelder-Mead spent
+    // 350–750 (at 100k customers each evaluation is a pass over up to 100k rows).
+    let m = minimize(|v, g| prep.objective(v, g), &start);
     let params = from_log(&m.x);
     Ok(BgNbdFit {
         params,
@@ -255,4 +345,66 @@ pub fn fit(data: &[CustomerSummary]) -> Result<BgNbdFit, FitError> {
         evaluations: m.evaluations,
         converged: m.converged,
     })
+}
+
+#[cfg(test)]
+mod gradient_tests {
+    use super::*;
+
+    fn summary(x: u32, t_x: f64, t: f64) -> CustomerSummary {
+        CustomerSummary {
+            customer_id: 0,
+            frequency: x,
+            recency: t_x,
+            age: t,
+            monetary: 0.0,
+        }
+    }
+
+    /// The analytic gradient equals central differences of the objective, and the
+    /// objective equals the per-customer likelihood, at points around and away from the
+    /// CDNOW optimum (including a large b, as on a no-churn brand).
+    #[test]
+    fn the_gradient_matches_finite_differences() {
+        let data: Vec<CustomerSummary> = [
+            (0, 0.0, 38.86),
+            (0, 0.0, 12.0),
+            (2, 30.43, 38.86),
+            (1, 1.71, 38.86),
+            (7, 29.43, 32.0),
+            (30, 50.0, 52.0),
+            (1, 0.0, 3.0),
+        ]
+        .iter()
+        .map(|&(x, t_x, t)| summary(x, t_x, t))
+        .collect();
+        let prep = prepare(&data);
+        for point in [
+            [
+                0.2426f64.ln(),
+                4.4136f64.ln(),
+                0.7931f64.ln(),
+                2.4259f64.ln(),
+            ],
+            [0.3, 1.2, -1.0, 2.0],
+            [-1.0, 3.0, -6.0, 9.0],
+        ] {
+            let mut grad = [0.0; 4];
+            let value = prep.objective(&point, &mut grad);
+            let by_rows: f64 = data
+                .iter()
+                .map(|c| from_log(&point).log_likelihood(c.frequency, c.recency, c.age))
+                .sum::<f64>();
+            assert!(
+                (value + by_rows / data.len() as f64).abs() < 1e-10 * (1.0 + value.abs()),
+                "{value}"
+            );
+            crate::analytics::optimize::assert_gradient(
+                |v, g| prep.objective(v, g),
+                &point,
+                1e-5,
+                1e-5,
+            );
+        }
+    }
 }

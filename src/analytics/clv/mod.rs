@@ -9,6 +9,8 @@ pub mod gamma_gamma;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -143,40 +145,84 @@ pub struct CustomerClv {
 /// (1+d)^m with w = [`WEEKS_PER_MONTH`] and E[Y] from eq. (10) of the BG/NBD paper — the
 /// discrete discounted sum used by Fader & Hardie and by `lifetimes`. Never NaN.
 pub fn predict(model: &ClvModel, c: &CustomerSummary, opts: &ClvOptions) -> CustomerClv {
-    let bg = &model.bgnbd;
-    let (x, t_x, t) = (c.frequency, c.recency.max(0.0), c.age.max(0.0));
-    let spend = match &model.gamma_gamma {
-        Some(gg) => gg.expected_spend(x, c.monetary),
-        None if c.monetary.is_finite() => c.monetary.max(0.0),
-        None => 0.0,
-    };
-    let d = if opts.monthly_discount_rate.is_finite() {
-        opts.monthly_discount_rate.max(0.0)
-    } else {
-        0.0
-    };
-    let mut value = 0.0;
-    let mut previous = 0.0;
-    for m in 1..=opts.months {
-        let e = bg.expected_purchases(f64::from(m) * WEEKS_PER_MONTH, x, t_x, t);
-        value += spend * (e - previous).max(0.0) / (1.0 + d).powf(f64::from(m));
-        previous = e.max(previous);
-    }
-    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
-    CustomerClv {
-        customer_id: c.customer_id,
-        expected_purchases: finite(previous),
-        p_alive: finite(bg.p_alive(x, t_x, t)),
-        expected_spend: finite(spend).round() as i64,
-        clv: finite(value).round() as i64,
-    }
+    let (x, t_x, t) = history(c);
+    let curve = PurchaseCurve::new(&model.bgnbd, x, t_x, t, opts.months);
+    curve.value(model, c, opts)
 }
 
-/// Predicts every customer of a brand, in input order.
+/// Predicts every customer of a brand, in input order. Customers with the same history
+/// (x, tₓ, T) — every one-time buyer of the same day, for a start — share their expected
+/// purchases and P(alive), which are computed once (twelve ₂F₁ series each); only the
+/// spend differs.
 pub fn predict_all(
     model: &ClvModel,
     customers: &[CustomerSummary],
     opts: &ClvOptions,
 ) -> Vec<CustomerClv> {
-    customers.iter().map(|c| predict(model, c, opts)).collect()
+    let mut curves: HashMap<(u32, u64, u64), PurchaseCurve> = HashMap::new();
+    customers
+        .iter()
+        .map(|c| {
+            let (x, t_x, t) = history(c);
+            curves
+                .entry((x, t_x.to_bits(), t.to_bits()))
+                .or_insert_with(|| PurchaseCurve::new(&model.bgnbd, x, t_x, t, opts.months))
+                .value(model, c, opts)
+        })
+        .collect()
+}
+
+fn history(c: &CustomerSummary) -> (u32, f64, f64) {
+    (c.frequency, c.recency.max(0.0), c.age.max(0.0))
+}
+
+/// A history's expected purchases by the end of each month of the horizon (never
+/// decreasing) and its P(alive).
+struct PurchaseCurve {
+    cumulative: Vec<f64>,
+    p_alive: f64,
+}
+
+impl PurchaseCurve {
+    fn new(bg: &BgNbdParams, x: u32, t_x: f64, t: f64, months: u32) -> Self {
+        let mut previous = 0.0f64;
+        let cumulative = (1..=months)
+            .map(|m| {
+                let e = bg.expected_purchases(f64::from(m) * WEEKS_PER_MONTH, x, t_x, t);
+                previous = e.max(previous);
+                previous
+            })
+            .collect();
+        Self {
+            cumulative,
+            p_alive: bg.p_alive(x, t_x, t),
+        }
+    }
+
+    fn value(&self, model: &ClvModel, c: &CustomerSummary, opts: &ClvOptions) -> CustomerClv {
+        let spend = match &model.gamma_gamma {
+            Some(gg) => gg.expected_spend(c.frequency, c.monetary),
+            None if c.monetary.is_finite() => c.monetary.max(0.0),
+            None => 0.0,
+        };
+        let d = if opts.monthly_discount_rate.is_finite() {
+            opts.monthly_discount_rate.max(0.0)
+        } else {
+            0.0
+        };
+        let mut value = 0.0;
+        let mut previous = 0.0;
+        for (m, &e) in (1..=opts.months).zip(&self.cumulative) {
+            value += spend * (e - previous) / (1.0 + d).powf(f64::from(m));
+            previous = e;
+        }
+        let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
+        CustomerClv {
+            customer_id: c.customer_id,
+            expected_purchases: finite(previous),
+            p_alive: finite(self.p_alive),
+            expected_spend: finite(spend).round() as i64,
+            clv: finite(value).round() as i64,
+        }
+    }
 }
