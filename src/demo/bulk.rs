@@ -47,6 +47,15 @@ pub const TABLES: &[&str] = &[
 /// built after those derivations instead of before.
 const DERIVED: &[&str] = &["fidelidad_movimientos", "wa_contactos", "conversaciones"];
 
+/// Plain indexes kept while loading: the load appends their keys in ascending order (orders
+/// in time order, items and status rows with their order), so each insert lands on the
+/// index's last page — cheaper than sorting millions of keys to build them afterwards.
+const KEPT: &[&str] = &[
+    "pedidos_creado",
+    "pedido_items_pedido",
+    "pedido_estados_pedido",
+];
+
 /// Triggers whose work [`Suspended::restore`] redoes set-based. Only these are dropped.
 pub const REPLACED: &[&str] = &[
     "productos_ci",
@@ -79,7 +88,8 @@ pub const REPLACED: &[&str] = &[
 pub struct Suspended {
     triggers: Vec<(String, String)>,
     /// Plain secondary indexes of [`TABLES`] (table, SQL): built once from sorted data after
-    /// the load instead of updated row by row. Unique ones stay (they enforce constraints).
+    /// the load instead of updated row by row. Unique ones stay (they enforce constraints),
+    /// and so do the [`KEPT`] ones.
     indexes: Vec<(String, String)>,
     /// Highest rowid per table of [`TABLES`] before the load: later rows are the loaded ones.
     before: Vec<i64>,
@@ -123,6 +133,9 @@ pub fn suspend(tx: &Connection) -> Result<Suspended, AppError> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut indexes = Vec::with_capacity(found.len());
     for (name, table, sql) in found {
+        if KEPT.contains(&name.as_str()) {
+            continue;
+        }
         tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
         indexes.push((table, sql));
     }

@@ -4,6 +4,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::inbox::{Inbox, index_of};
 use super::plan::Plan;
 use crate::education::store::{self, NewStep};
 use crate::error::AppError;
@@ -47,9 +48,10 @@ const REPLIES: &[&str] = &[
     "Muy buen dato, lo comparto con mi familia 🌱",
 ];
 
-/// Adds the series in the demo's main transaction, before the inbox is derived from the
-/// interactions (so each thread ends with its latest message, steps and replies included).
-pub fn add(tx: &Connection, plan: &Plan) -> Result<(), AppError> {
+/// Adds the series in the demo's main transaction, before the inbox is written: its messages
+/// join `inbox`'s threads (so each thread ends with its latest message, steps and replies
+/// included). `ids` maps plan indexes to customer ids.
+pub fn add(tx: &Connection, plan: &Plan, ids: &[i64], inbox: &mut Inbox) -> Result<(), AppError> {
     if plan.profile.slug != "eco-eterno" {
         return Ok(());
     }
@@ -102,11 +104,14 @@ pub fn add(tx: &Connection, plan: &Plan) -> Result<(), AppError> {
             at += days * DAY_MS;
             // The step as the thread shows a template sent outside the window.
             let (template, text) = (STEPS[n].1, STEPS[n].2);
+            let body = format!("[plantilla {template}] {text}");
             tx.execute(
                 "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, external_id, metadatos, creado_en)
                  VALUES (?1, 'whatsapp', 'saliente', 'mensaje', pii_seal(?2), ?3, '{}', ?4)",
-                params![customer, format!("[plantilla {template}] {text}"), format!("wamid.demo-serie-{enrolment}-{step}"), at],
+                params![customer, body, format!("wamid.demo-serie-{enrolment}-{step}"), at],
             )?;
+            let index = index_of(ids, *customer)?;
+            inbox.see(index, tx.last_insert_rowid(), at, "saliente", &body);
             tx.execute(
                 "INSERT INTO series_envios (inscripcion_id, paso_id, enviado_en) VALUES (?1, ?2, ?3)",
                 params![enrolment, step, at],
@@ -121,6 +126,7 @@ pub fn add(tx: &Connection, plan: &Plan) -> Result<(), AppError> {
                      VALUES (?1, 'whatsapp', 'entrante', 'mensaje', pii_seal(?2), ?3, json_object('serie', json_object('serie_id', ?4, 'paso', ?5)), ?6)",
                     params![customer, reply, format!("wamid.demo-serie-{enrolment}-{step}-r"), series, n + 1, answered],
                 )?;
+                inbox.see(index, tx.last_insert_rowid(), answered, "entrante", reply);
                 tx.execute(
                     "UPDATE series_envios SET respuesta_interaccion_id = ?2, respondido_en = ?3 WHERE id = ?1",
                     params![sent, tx.last_insert_rowid(), answered],

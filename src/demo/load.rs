@@ -39,12 +39,72 @@ impl Loaded {
 pub fn load(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppError> {
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
     let temp: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
+    let keys: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", LOAD_CACHE_KIB)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     let result = crate::db::functions::with_actor(Some(ACTOR), || load_all(conn, plan, tz));
+    // A failed load may have left the rollback journal on.
+    back_to_wal(conn);
     conn.pragma_update(None, "cache_size", cache)?;
     conn.pragma_update(None, "temp_store", temp)?;
+    // Back on even when the load failed half-way (it is off only inside the transaction).
+    conn.pragma_update(None, "foreign_keys", keys)?;
     result
+}
+
+/// Leaves WAL for the load's transaction when this is the only connection to the brand
+/// (else SQLite refuses, and the load runs in WAL as before). In WAL the load's ≈ 2 GB at a
+/// million orders are written twice — to the WAL, then by the checkpoint into the file —
+/// and every page read looks the WAL index up; with a rollback journal the new pages go
+/// straight into the file, and only the few pages the file already had are journaled. Still
+/// one atomic, durable transaction: a load killed half-way leaves a hot journal that the
+/// next opening of the brand rolls back (triggers and indexes included).
+fn leave_wal(conn: &Connection) -> bool {
+    let mode = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+        r.get::<_, String>(0)
+    });
+    matches!(mode, Ok(m) if m.eq_ignore_ascii_case("delete"))
+}
+
+/// Back to WAL, as every connection of the brand expects; if another connection opened the
+/// brand meanwhile the switch waits for its next opening (`open_connection` sets WAL).
+fn back_to_wal(conn: &Connection) {
+    let mode = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+    if !matches!(&mode, Ok(m) if m.eq_ignore_ascii_case("wal")) {
+        tracing::warn!(
+            ?mode,
+            "demo: the brand stays in rollback-journal mode until it is opened again"
+        );
+    }
+}
+
+/// Foreign keys are not checked row by row while the load's transaction runs (≈ 14 million
+/// parent lookups at a million orders): every id the rows name was given by the generator
+/// from rows written before them. `PRAGMA foreign_keys` only takes effect outside a
+/// transaction, hence here. Debug builds (the tests) check the whole brand before the
+/// commit instead.
+fn without_foreign_keys(conn: &Connection) -> Result<(), AppError> {
+    conn.pragma_update(None, "foreign_keys", false)?;
+    Ok(())
+}
+
+/// Debug builds: no row of the load names a missing parent (`PRAGMA foreign_key_check`).
+fn check_foreign_keys(tx: &Connection) -> Result<(), AppError> {
+    if cfg!(debug_assertions) {
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        if let Some(table) = broken {
+            return Err(AppError::internal(format!(
+                "demo load: a row of {table} names a missing parent"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Everything in ONE transaction (see `bulk`): the brand is new or just reset, so holding
@@ -53,19 +113,22 @@ pub fn load(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppErr
 fn load_all(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppError> {
     let mut loaded = Loaded::default();
     let mut phases = Phases::new(plan.profile.slug);
+    let rollback_journal = leave_wal(conn);
+    without_foreign_keys(conn)?;
     let tx = conn.transaction()?;
     let mut suspended = super::bulk::suspend(&tx)?;
     let products = insert_products(&tx, plan, &mut loaded)?;
     let customers = insert_customers(&tx, plan, &mut loaded)?;
     phases.done("clientes y productos / customers and products");
-    super::rows::load(&tx, plan, &customers, &products, &mut loaded)?;
+    let mut inbox = super::rows::load(&tx, plan, &customers, &products, &mut loaded)?;
     phases.done("pedidos e interacciones / orders and interactions");
     // The derivations below query the loaded rows (indexes first) and write ledger rows
     // whose triggers are still set aside: the set-based restore then covers them too.
     suspended.restore_indexes(&tx)?;
     phases.done("índices / indexes");
-    super::eco_series::add(&tx, plan)?;
-    super::inbox::derive(&tx, plan.now)?;
+    super::eco_series::add(&tx, plan, &customers, &mut inbox)?;
+    inbox.write(&tx, plan, &customers)?;
+    drop(inbox);
     phases.done("bandeja / inbox");
     super::loyalty::seed(&tx, plan.profile.slug, plan.now)?;
     phases.done("fidelidad / loyalty");
@@ -73,8 +136,17 @@ fn load_all(conn: &mut Connection, plan: &Plan, tz: Tz) -> Result<Loaded, AppErr
     phases.done("extras");
     suspended.restore(&tx, tz, "autonomo demo", &mut |what| phases.done(what))?;
     phases.done("auditoría / audit");
+    check_foreign_keys(&tx)?;
     tx.commit()?;
-    phases.done("commit");
+    conn.pragma_update(None, "foreign_keys", true)?;
+    if rollback_journal {
+        back_to_wal(conn);
+    }
+    phases.done(if rollback_journal {
+        "commit (sin WAL / without WAL)"
+    } else {
+        "commit"
+    });
     super::eco_extras::load(conn, plan)?;
     phases.done("extras eco / eco extras");
     super::automations::load(conn, plan)?;

@@ -1,12 +1,45 @@
 //! Gollos Chicken's loyalty demo: a stamps program (one stamp per order from S/ 20), three
-//! rewards, the "2x1 los martes" promotion, stamps earned by the last year's orders and a
-//! few redemptions, so the customer page, the counter and "mis puntos" show real balances.
+//! rewards, the "2x1 los martes" promotion, stamps earned by the last year's orders (written
+//! with the orders, see [`Stamps`]) and a few redemptions, so the customer page, the counter and "mis puntos" show real balances.
 
 use rusqlite::{Connection, params};
 
 use crate::error::AppError;
 
 const DAY_MS: i64 = 86_400_000;
+/// A stamp's validity, and how far back the orders that earned one go.
+const STAMP_DAYS: i64 = 365;
+/// The program's minimum order for a stamp (minor units).
+const STAMP_MINIMUM: i64 = 2000;
+
+/// One stamp per qualifying, not cancelled order of the last year, valid a year: decided
+/// while the orders are generated, so the ledger rows go in with them (sealed note included)
+/// instead of being selected back from the loaded orders.
+#[derive(Clone, Copy)]
+pub struct Stamps {
+    since: i64,
+}
+
+impl Stamps {
+    /// The rule for brand `slug` (only Gollos runs the stamps program).
+    pub fn of(slug: &str, now: i64) -> Option<Stamps> {
+        (slug == "gollos").then_some(Stamps {
+            since: now - STAMP_DAYS * DAY_MS,
+        })
+    }
+
+    /// When the stamp of an order placed `at` for `total` in status `estado` expires, if
+    /// the order earns one.
+    pub fn earned(&self, at: i64, total: i64, estado: &str) -> Option<i64> {
+        (estado != "cancelado" && total >= STAMP_MINIMUM && at >= self.since)
+            .then_some(at + STAMP_DAYS * DAY_MS)
+    }
+
+    /// The ledger note of the stamp for order `id` (sealed by the caller).
+    pub fn note(id: i64) -> String {
+        format!("Pedido {id}")
+    }
+}
 
 pub fn seed(conn: &Connection, slug: &str, now: i64) -> Result<(), AppError> {
     if slug != "gollos" {
@@ -42,15 +75,7 @@ pub fn seed(conn: &Connection, slug: &str, now: i64) -> Result<(), AppError> {
          WHERE NOT EXISTS (SELECT 1 FROM promociones WHERE nombre = '2x1 los martes')",
         [now],
     )?;
-    // One stamp per qualifying, not cancelled order of the last year, valid a year.
-    conn.execute(
-        "INSERT INTO fidelidad_movimientos (cliente_id, tipo, puntos, pedido_id, nota, vence_en, creado_en)
-         SELECT cliente_id, 'gana', 1, id, pii_seal('Pedido ' || id), creado_en + ?2, creado_en
-         FROM pedidos
-         WHERE estado <> 'cancelado' AND total >= 2000 AND creado_en >= ?1
-         ORDER BY creado_en, id",
-        params![now - 365 * DAY_MS, 365 * DAY_MS],
-    )?;
+    // The stamps ([`Stamps`]) went in with the orders.
     // The most loyal customers already redeemed the middle reward yesterday.
     conn.execute(
         "INSERT INTO fidelidad_movimientos (cliente_id, tipo, puntos, recompensa_id, nota, creado_en)

@@ -198,7 +198,15 @@ async fn prepare(registry: &Registry, args: &DemoArgs) -> anyhow::Result<Vec<Tar
                      Brand {slug} is archived; bring it back with `autonomo tenant archive {slug} --undo`."
                 )
             })?;
-        let existing = ctx.read(reset::existing).await?;
+        drop(ctx);
+        // On the writer's connection: a reader would stay open in this process's pool and
+        // keep the load from writing the brand without WAL (see `load`).
+        let existing = registry
+            .tenant(&slug)
+            .await?
+            .db()
+            .maintain(|c| reset::existing(c))
+            .await?;
         if !existing.is_empty() && !args.reset {
             busy.push(format!(
                 "{slug} ({} clientes, {} productos, {} pedidos, {} interacciones)",

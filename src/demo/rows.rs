@@ -12,7 +12,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use rusqlite::{Connection, Statement, ToSql};
 
 use super::chats;
+use super::inbox::Inbox;
 use super::load::{ACTOR, Loaded};
+use super::loyalty::Stamps;
 use super::messages::{self, Out};
 use super::plan::{Plan, PlannedOrder};
 use super::profile::CHANNELS;
@@ -69,6 +71,17 @@ struct StatusRow {
     at: i64,
 }
 
+/// A loyalty stamp earned by an order (`fidelidad_movimientos`, tipo `gana`).
+struct StampRow {
+    id: i64,
+    customer: i64,
+    order: i64,
+    /// Sealed.
+    note: String,
+    expires: i64,
+    at: i64,
+}
+
 struct InteractionRow {
     id: i64,
     customer: i64,
@@ -84,6 +97,7 @@ struct Batch {
     items: Vec<ItemRow>,
     statuses: Vec<StatusRow>,
     interactions: Vec<InteractionRow>,
+    stamps: Vec<StampRow>,
 }
 
 impl Batch {
@@ -100,6 +114,7 @@ struct Next {
     item: i64,
     status: i64,
     interaction: i64,
+    stamp: i64,
 }
 
 fn next_id(conn: &Connection, table: &str) -> Result<i64, AppError> {
@@ -110,20 +125,22 @@ fn next_id(conn: &Connection, table: &str) -> Result<i64, AppError> {
     )?)
 }
 
-/// Writes the plan's orders, items, status histories and interactions; `customers` and
-/// `products` map plan indexes to the ids already written.
+/// Writes the plan's orders, items, status histories, interactions and loyalty stamps;
+/// `customers` and `products` map plan indexes to the ids already written. Returns the
+/// WhatsApp threads seen, for the inbox.
 pub fn load(
     conn: &Connection,
     plan: &Plan,
     customers: &[i64],
     products: &[i64],
     loaded: &mut Loaded,
-) -> Result<(), AppError> {
+) -> Result<Inbox, AppError> {
     let next = Next {
         order: next_id(conn, "pedidos")?,
         item: next_id(conn, "pedido_items")?,
         status: next_id(conn, "pedido_estados")?,
         interaction: next_id(conn, "interacciones")?,
+        stamp: next_id(conn, "fidelidad_movimientos")?,
     };
     // The key `pii_seal` would use on this connection.
     let ring = Keyring::for_connection(conn)?;
@@ -139,6 +156,8 @@ pub fn load(
                 products,
                 next,
                 out: Out::default(),
+                stamps: Stamps::of(plan.profile.slug, plan.now),
+                inbox: Inbox::new(plan.customers.len()),
             }
             .run(send)
         });
@@ -147,7 +166,7 @@ pub fn load(
         let generated = generator.join();
         match (written, generated) {
             (Err(e), _) => Err(e),
-            (Ok(()), Ok(())) => Ok(()),
+            (Ok(()), Ok(inbox)) => Ok(inbox),
             (Ok(()), Err(_)) => Err(AppError::internal("demo row generator panicked")),
         }
     });
@@ -180,10 +199,14 @@ struct Generator<'a> {
     products: &'a [i64],
     next: Next,
     out: Out,
+    stamps: Option<Stamps>,
+    /// The WhatsApp threads, followed as their messages are generated.
+    inbox: Inbox,
 }
 
 impl Generator<'_> {
-    fn run(mut self, send: SyncSender<Batch>) {
+    /// Sends the batches; returns the WhatsApp threads (also when the writer gave up).
+    fn run(mut self, send: SyncSender<Batch>) -> Inbox {
         let plan = self.plan;
         let mut chats = plan.chats.iter().peekable();
         for (n, chunk) in plan.orders.chunks(BATCH).enumerate() {
@@ -193,6 +216,7 @@ impl Generator<'_> {
                 items: Vec::with_capacity(chunk.len() * 2),
                 statuses: Vec::with_capacity(chunk.len() * 6),
                 interactions: Vec::with_capacity(chunk.len() * 3),
+                stamps: Vec::with_capacity(chunk.len()),
             };
             for (k, o) in chunk.iter().enumerate() {
                 while let Some(chat) = chats.next_if(|c| c.at <= o.at) {
@@ -205,7 +229,7 @@ impl Generator<'_> {
                 self.interactions(&mut b, o.customer as usize);
             }
             if send.send(b).is_err() {
-                return;
+                return self.inbox;
             }
         }
         let mut b = Batch::default();
@@ -214,6 +238,7 @@ impl Generator<'_> {
             self.interactions(&mut b, chat.customer as usize);
         }
         let _ = send.send(b);
+        self.inbox
     }
 
     fn seal(&self, plain: &str) -> String {
@@ -274,6 +299,20 @@ impl Generator<'_> {
             self.next.status += 1;
             previous = Some(status);
         }
+        let expires = self
+            .stamps
+            .and_then(|st| st.earned(o.at, o.subtotal, s.status().as_str()));
+        if let Some(expires) = expires {
+            b.stamps.push(StampRow {
+                id: self.next.stamp,
+                customer: self.customers[o.customer as usize],
+                order: id,
+                note: self.seal(&Stamps::note(id)),
+                expires,
+                at: o.at,
+            });
+            self.next.stamp += 1;
+        }
         id
     }
 
@@ -281,6 +320,10 @@ impl Generator<'_> {
         let id = self.customers[customer];
         let mut rows = std::mem::take(&mut self.out.rows);
         for mut row in rows.drain(..) {
+            if row.canal == "whatsapp" {
+                let (id, r) = (self.next.interaction, &row);
+                self.inbox.see(customer, id, r.at, r.direccion, &r.cuerpo);
+            }
             row.cuerpo = self.seal(&row.cuerpo);
             b.interactions.push(InteractionRow {
                 id: self.next.interaction,
@@ -348,6 +391,7 @@ struct Inserts<'c> {
     items: Multi<'c>,
     statuses: Multi<'c>,
     interactions: Multi<'c>,
+    stamps: Multi<'c>,
 }
 
 impl<'c> Inserts<'c> {
@@ -375,6 +419,12 @@ impl<'c> Inserts<'c> {
                 "INSERT INTO interacciones (id, cliente_id, canal, direccion, tipo, cuerpo, external_id,
                     pedido_id, metadatos, creado_en) VALUES",
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )?,
+            stamps: Multi::new(
+                conn,
+                "INSERT INTO fidelidad_movimientos (id, cliente_id, tipo, puntos, pedido_id, nota, vence_en,
+                    creado_en) VALUES",
+                "(?, ?, 'gana', 1, ?, ?, ?, ?)",
             )?,
         })
     }
@@ -423,6 +473,14 @@ impl<'c> Inserts<'c> {
             v(&r.pedido_id)?;
             v(&r.metadatos)?;
             v(&r.at)
+        })?;
+        self.stamps.insert(&b.stamps, |st, v| {
+            v(&st.id)?;
+            v(&st.customer)?;
+            v(&st.order)?;
+            v(&st.note)?;
+            v(&st.expires)?;
+            v(&st.at)
         })
     }
 }

@@ -3,3 +3,4 @@
 mod bulk;
 mod cli;
 mod data;
+mod derived;
