@@ -342,3 +342,78 @@ async fn stock_screens_receive_adjust_threshold_and_waiting_list() {
     .await;
     assert_eq!(notes, 3);
 }
+
+/// The counter order screen shows, on each product's tile, what customers also bought with
+/// it (two live orders together at least; a cancelled order does not count).
+#[tokio::test]
+async fn counter_screen_shows_what_is_bought_together() {
+    let app = App::new().await;
+    let (audio, cable, ana) = seed(&app).await;
+    tenant(&app)
+        .await
+        .db()
+        .write(move |c| {
+            c.execute(
+                "INSERT INTO productos (sku, nombre, categoria, precio, stock, creado_en, actualizado_en)
+                 VALUES ('FUNDA', 'Funda rígida', 'Accesorios', 990, NULL, 1, 1)",
+                [],
+            )?;
+            let funda = c.last_insert_rowid();
+            // Audio + cable twice; audio + funda twice, but one of those cancelled.
+            for (n, (estado, other)) in [
+                ("entregado", cable),
+                ("entregado", cable),
+                ("entregado", funda),
+                ("cancelado", funda),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                c.execute(
+                    "INSERT INTO pedidos (cliente_id, canal, estado, subtotal, total, creado_en, actualizado_en)
+                     VALUES (?1, 'presencial', ?2, 0, 0, ?3, ?3)",
+                    params![ana, estado, n as i64 + 1],
+                )?;
+                let order = c.last_insert_rowid();
+                for p in [audio, other] {
+                    c.execute(
+                        "INSERT INTO pedido_items (pedido_id, producto_id, sku, nombre, cantidad, precio_unitario, total)
+                         VALUES (?1, ?2, 'x', 'x', 1, 1, 1)",
+                        params![order, p],
+                    )?;
+                }
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let staff = app.login("staff@x.pe").await;
+    let page = app
+        .get(&format!("/m/{SLUG}/pedidos/nuevo"), Some(&staff))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let tile = |id: i64| {
+        let start = page
+            .body
+            .find(&format!("data-product=\"{id}\""))
+            .unwrap_or_else(|| panic!("no tile for {id}: {}", page.body));
+        let end = page.body[start..]
+            .find("class=\"stepper\"")
+            .map_or(page.body.len(), |e| start + e);
+        page.body[start..end].to_string()
+    };
+    let audio_tile = tile(audio);
+    assert!(
+        audio_tile.contains("También llevan: Cable USB-C"),
+        "{audio_tile}"
+    );
+    assert!(
+        !audio_tile.contains("Funda"),
+        "one live order together is below the minimum: {audio_tile}"
+    );
+    assert!(
+        tile(cable).contains("También llevan: Audífonos Goio Pro"),
+        "{}",
+        tile(cable)
+    );
+}
