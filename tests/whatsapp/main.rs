@@ -2,6 +2,7 @@
 
 mod bench;
 mod bot;
+mod burst;
 mod common;
 mod delivery;
 mod encryption;
