@@ -286,6 +286,7 @@ impl Server {
                 .expect("reqwest client"),
             token: token.map(str::to_string),
             lang: None,
+            log: Some(self.log.clone()),
         }
     }
 
@@ -382,6 +383,8 @@ pub struct Api {
     pub client: reqwest::Client,
     pub token: Option<String>,
     pub lang: Option<String>,
+    /// The server's log file, quoted when a request gets a 5xx.
+    pub log: Option<PathBuf>,
 }
 
 impl Api {
@@ -416,7 +419,7 @@ impl Api {
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        Resp::from(method, path, rb.send().await).await
+        Resp::from(method, path, rb.send().await, self.log.as_deref()).await
     }
 
     /// Like [`Api::call`] but a transport error (server gone) is returned, not a panic.
@@ -448,7 +451,7 @@ impl Api {
         if let Some(ct) = content_type {
             rb = rb.header("content-type", ct);
         }
-        Resp::from(method, path, rb.send().await).await
+        Resp::from(method, path, rb.send().await, self.log.as_deref()).await
     }
 
     /// Sends with extra headers (e.g. a custom Authorization).
@@ -466,7 +469,7 @@ impl Api {
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        Resp::from(method, path, rb.send().await).await
+        Resp::from(method, path, rb.send().await, self.log.as_deref()).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -525,6 +528,7 @@ impl Resp {
         method: Method,
         path: &str,
         sent: Result<reqwest::Response, reqwest::Error>,
+        log: Option<&std::path::Path>,
     ) -> Resp {
         let what = format!("{method} {path}");
         let response = sent.unwrap_or_else(|e| panic!("{what}: request failed: {e}"));
@@ -540,12 +544,20 @@ impl Resp {
             headers,
             text,
         };
-        assert!(
-            status < 500,
-            "{}: server error {status} (no 5xx is acceptable): {}",
-            resp.what,
-            resp.text
-        );
+        if status >= 500 {
+            // The server's side of the story: the last lines of its log.
+            let log = log
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            panic!(
+                "{}: server error {status} (no 5xx is acceptable): {}\nserver log (last lines):\n{}",
+                resp.what,
+                resp.text,
+                tail.join("\n")
+            );
+        }
         resp
     }
 
