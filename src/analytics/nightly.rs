@@ -12,7 +12,7 @@ use rusqlite::{Connection, params};
 
 use super::clv::{self, ClvOptions, CustomerClv};
 use super::refresh::{
-    ALL_ORDERS_SQL, change_segment, changed_customers, feed_position, instant, rules, set_state,
+    ALL_ORDERS_SQL, change_segments, changed_customers, feed_position, instant, rules, set_state,
     snapshot,
 };
 use super::rfm::{self, RfmInput, RfmScore};
@@ -174,18 +174,18 @@ pub fn compute(
 pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
     let newer = changed_customers(conn, r.seen_seq, i64::MAX)?;
     // Every stored segment in one read (a lookup per customer cost 100k statements a
-    // night); only the customers whose segment moved are written, one by one, so the
+    // night); only the customers whose segment moved are written, in one statement, and the
     // change feed, the audit log and the segment counts follow as for any other update.
     let stored: HashMap<i64, String> = conn
         .prepare("SELECT id, segmento FROM clientes")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    let mut changed = 0;
-    for (id, seg) in r.segments.iter().filter(|(id, _)| !newer.contains(id)) {
-        if let Some(from) = stored.get(id) {
-            changed += usize::from(change_segment(conn, *id, from, *seg, r.now)?);
-        }
-    }
+    let moves = r
+        .segments
+        .iter()
+        .filter(|(id, _)| !newer.contains(id))
+        .filter_map(|(id, seg)| stored.get(id).map(|from| (*id, from.as_str(), *seg)));
+    let changed = change_segments(conn, moves, r.now)?;
     set_state(
         conn,
         "corte_vip",
