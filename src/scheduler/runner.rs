@@ -259,6 +259,18 @@ mod tests {
     use crate::tenants::BrandInput;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    /// A brand named after its slug, in soles and Lima's zone.
+    fn lima_brand(slug: &str) -> BrandInput {
+        BrandInput {
+            slug: slug.into(),
+            nombre: slug.into(),
+            moneda: "PEN".into(),
+            zona_horaria: "America/Lima".into(),
+            pais: "PE".into(),
+            idioma: "es".into(),
+        }
+    }
+
     static RUNS: AtomicUsize = AtomicUsize::new(0);
 
     fn counting(_ctx: JobCtx) -> JobFuture {
@@ -285,17 +297,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let registry = Arc::new(Registry::open(dir.path(), 1).unwrap());
         for slug in ["a", "b"] {
-            registry
-                .create(BrandInput {
-                    slug: slug.into(),
-                    nombre: slug.into(),
-                    moneda: "PEN".into(),
-                    zona_horaria: "America/Lima".into(),
-                    pais: "PE".into(),
-                    idioma: "es".into(),
-                })
-                .await
-                .unwrap();
+            registry.create(lima_brand(slug)).await.unwrap();
         }
         let specs = vec![
             JobSpec {
@@ -385,17 +387,7 @@ mod tests {
         let registry = Arc::new(Registry::open(dir.path(), 1).unwrap());
         let slugs = ["a", "b", "c", "d", "e"];
         for slug in slugs {
-            registry
-                .create(BrandInput {
-                    slug: slug.into(),
-                    nombre: slug.into(),
-                    moneda: "PEN".into(),
-                    zona_horaria: "America/Lima".into(),
-                    pais: "PE".into(),
-                    idioma: "es".into(),
-                })
-                .await
-                .unwrap();
+            registry.create(lima_brand(slug)).await.unwrap();
         }
         assert_eq!(registry.close_idle(Duration::ZERO).await, 5);
         let specs = vec![JobSpec {
@@ -447,17 +439,7 @@ mod tests {
     async fn a_closed_brand_with_nothing_pending_is_not_opened_for_a_probed_job() {
         let dir = tempfile::tempdir().unwrap();
         let registry = Arc::new(Registry::open(dir.path(), 1).unwrap());
-        registry
-            .create(BrandInput {
-                slug: "a".into(),
-                nombre: "a".into(),
-                moneda: "PEN".into(),
-                zona_horaria: "America/Lima".into(),
-                pais: "PE".into(),
-                idioma: "es".into(),
-            })
-            .await
-            .unwrap();
+        registry.create(lima_brand("a")).await.unwrap();
         assert_eq!(registry.close_idle(Duration::ZERO).await, 1);
         let specs = vec![JobSpec {
             name: "sondeado",
