@@ -43,11 +43,17 @@ where
     let note = plan.clv_error.clone();
     let t = plan.timings;
     // Where the time went, so a slow night can be read from the job log.
-    let times = format!(
-        "lectura/read {:.1} s, segmentos {:.1} s, RFM {:.1} s, ajuste CLV/fit {:.1} s, predicción/predict {:.1} s",
-        t.read, t.segments, t.rfm, t.clv_fit, t.clv_predict
-    );
+    let started = std::time::Instant::now();
     let changed = tenant.db().write(move |c| refresh::apply(c, &plan)).await?;
+    let times = format!(
+        "lectura/read {:.1} s, segmentos {:.1} s, RFM {:.1} s, ajuste CLV/fit {:.1} s, predicción/predict {:.1} s, escritura/write {:.1} s",
+        t.read,
+        t.segments,
+        t.rfm,
+        t.clv_fit,
+        t.clv_predict,
+        started.elapsed().as_secs_f64()
+    );
     Ok(match note {
         None => format!(
             "{customers} clientes, {changed} cambios de segmento / segment changes ({times})"
