@@ -221,7 +221,7 @@ async fn partial_month_periods_equal_the_day_by_day_computation() {
                 "UPDATE productos SET atributos = '{\"co2_kg\": 0.25, \"plastico_g\": 12}' WHERE sku IN ('A', 'C')",
                 [],
             )?;
-            let customers: Vec<i64> = (0..16).map(|n| add_customer(c, n)).collect();
+            let customers: Vec<i64> = (0..60).map(|n| add_customer(c, n)).collect();
             // Midnight at month ends in Madrid (UTC+1 in winter, +2 from 31 March): the
             // last minute of a month and the first of the next.
             for (i, at) in [
@@ -251,7 +251,7 @@ async fn partial_month_periods_equal_the_day_by_day_computation() {
             }
             // Five months of random writes, mid-January to mid-June.
             let mut rng = Rng(0x51_7CC1_B727_220A);
-            random_ops_over(c, &mut rng, &customers, 700, ms(2024, 1, 12, 0, 0), 24 * 150);
+            random_ops_over(c, &mut rng, &customers, 1000, ms(2024, 1, 12, 0, 0), 24 * 150);
             Ok(())
         })
         .await
@@ -262,6 +262,7 @@ async fn partial_month_periods_equal_the_day_by_day_computation() {
         .read(move |c| {
             let mut mismatches = Vec::new();
             let mut checked = 0;
+            let mut actives = std::collections::BTreeSet::new();
             let first = date(2023, 12, 20);
             let mut periods = Vec::new();
             for start in 0..200u64 {
@@ -287,6 +288,7 @@ async fn partial_month_periods_equal_the_day_by_day_computation() {
                 let new = (metrics::totals(c, p)?, sections(c, p));
                 let old = (totals_by_day(c, p), sections_by_day(c, p));
                 checked += 1;
+                actives.insert(new.0.clientes_activos);
                 if new != old && mismatches.len() < 5 {
                     mismatches.push(format!("{p:?}:\n  new {new:?}\n  old {old:?}"));
                 }
@@ -295,13 +297,19 @@ async fn partial_month_periods_equal_the_day_by_day_computation() {
                 rollups::stored(c)?,
                 rollups::recompute(c, tz)?,
                 mismatches,
-                checked,
+                (checked, actives),
             ))
         })
         .await
         .expect("periods");
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    let (checked, actives) = checked;
     assert!(checked > 3000, "{checked}");
+    // Active customers vary with the period (not every customer in every period).
+    assert!(
+        actives.len() > 30 && actives.last() < Some(&60),
+        "{actives:?}"
+    );
     assert_eq!(stored, fresh, "summaries equal a recomputation");
     let m = &fresh.monthly;
     // The data reach every kind of row the periods read.
