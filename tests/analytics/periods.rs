@@ -6,6 +6,7 @@
 //! cancellations, survey answers and moves.
 
 use autonomo::analytics::metrics::{self, Period, Totals};
+use autonomo::analytics::span::Span;
 use autonomo::analytics::{conversion, impact_totals, jobs, rollups, satisfaction};
 use chrono::{Datelike, Days, NaiveDate};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -343,5 +344,58 @@ async fn partial_month_periods_equal_the_day_by_day_computation() {
     assert!(
         survey_no_score.is_some(),
         "an answered survey without a score is in the data"
+    );
+}
+
+fn span(a: NaiveDate, b: NaiveDate) -> Span {
+    Span::of(Period { desde: a, hasta: b })
+}
+
+/// How `Span` cuts periods: whole months, partial ends, no whole month, leap February.
+#[test]
+fn a_period_is_cut_at_month_boundaries() {
+    let d = date;
+    // Whole months only.
+    let s = span(d(2024, 1, 1), d(2024, 3, 31));
+    assert_eq!(
+        (s.head, s.months, s.tail),
+        (None, Some((d(2024, 1, 1), d(2024, 3, 1))), None)
+    );
+    // Both ends partial, February of a leap year whole.
+    let s = span(d(2024, 1, 15), d(2024, 3, 10));
+    assert_eq!(s.head, Some((d(2024, 1, 15), d(2024, 1, 31))));
+    assert_eq!(s.months, Some((d(2024, 2, 1), d(2024, 2, 1))));
+    assert_eq!(s.tail, Some((d(2024, 3, 1), d(2024, 3, 10))));
+    assert_eq!(
+        s.keys(),
+        [
+            "2024-01-15",
+            "2024-01-31",
+            "2024-03-01",
+            "2024-03-10",
+            "2024-02",
+            "2024-02"
+        ]
+        .map(String::from)
+    );
+    // No whole month: one day range, even across a month boundary.
+    let s = span(d(2024, 1, 15), d(2024, 2, 28));
+    assert_eq!(
+        (s.head, s.months),
+        (Some((d(2024, 1, 15), d(2024, 2, 28))), None)
+    );
+    let s = span(d(2024, 2, 29), d(2024, 2, 29));
+    assert_eq!(
+        (s.head, s.months, s.tail),
+        (Some((d(2024, 2, 29), d(2024, 2, 29))), None, None)
+    );
+    // A month ending on its last day is whole; a year across New Year.
+    let s = span(d(2023, 12, 2), d(2024, 12, 1));
+    assert_eq!(s.head, Some((d(2023, 12, 2), d(2023, 12, 31))));
+    assert_eq!(s.months, Some((d(2024, 1, 1), d(2024, 11, 1))));
+    assert_eq!(s.tail, Some((d(2024, 12, 1), d(2024, 12, 1))));
+    assert_eq!(
+        span(d(2024, 2, 1), d(2024, 2, 29)).months,
+        Some((d(2024, 2, 1), d(2024, 2, 1)))
     );
 }
