@@ -194,24 +194,35 @@ SELECT substr(dia, 1, 7), SUM(pedidos) FROM analitica_entregados_dia GROUP BY su
 -- matters (not the `anterior` column V25 maintains, so the order in which the two sets of
 -- triggers fire is irrelevant). A new day may open a month for the customer (one more
 -- customer-month under the last day before it) and may become the last day before the
--- customer's next month (that month moves to it); a day removed undoes both.
+-- customer's next month (that month moves to it); a day removed undoes both. Each part is
+-- its own trigger with its condition in WHEN, so the usual write (a customer's newest day)
+-- runs one statement.
 
-CREATE TRIGGER analitica_cliente_dia_activos_ai AFTER INSERT ON analitica_cliente_dia BEGIN
+CREATE TRIGGER analitica_cliente_dia_activos_ai AFTER INSERT ON analitica_cliente_dia
+WHEN NOT EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = NEW.cliente_id
+                 AND dia BETWEEN substr(NEW.dia, 1, 7) || '-01' AND substr(NEW.dia, 1, 7) || '-99'
+                 AND dia <> NEW.dia)
+BEGIN
     INSERT INTO analitica_activos_mes_dia (mes, anterior, clientes)
-    SELECT substr(NEW.dia, 1, 7),
+    VALUES (substr(NEW.dia, 1, 7),
         COALESCE((SELECT MAX(dia) FROM analitica_cliente_dia WHERE cliente_id = NEW.cliente_id
-                  AND dia < substr(NEW.dia, 1, 7) || '-01'), ''), 1
-    WHERE NOT EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = NEW.cliente_id
-                      AND dia BETWEEN substr(NEW.dia, 1, 7) || '-01' AND substr(NEW.dia, 1, 7) || '-99'
-                      AND dia <> NEW.dia)
+                  AND dia < substr(NEW.dia, 1, 7) || '-01'), ''), 1)
     ON CONFLICT (anterior, mes) DO UPDATE SET clientes = clientes + 1;
+END;
+
+-- Only for a day written before the customer's later months (an order back-dated, moved
+-- or imported): the usual new day is the customer's last.
+CREATE TRIGGER analitica_cliente_dia_activos_ai_despues AFTER INSERT ON analitica_cliente_dia
+WHEN EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = NEW.cliente_id
+             AND dia > substr(NEW.dia, 1, 7) || '-99')
+  AND NOT EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = NEW.cliente_id
+                  AND dia > NEW.dia AND dia < substr(NEW.dia, 1, 7) || '-99')
+BEGIN
     UPDATE analitica_activos_mes_dia SET clientes = clientes - 1
     WHERE mes = substr((SELECT MIN(dia) FROM analitica_cliente_dia WHERE cliente_id = NEW.cliente_id
                         AND dia > substr(NEW.dia, 1, 7) || '-99'), 1, 7)
       AND anterior = COALESCE((SELECT MAX(dia) FROM analitica_cliente_dia WHERE cliente_id = NEW.cliente_id
-                               AND dia < NEW.dia), '')
-      AND NOT EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = NEW.cliente_id
-                      AND dia > NEW.dia AND dia < substr(NEW.dia, 1, 7) || '-99');
+                               AND dia < NEW.dia), '');
     DELETE FROM analitica_activos_mes_dia WHERE clientes = 0
       AND anterior = COALESCE((SELECT MAX(dia) FROM analitica_cliente_dia WHERE cliente_id = NEW.cliente_id
                                AND dia < NEW.dia), '')
@@ -220,28 +231,32 @@ CREATE TRIGGER analitica_cliente_dia_activos_ai AFTER INSERT ON analitica_client
     INSERT INTO analitica_activos_mes_dia (mes, anterior, clientes)
     SELECT substr(MIN(dia), 1, 7), NEW.dia, 1 FROM analitica_cliente_dia
     WHERE cliente_id = NEW.cliente_id AND dia > substr(NEW.dia, 1, 7) || '-99'
-      AND NOT EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = NEW.cliente_id
-                      AND dia > NEW.dia AND dia < substr(NEW.dia, 1, 7) || '-99')
-    HAVING MIN(dia) IS NOT NULL
     ON CONFLICT (anterior, mes) DO UPDATE SET clientes = clientes + 1;
 END;
 
-CREATE TRIGGER analitica_cliente_dia_activos_ad AFTER DELETE ON analitica_cliente_dia BEGIN
+CREATE TRIGGER analitica_cliente_dia_activos_ad AFTER DELETE ON analitica_cliente_dia
+WHEN NOT EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = OLD.cliente_id
+                 AND dia BETWEEN substr(OLD.dia, 1, 7) || '-01' AND substr(OLD.dia, 1, 7) || '-99')
+BEGIN
     UPDATE analitica_activos_mes_dia SET clientes = clientes - 1
     WHERE mes = substr(OLD.dia, 1, 7)
       AND anterior = COALESCE((SELECT MAX(dia) FROM analitica_cliente_dia WHERE cliente_id = OLD.cliente_id
-                               AND dia < substr(OLD.dia, 1, 7) || '-01'), '')
-      AND NOT EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = OLD.cliente_id
-                      AND dia BETWEEN substr(OLD.dia, 1, 7) || '-01' AND substr(OLD.dia, 1, 7) || '-99');
+                               AND dia < substr(OLD.dia, 1, 7) || '-01'), '');
     DELETE FROM analitica_activos_mes_dia WHERE clientes = 0 AND mes = substr(OLD.dia, 1, 7)
       AND anterior = COALESCE((SELECT MAX(dia) FROM analitica_cliente_dia WHERE cliente_id = OLD.cliente_id
                                AND dia < substr(OLD.dia, 1, 7) || '-01'), '');
+END;
+
+CREATE TRIGGER analitica_cliente_dia_activos_ad_despues AFTER DELETE ON analitica_cliente_dia
+WHEN EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = OLD.cliente_id
+             AND dia > substr(OLD.dia, 1, 7) || '-99')
+  AND NOT EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = OLD.cliente_id
+                  AND dia > OLD.dia AND dia < substr(OLD.dia, 1, 7) || '-99')
+BEGIN
     UPDATE analitica_activos_mes_dia SET clientes = clientes - 1
     WHERE mes = substr((SELECT MIN(dia) FROM analitica_cliente_dia WHERE cliente_id = OLD.cliente_id
                         AND dia > substr(OLD.dia, 1, 7) || '-99'), 1, 7)
-      AND anterior = OLD.dia
-      AND NOT EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = OLD.cliente_id
-                      AND dia > OLD.dia AND dia < substr(OLD.dia, 1, 7) || '-99');
+      AND anterior = OLD.dia;
     DELETE FROM analitica_activos_mes_dia WHERE clientes = 0 AND anterior = OLD.dia
       AND mes = substr((SELECT MIN(dia) FROM analitica_cliente_dia WHERE cliente_id = OLD.cliente_id
                         AND dia > substr(OLD.dia, 1, 7) || '-99'), 1, 7);
@@ -251,9 +266,6 @@ CREATE TRIGGER analitica_cliente_dia_activos_ad AFTER DELETE ON analitica_client
                   AND dia < OLD.dia), ''), 1
     FROM analitica_cliente_dia
     WHERE cliente_id = OLD.cliente_id AND dia > substr(OLD.dia, 1, 7) || '-99'
-      AND NOT EXISTS (SELECT 1 FROM analitica_cliente_dia WHERE cliente_id = OLD.cliente_id
-                      AND dia > OLD.dia AND dia < substr(OLD.dia, 1, 7) || '-99')
-    HAVING MIN(dia) IS NOT NULL
     ON CONFLICT (anterior, mes) DO UPDATE SET clientes = clientes + 1;
 END;
 
@@ -359,17 +371,30 @@ BEGIN
     ON CONFLICT (dia) DO UPDATE SET pedidos = pedidos + 1;
 END;
 
+-- Delivered: its lines' units join its day. The common step, so it does only that.
+CREATE TRIGGER pedidos_analitica_impacto_entrega AFTER UPDATE OF estado ON pedidos
+WHEN OLD.estado <> 'entregado' AND NEW.estado = 'entregado'
+BEGIN
+    INSERT INTO analitica_impacto_dia (dia, producto_id, unidades)
+    SELECT date((NEW.creado_en + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= NEW.creado_en ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch'), producto_id, SUM(cantidad) FROM pedido_items
+    WHERE pedido_id = NEW.id AND producto_id IS NOT NULL GROUP BY producto_id
+    ON CONFLICT (dia, producto_id) DO UPDATE SET unidades = unidades + excluded.unidades;
+    INSERT INTO analitica_entregados_dia (dia, pedidos)
+    SELECT date((NEW.creado_en + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= NEW.creado_en ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch'), 1 WHERE EXISTS (SELECT 1 FROM pedido_items WHERE pedido_id = NEW.id)
+    ON CONFLICT (dia) DO UPDATE SET pedidos = pedidos + 1;
+END;
+
+-- No longer delivered (a correction), or delivered and moved to another time: out of the
+-- old day, and into the new one if still delivered.
 CREATE TRIGGER pedidos_analitica_impacto_au AFTER UPDATE OF estado, creado_en ON pedidos
-WHEN (OLD.estado = 'entregado' OR NEW.estado = 'entregado')
-    AND (OLD.estado IS NOT NEW.estado OR OLD.creado_en IS NOT NEW.creado_en)
+WHEN OLD.estado = 'entregado' AND (NEW.estado <> 'entregado' OR OLD.creado_en IS NOT NEW.creado_en)
 BEGIN
     INSERT INTO analitica_impacto_dia (dia, producto_id, unidades)
     SELECT date((OLD.creado_en + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= OLD.creado_en ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch'), producto_id, -SUM(cantidad) FROM pedido_items
-    WHERE pedido_id = OLD.id AND producto_id IS NOT NULL AND OLD.estado = 'entregado' GROUP BY producto_id
+    WHERE pedido_id = OLD.id AND producto_id IS NOT NULL GROUP BY producto_id
     ON CONFLICT (dia, producto_id) DO UPDATE SET unidades = unidades + excluded.unidades;
     UPDATE analitica_entregados_dia SET pedidos = pedidos - 1
-    WHERE OLD.estado = 'entregado' AND dia = date((OLD.creado_en + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= OLD.creado_en ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch')
-      AND EXISTS (SELECT 1 FROM pedido_items WHERE pedido_id = OLD.id);
+    WHERE dia = date((OLD.creado_en + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= OLD.creado_en ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch') AND EXISTS (SELECT 1 FROM pedido_items WHERE pedido_id = OLD.id);
     INSERT INTO analitica_impacto_dia (dia, producto_id, unidades)
     SELECT date((NEW.creado_en + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= NEW.creado_en ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch'), producto_id, SUM(cantidad) FROM pedido_items
     WHERE pedido_id = NEW.id AND producto_id IS NOT NULL AND NEW.estado = 'entregado' GROUP BY producto_id
@@ -382,9 +407,12 @@ BEGIN
     DELETE FROM analitica_entregados_dia WHERE pedidos = 0 AND dia = date((OLD.creado_en + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= OLD.creado_en ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch');
 END;
 
--- Deleting an order deletes its lines first (V9's BEFORE DELETE trigger), so the line
--- triggers below also cover deleted orders.
-CREATE TRIGGER pedido_items_analitica_impacto_ai AFTER INSERT ON pedido_items BEGIN
+-- Lines count only in delivered orders, so their triggers do nothing for the others (most
+-- lines are written before delivery). Deleting an order deletes its lines first (V9's
+-- BEFORE DELETE trigger), so the line triggers below also cover deleted orders.
+CREATE TRIGGER pedido_items_analitica_impacto_ai AFTER INSERT ON pedido_items
+WHEN EXISTS (SELECT 1 FROM pedidos WHERE id = NEW.pedido_id AND estado = 'entregado')
+BEGIN
     INSERT INTO analitica_impacto_dia (dia, producto_id, unidades)
     SELECT date((p.creado_en + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= p.creado_en ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch'), NEW.producto_id, NEW.cantidad
     FROM pedidos p WHERE p.id = NEW.pedido_id AND p.estado = 'entregado' AND NEW.producto_id IS NOT NULL
@@ -396,7 +424,9 @@ CREATE TRIGGER pedido_items_analitica_impacto_ai AFTER INSERT ON pedido_items BE
     ON CONFLICT (dia) DO UPDATE SET pedidos = pedidos + 1;
 END;
 
-CREATE TRIGGER pedido_items_analitica_impacto_ad AFTER DELETE ON pedido_items BEGIN
+CREATE TRIGGER pedido_items_analitica_impacto_ad AFTER DELETE ON pedido_items
+WHEN EXISTS (SELECT 1 FROM pedidos WHERE id = OLD.pedido_id AND estado = 'entregado')
+BEGIN
     INSERT INTO analitica_impacto_dia (dia, producto_id, unidades)
     SELECT date((p.creado_en + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= p.creado_en ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch'), OLD.producto_id, -OLD.cantidad
     FROM pedidos p WHERE p.id = OLD.pedido_id AND p.estado = 'entregado' AND OLD.producto_id IS NOT NULL
@@ -412,7 +442,8 @@ CREATE TRIGGER pedido_items_analitica_impacto_ad AFTER DELETE ON pedido_items BE
 END;
 
 CREATE TRIGGER pedido_items_analitica_impacto_au AFTER UPDATE OF pedido_id, producto_id, cantidad ON pedido_items
-WHEN OLD.pedido_id IS NOT NEW.pedido_id OR OLD.producto_id IS NOT NEW.producto_id OR OLD.cantidad IS NOT NEW.cantidad
+WHEN (OLD.pedido_id IS NOT NEW.pedido_id OR OLD.producto_id IS NOT NEW.producto_id OR OLD.cantidad IS NOT NEW.cantidad)
+    AND EXISTS (SELECT 1 FROM pedidos WHERE id IN (OLD.pedido_id, NEW.pedido_id) AND estado = 'entregado')
 BEGIN
     INSERT INTO analitica_impacto_dia (dia, producto_id, unidades)
     SELECT date((p.creado_en + COALESCE((SELECT offset_ms FROM analitica_zona WHERE desde_ms <= p.creado_en ORDER BY desde_ms DESC LIMIT 1), 0)) / 1000, 'unixepoch'), OLD.producto_id, -OLD.cantidad
@@ -443,8 +474,9 @@ END;
 
 -- ---------------------------------------------------------------------------------------
 -- Each month is the sum of its days: a daily row inserted adds to its month, an updated one
--- adds the difference, a deleted one subtracts; a month falls away with its last day (the
--- same zero rule as the daily rows).
+-- adds the difference (one statement: the common case, every order write updates a daily
+-- row), a deleted one subtracts and the month falls away with its last day (the same zero
+-- rule as the daily rows). Daily rows never change key; should one, `_mes_am` moves it.
 
 CREATE TRIGGER analitica_dia_mes_ai AFTER INSERT ON analitica_dia BEGIN
     INSERT INTO analitica_mes (mes, canal, pedidos, ingresos, cancelados)
@@ -452,7 +484,13 @@ CREATE TRIGGER analitica_dia_mes_ai AFTER INSERT ON analitica_dia BEGIN
     ON CONFLICT (mes, canal) DO UPDATE SET pedidos = pedidos + excluded.pedidos, ingresos = ingresos + excluded.ingresos, cancelados = cancelados + excluded.cancelados;
 END;
 
-CREATE TRIGGER analitica_dia_mes_au AFTER UPDATE ON analitica_dia BEGIN
+CREATE TRIGGER analitica_dia_mes_au AFTER UPDATE ON analitica_dia WHEN OLD.dia IS NEW.dia AND OLD.canal IS NEW.canal BEGIN
+    INSERT INTO analitica_mes (mes, canal, pedidos, ingresos, cancelados)
+    VALUES (substr(NEW.dia, 1, 7), NEW.canal, NEW.pedidos - OLD.pedidos, NEW.ingresos - OLD.ingresos, NEW.cancelados - OLD.cancelados)
+    ON CONFLICT (mes, canal) DO UPDATE SET pedidos = pedidos + excluded.pedidos, ingresos = ingresos + excluded.ingresos, cancelados = cancelados + excluded.cancelados;
+END;
+
+CREATE TRIGGER analitica_dia_mes_am AFTER UPDATE ON analitica_dia WHEN NOT (OLD.dia IS NEW.dia AND OLD.canal IS NEW.canal) BEGIN
     UPDATE analitica_mes SET pedidos = pedidos - OLD.pedidos, ingresos = ingresos - OLD.ingresos, cancelados = cancelados - OLD.cancelados
     WHERE mes = substr(OLD.dia, 1, 7) AND canal = OLD.canal;
     INSERT INTO analitica_mes (mes, canal, pedidos, ingresos, cancelados)
@@ -474,7 +512,13 @@ CREATE TRIGGER analitica_nuevos_dia_mes_ai AFTER INSERT ON analitica_nuevos_dia 
     ON CONFLICT (mes) DO UPDATE SET clientes = clientes + excluded.clientes;
 END;
 
-CREATE TRIGGER analitica_nuevos_dia_mes_au AFTER UPDATE ON analitica_nuevos_dia BEGIN
+CREATE TRIGGER analitica_nuevos_dia_mes_au AFTER UPDATE ON analitica_nuevos_dia WHEN OLD.dia IS NEW.dia BEGIN
+    INSERT INTO analitica_nuevos_mes (mes, clientes)
+    VALUES (substr(NEW.dia, 1, 7), NEW.clientes - OLD.clientes)
+    ON CONFLICT (mes) DO UPDATE SET clientes = clientes + excluded.clientes;
+END;
+
+CREATE TRIGGER analitica_nuevos_dia_mes_am AFTER UPDATE ON analitica_nuevos_dia WHEN NOT (OLD.dia IS NEW.dia) BEGIN
     UPDATE analitica_nuevos_mes SET clientes = clientes - OLD.clientes
     WHERE mes = substr(OLD.dia, 1, 7);
     INSERT INTO analitica_nuevos_mes (mes, clientes)
@@ -496,7 +540,13 @@ CREATE TRIGGER analitica_producto_dia_mes_ai AFTER INSERT ON analitica_producto_
     ON CONFLICT (mes, sku) DO UPDATE SET unidades = unidades + excluded.unidades, ingresos = ingresos + excluded.ingresos;
 END;
 
-CREATE TRIGGER analitica_producto_dia_mes_au AFTER UPDATE ON analitica_producto_dia BEGIN
+CREATE TRIGGER analitica_producto_dia_mes_au AFTER UPDATE ON analitica_producto_dia WHEN OLD.dia IS NEW.dia AND OLD.sku IS NEW.sku BEGIN
+    INSERT INTO analitica_producto_mes (mes, sku, unidades, ingresos)
+    VALUES (substr(NEW.dia, 1, 7), NEW.sku, NEW.unidades - OLD.unidades, NEW.ingresos - OLD.ingresos)
+    ON CONFLICT (mes, sku) DO UPDATE SET unidades = unidades + excluded.unidades, ingresos = ingresos + excluded.ingresos;
+END;
+
+CREATE TRIGGER analitica_producto_dia_mes_am AFTER UPDATE ON analitica_producto_dia WHEN NOT (OLD.dia IS NEW.dia AND OLD.sku IS NEW.sku) BEGIN
     UPDATE analitica_producto_mes SET unidades = unidades - OLD.unidades, ingresos = ingresos - OLD.ingresos
     WHERE mes = substr(OLD.dia, 1, 7) AND sku = OLD.sku;
     INSERT INTO analitica_producto_mes (mes, sku, unidades, ingresos)
@@ -518,7 +568,13 @@ CREATE TRIGGER analitica_activos_mes_dia_mes_ai AFTER INSERT ON analitica_activo
     ON CONFLICT (mes, anterior) DO UPDATE SET clientes = clientes + excluded.clientes;
 END;
 
-CREATE TRIGGER analitica_activos_mes_dia_mes_au AFTER UPDATE ON analitica_activos_mes_dia BEGIN
+CREATE TRIGGER analitica_activos_mes_dia_mes_au AFTER UPDATE ON analitica_activos_mes_dia WHEN OLD.mes IS NEW.mes AND OLD.anterior IS NEW.anterior BEGIN
+    INSERT INTO analitica_activos_mes (mes, anterior, clientes)
+    VALUES (NEW.mes, substr(NEW.anterior, 1, 7), NEW.clientes - OLD.clientes)
+    ON CONFLICT (mes, anterior) DO UPDATE SET clientes = clientes + excluded.clientes;
+END;
+
+CREATE TRIGGER analitica_activos_mes_dia_mes_am AFTER UPDATE ON analitica_activos_mes_dia WHEN NOT (OLD.mes IS NEW.mes AND OLD.anterior IS NEW.anterior) BEGIN
     UPDATE analitica_activos_mes SET clientes = clientes - OLD.clientes
     WHERE mes = OLD.mes AND anterior = substr(OLD.anterior, 1, 7);
     INSERT INTO analitica_activos_mes (mes, anterior, clientes)
@@ -540,7 +596,13 @@ CREATE TRIGGER analitica_conversion_dia_mes_ai AFTER INSERT ON analitica_convers
     ON CONFLICT (mes, canal) DO UPDATE SET conversaciones = conversaciones + excluded.conversaciones, convertidas = convertidas + excluded.convertidas;
 END;
 
-CREATE TRIGGER analitica_conversion_dia_mes_au AFTER UPDATE ON analitica_conversion_dia BEGIN
+CREATE TRIGGER analitica_conversion_dia_mes_au AFTER UPDATE ON analitica_conversion_dia WHEN OLD.dia IS NEW.dia AND OLD.canal IS NEW.canal BEGIN
+    INSERT INTO analitica_conversion_mes (mes, canal, conversaciones, convertidas)
+    VALUES (substr(NEW.dia, 1, 7), NEW.canal, NEW.conversaciones - OLD.conversaciones, NEW.convertidas - OLD.convertidas)
+    ON CONFLICT (mes, canal) DO UPDATE SET conversaciones = conversaciones + excluded.conversaciones, convertidas = convertidas + excluded.convertidas;
+END;
+
+CREATE TRIGGER analitica_conversion_dia_mes_am AFTER UPDATE ON analitica_conversion_dia WHEN NOT (OLD.dia IS NEW.dia AND OLD.canal IS NEW.canal) BEGIN
     UPDATE analitica_conversion_mes SET conversaciones = conversaciones - OLD.conversaciones, convertidas = convertidas - OLD.convertidas
     WHERE mes = substr(OLD.dia, 1, 7) AND canal = OLD.canal;
     INSERT INTO analitica_conversion_mes (mes, canal, conversaciones, convertidas)
@@ -562,7 +624,13 @@ CREATE TRIGGER analitica_satisfaccion_dia_mes_ai AFTER INSERT ON analitica_satis
     ON CONFLICT (mes) DO UPDATE SET csat_suma = csat_suma + excluded.csat_suma, csat_respuestas = csat_respuestas + excluded.csat_respuestas, promotores = promotores + excluded.promotores, pasivos = pasivos + excluded.pasivos, detractores = detractores + excluded.detractores;
 END;
 
-CREATE TRIGGER analitica_satisfaccion_dia_mes_au AFTER UPDATE ON analitica_satisfaccion_dia BEGIN
+CREATE TRIGGER analitica_satisfaccion_dia_mes_au AFTER UPDATE ON analitica_satisfaccion_dia WHEN OLD.dia IS NEW.dia BEGIN
+    INSERT INTO analitica_satisfaccion_mes (mes, csat_suma, csat_respuestas, promotores, pasivos, detractores)
+    VALUES (substr(NEW.dia, 1, 7), NEW.csat_suma - OLD.csat_suma, NEW.csat_respuestas - OLD.csat_respuestas, NEW.promotores - OLD.promotores, NEW.pasivos - OLD.pasivos, NEW.detractores - OLD.detractores)
+    ON CONFLICT (mes) DO UPDATE SET csat_suma = csat_suma + excluded.csat_suma, csat_respuestas = csat_respuestas + excluded.csat_respuestas, promotores = promotores + excluded.promotores, pasivos = pasivos + excluded.pasivos, detractores = detractores + excluded.detractores;
+END;
+
+CREATE TRIGGER analitica_satisfaccion_dia_mes_am AFTER UPDATE ON analitica_satisfaccion_dia WHEN NOT (OLD.dia IS NEW.dia) BEGIN
     UPDATE analitica_satisfaccion_mes SET csat_suma = csat_suma - OLD.csat_suma, csat_respuestas = csat_respuestas - OLD.csat_respuestas, promotores = promotores - OLD.promotores, pasivos = pasivos - OLD.pasivos, detractores = detractores - OLD.detractores
     WHERE mes = substr(OLD.dia, 1, 7);
     INSERT INTO analitica_satisfaccion_mes (mes, csat_suma, csat_respuestas, promotores, pasivos, detractores)
@@ -584,7 +652,13 @@ CREATE TRIGGER analitica_impacto_dia_mes_ai AFTER INSERT ON analitica_impacto_di
     ON CONFLICT (mes, producto_id) DO UPDATE SET unidades = unidades + excluded.unidades;
 END;
 
-CREATE TRIGGER analitica_impacto_dia_mes_au AFTER UPDATE ON analitica_impacto_dia BEGIN
+CREATE TRIGGER analitica_impacto_dia_mes_au AFTER UPDATE ON analitica_impacto_dia WHEN OLD.dia IS NEW.dia AND OLD.producto_id IS NEW.producto_id BEGIN
+    INSERT INTO analitica_impacto_mes (mes, producto_id, unidades)
+    VALUES (substr(NEW.dia, 1, 7), NEW.producto_id, NEW.unidades - OLD.unidades)
+    ON CONFLICT (mes, producto_id) DO UPDATE SET unidades = unidades + excluded.unidades;
+END;
+
+CREATE TRIGGER analitica_impacto_dia_mes_am AFTER UPDATE ON analitica_impacto_dia WHEN NOT (OLD.dia IS NEW.dia AND OLD.producto_id IS NEW.producto_id) BEGIN
     UPDATE analitica_impacto_mes SET unidades = unidades - OLD.unidades
     WHERE mes = substr(OLD.dia, 1, 7) AND producto_id = OLD.producto_id;
     INSERT INTO analitica_impacto_mes (mes, producto_id, unidades)
@@ -606,7 +680,13 @@ CREATE TRIGGER analitica_entregados_dia_mes_ai AFTER INSERT ON analitica_entrega
     ON CONFLICT (mes) DO UPDATE SET pedidos = pedidos + excluded.pedidos;
 END;
 
-CREATE TRIGGER analitica_entregados_dia_mes_au AFTER UPDATE ON analitica_entregados_dia BEGIN
+CREATE TRIGGER analitica_entregados_dia_mes_au AFTER UPDATE ON analitica_entregados_dia WHEN OLD.dia IS NEW.dia BEGIN
+    INSERT INTO analitica_entregados_mes (mes, pedidos)
+    VALUES (substr(NEW.dia, 1, 7), NEW.pedidos - OLD.pedidos)
+    ON CONFLICT (mes) DO UPDATE SET pedidos = pedidos + excluded.pedidos;
+END;
+
+CREATE TRIGGER analitica_entregados_dia_mes_am AFTER UPDATE ON analitica_entregados_dia WHEN NOT (OLD.dia IS NEW.dia) BEGIN
     UPDATE analitica_entregados_mes SET pedidos = pedidos - OLD.pedidos
     WHERE mes = substr(OLD.dia, 1, 7);
     INSERT INTO analitica_entregados_mes (mes, pedidos)
