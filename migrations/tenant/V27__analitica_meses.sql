@@ -4,7 +4,7 @@
 -- twelve monthly rows per key instead of 365 daily rows or every conversation and survey.
 --
 -- Every `*_mes` table is the sum of its `*_dia` table by month (`substr(dia, 1, 7)`), kept by
--- three generic triggers per pair (insert, update, delete of a daily row move the month by
+-- generic triggers per pair (insert, update, delete of a daily row move the month by
 -- the difference). The daily tables new here follow their sources the way V9 and V25 do:
 -- triggers in the same transaction as the write, local days through `analitica_zona`.
 -- `analytics::rollups::rebuild` refills everything set-based (`analytics::monthly`), and
