@@ -11,7 +11,8 @@
 //! 7 × 24 h after it (so a conversation on the period's last day may convert after it).
 //! Why not `conversaciones`: that table keeps one row per customer (the inbox state), not
 //! one per conversation. The starts and whether each converted are kept in
-//! `analitica_conversaciones` by triggers (tenant V25), so a period is one index range.
+//! `analitica_conversaciones` by triggers (tenant V25), and counted per local day and month
+//! (V27), so a period reads a few summary rows per channel.
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -55,7 +56,8 @@ fn midnight(d: NaiveDate, tz: Tz) -> i64 {
 }
 
 /// The period as unix-ms instants `[from, to)`: local midnight of `desde` to local midnight
-/// after `hasta`, in the brand's zone.
+/// after `hasta`, in the brand's zone. (The dashboard reads local days from the summaries
+/// instead; the same instants wherever local midnight exists.)
 pub fn bounds(conn: &Connection, p: Period) -> Result<(i64, i64), AppError> {
     let tz = stored_tz(conn)?;
     let end = p.hasta.succ_opt().unwrap_or(p.hasta);
@@ -88,14 +90,21 @@ pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Conversations and conversions per channel, most conversations first.
+/// Conversations and conversions per channel, most conversations first: the starts and
+/// conversions per local day and month (tenant V27, kept from `analitica_conversaciones`),
+/// whole months from the monthly rows and the partial ones from the daily rows.
 pub fn by_channel(conn: &Connection, p: Period) -> Result<Vec<ConversionRow>, AppError> {
-    let (from, to) = bounds(conn, p)?;
-    let mut st = conn.prepare_cached(
-        "SELECT canal, COUNT(*), SUM(convertida) FROM analitica_conversaciones
-         WHERE en >= ?1 AND en < ?2 GROUP BY canal ORDER BY COUNT(*) DESC, canal",
-    )?;
-    let rows = st.query_map(params![from, to], |r| {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT canal, SUM(conversaciones), SUM(convertidas) FROM {}
+         GROUP BY canal ORDER BY SUM(conversaciones) DESC, canal",
+        super::span::union(
+            "analitica_conversion_dia",
+            "analitica_conversion_mes",
+            "canal, conversaciones, convertidas"
+        )
+    ))?;
+    let keys = super::span::Span::of(p).keys();
+    let rows = st.query_map(rusqlite::params_from_iter(&keys), |r| {
         let (conversaciones, convertidas): (i64, i64) = (r.get(1)?, r.get(2)?);
         Ok(ConversionRow {
             canal: r.get(0)?,

@@ -1,15 +1,16 @@
 //! Dashboard figures for a brand and a period, read from the rollups (never a scan of all
-//! orders): KPIs against the previous period of the same length, a per-day series, channels,
+//! orders; whole months from the monthly summaries, see `span`): KPIs against the previous period of the same length, a per-day series, channels,
 //! top products and categories, and the customer-base pictures (segments, RFM, CLV, cohorts).
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, params, params_from_iter};
 use serde::Serialize;
 
 use super::cohorts::{self, CohortMatrix};
 pub use super::period::{MAX_DAYS, Period, resolve_period};
 use super::segments::Segment;
+use super::span::{self, Span};
 use crate::error::AppError;
 
 /// One day of the series. Money in minor units.
@@ -199,45 +200,47 @@ pub fn series(conn: &Connection, p: Period) -> Result<Vec<DayRow>, AppError> {
     Ok(days.into_values().collect())
 }
 
-/// A period's totals (active customers are distinct over the whole period).
+/// A period's totals (active customers are distinct over the whole period). Whole months
+/// come from the monthly summaries, the partial months at the ends from the daily rows
+/// (`span`).
 pub fn totals(conn: &Connection, p: Period) -> Result<Totals, AppError> {
-    let (from, to) = p.keys();
+    let keys = Span::of(p).keys();
     let (pedidos, ingresos, cancelados): (i64, i64, i64) = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT COALESCE(SUM(pedidos), 0), COALESCE(SUM(ingresos), 0), COALESCE(SUM(cancelados), 0)
-             FROM analitica_dia WHERE dia BETWEEN ?1 AND ?2",
-        )?
-        .query_row(params![from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+             FROM {}",
+            span::union("analitica_dia", "analitica_mes", "pedidos, ingresos, cancelados")
+        ))?
+        .query_row(params_from_iter(&keys), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
     let clientes_nuevos: i64 = conn
-        .prepare_cached(
-            "SELECT COALESCE(SUM(clientes), 0) FROM analitica_nuevos_dia WHERE dia BETWEEN ?1 AND ?2",
-        )?
-        .query_row(params![from, to], |r| r.get(0))?;
-    // Each customer active in the period once: at their first order day in it, the row
-    // whose previous order day is before the period (or that has none).
-    let clientes_activos: i64 = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM analitica_cliente_dia
-             WHERE dia BETWEEN ?1 AND ?2 AND (anterior IS NULL OR anterior < ?1)",
-        )?
-        .query_row(params![from, to], |r| r.get(0))?;
+        .prepare_cached(&format!(
+            "SELECT COALESCE(SUM(clientes), 0) FROM {}",
+            span::union("analitica_nuevos_dia", "analitica_nuevos_mes", "clientes")
+        ))?
+        .query_row(params_from_iter(&keys), |r| r.get(0))?;
     Ok(Totals {
         pedidos,
         ingresos,
         ticket_promedio: if pedidos > 0 { ingresos / pedidos } else { 0 },
         cancelados,
         clientes_nuevos,
-        clientes_activos,
+        clientes_activos: span::active_customers(conn, p)?,
     })
 }
 
 pub fn channels(conn: &Connection, p: Period) -> Result<Vec<ChannelRow>, AppError> {
-    let (from, to) = p.keys();
-    let mut st = conn.prepare_cached(
-        "SELECT canal, SUM(pedidos), SUM(ingresos), SUM(cancelados) FROM analitica_dia
-         WHERE dia BETWEEN ?1 AND ?2 GROUP BY canal ORDER BY SUM(ingresos) DESC, canal",
-    )?;
-    let rows = st.query_map(params![from, to], |r| {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT canal, SUM(pedidos), SUM(ingresos), SUM(cancelados) FROM {}
+         GROUP BY canal ORDER BY SUM(ingresos) DESC, canal",
+        span::union(
+            "analitica_dia",
+            "analitica_mes",
+            "canal, pedidos, ingresos, cancelados"
+        )
+    ))?;
+    let rows = st.query_map(params_from_iter(&Span::of(p).keys()), |r| {
         Ok(ChannelRow {
             canal: r.get(0)?,
             pedidos: r.get(1)?,
@@ -254,15 +257,20 @@ pub fn products(
     p: Period,
     limit: Option<u32>,
 ) -> Result<Vec<ProductRow>, AppError> {
-    let (from, to) = p.keys();
-    let mut st = conn.prepare_cached(
+    let mut st = conn.prepare_cached(&format!(
         "SELECT a.sku, COALESCE(pr.nombre, a.sku), COALESCE(pr.categoria, ''), a.u, a.i
-         FROM (SELECT sku, SUM(unidades) AS u, SUM(ingresos) AS i FROM analitica_producto_dia
-               WHERE dia BETWEEN ?1 AND ?2 GROUP BY sku) a
+         FROM (SELECT sku, SUM(unidades) AS u, SUM(ingresos) AS i FROM {} GROUP BY sku) a
          LEFT JOIN productos pr ON pr.sku = a.sku
-         ORDER BY a.i DESC, a.sku LIMIT ?3",
-    )?;
-    let rows = st.query_map(params![from, to, limit.map_or(-1, i64::from)], |r| {
+         ORDER BY a.i DESC, a.sku LIMIT ?7",
+        span::union(
+            "analitica_producto_dia",
+            "analitica_producto_mes",
+            "sku, unidades, ingresos"
+        )
+    ))?;
+    let [h1, h2, t1, t2, m1, m2] = Span::of(p).keys();
+    let limit = limit.map_or(-1, i64::from);
+    let rows = st.query_map(params![h1, h2, t1, t2, m1, m2, limit], |r| {
         Ok(ProductRow {
             sku: r.get(0)?,
             nombre: r.get(1)?,

@@ -4,7 +4,7 @@
 //! adds what the dashboard used to count per request: active customers per day, each
 //! customer-day's previous order day (distinct active customers of a period without
 //! DISTINCT), customers per segment, and the RFM grid, groups and CLV histogram of the last
-//! nightly run.
+//! nightly run. V27 adds monthly summaries of all that a period sums (`monthly`).
 
 use std::collections::BTreeMap;
 
@@ -77,8 +77,11 @@ pub fn rebuild_customer_counts(conn: &Connection) -> Result<(), AppError> {
 /// triggers of the derived tables are set aside and recreated from their own SQL in the
 /// caller's transaction, so a committed database never lacks them.
 pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
+    let names = DERIVED_TRIGGERS
+        .iter()
+        .chain(super::monthly::DERIVED_TRIGGERS);
     let mut saved = Vec::with_capacity(DERIVED_TRIGGERS.len());
-    for name in DERIVED_TRIGGERS {
+    for name in names {
         let sql: Option<String> = conn
             .query_row(
                 "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
@@ -138,10 +141,11 @@ pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
                GROUP BY cliente_id) f ON f.cliente_id = m.cliente_id
          GROUP BY f.cohorte, m.mes;"
     ))?;
+    super::conversion::rebuild(conn)?;
+    super::monthly::rebuild(conn)?;
     for sql in &saved {
         conn.execute_batch(sql)?;
     }
-    super::conversion::rebuild(conn)?;
     rebuild_customer_counts(conn)
 }
 
@@ -172,6 +176,8 @@ pub struct Snapshot {
     pub clv_buckets: BTreeMap<i64, i64>,
     /// conversation-starting interaction → (customer, channel, at, converted)
     pub conversations: BTreeMap<i64, (i64, String, i64, bool)>,
+    /// The monthly summaries and the daily tables of tenant V27.
+    pub monthly: super::monthly::Summaries,
 }
 
 /// Conversation starts and conversions by the rule of `conversion`, in Rust.
@@ -324,10 +330,11 @@ pub fn stored(conn: &Connection) -> Result<Snapshot, AppError> {
         "SELECT interaccion_id, cliente_id, canal, en, convertida FROM analitica_conversaciones",
         |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))),
     )?;
+    s.monthly = super::monthly::stored(conn)?;
     Ok(s)
 }
 
-fn day_of(ms: i64, tz: Tz) -> String {
+pub(super) fn day_of(ms: i64, tz: Tz) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .map(|t| local_day(t, tz).format("%Y-%m-%d").to_string())
         .unwrap_or_default()
@@ -412,5 +419,6 @@ pub fn recompute(conn: &Connection, tz: Tz) -> Result<Snapshot, AppError> {
         e.0 += qty;
         e.1 += total;
     }
+    s.monthly = super::monthly::recompute(conn, tz, &s)?;
     Ok(s)
 }

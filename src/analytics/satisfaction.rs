@@ -3,11 +3,12 @@
 //! answers), each with its answer count, against the previous period of the same length.
 //! A survey belongs to the period of its last answer (`respondida_en`, local day).
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, params_from_iter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::period::Period;
+use super::span::{self, Span};
 use crate::error::AppError;
 
 /// One period's answers.
@@ -35,16 +36,24 @@ pub struct SatisfactionKpis {
     pub nps_diferencia: Option<f64>,
 }
 
-/// The answers whose survey was last answered in the period.
+/// The answers whose survey was last answered in the period, from the answers per local
+/// day and month (tenant V27): whole months from the monthly rows, the partial ones from the
+/// daily rows.
 pub fn of_period(conn: &Connection, p: Period) -> Result<Satisfaction, AppError> {
-    let (from, to) = super::conversion::bounds(conn, p)?;
+    let keys = Span::of(p).keys();
     let (csat_sum, csat_n, promotores, pasivos, detractores): (i64, i64, i64, i64, i64) = conn
-        .prepare_cached(
-            "SELECT COALESCE(SUM(csat), 0), COUNT(csat), COALESCE(SUM(nps >= 9), 0),
-                    COALESCE(SUM(nps BETWEEN 7 AND 8), 0), COALESCE(SUM(nps <= 6), 0)
-             FROM encuestas WHERE respondida_en >= ?1 AND respondida_en < ?2",
-        )?
-        .query_row(params![from, to], |r| {
+        .prepare_cached(&format!(
+            "SELECT COALESCE(SUM(csat_suma), 0), COALESCE(SUM(csat_respuestas), 0),
+                    COALESCE(SUM(promotores), 0), COALESCE(SUM(pasivos), 0),
+                    COALESCE(SUM(detractores), 0)
+             FROM {}",
+            span::union(
+                "analitica_satisfaccion_dia",
+                "analitica_satisfaccion_mes",
+                "csat_suma, csat_respuestas, promotores, pasivos, detractores"
+            )
+        ))?
+        .query_row(params_from_iter(&keys), |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
     let nps_n = promotores + pasivos + detractores;

@@ -122,4 +122,56 @@ pub const NOT_MIRRORED: &[(&str, &str)] = &[
         "analitica_conversaciones",
         "conversation starts derived from interacciones and pedidos (both mirrored) for the dashboard's conversion",
     ),
+    (
+        "analitica_mes",
+        "monthly sum of analitica_dia (rollup derived from pedidos); v_metricas_diarias has the days",
+    ),
+    (
+        "analitica_nuevos_mes",
+        "monthly sum of analitica_nuevos_dia (derived from pedidos)",
+    ),
+    (
+        "analitica_producto_mes",
+        "monthly sum of analitica_producto_dia; computable from autonomo.pedido_items",
+    ),
+    (
+        "analitica_activos_mes_dia",
+        "customer-months by previous order day, derived from pedidos, for the dashboard's distinct active customers",
+    ),
+    (
+        "analitica_activos_mes",
+        "monthly sum of analitica_activos_mes_dia (derived from pedidos)",
+    ),
+    (
+        "analitica_conversion_dia",
+        "daily count of analitica_conversaciones (derived from interacciones and pedidos)",
+    ),
+    (
+        "analitica_conversion_mes",
+        "monthly sum of analitica_conversion_dia",
+    ),
+    (
+        "analitica_satisfaccion_dia",
+        "daily sums of the survey answers; encuestas is mirrored",
+    ),
+    (
+        "analitica_satisfaccion_mes",
+        "monthly sum of analitica_satisfaccion_dia",
+    ),
+    (
+        "analitica_impacto_dia",
+        "delivered units per product per day, derived from pedidos and pedido_items (both mirrored)",
+    ),
+    (
+        "analitica_impacto_mes",
+        "monthly sum of analitica_impacto_dia",
+    ),
+    (
+        "analitica_entregados_dia",
+        "delivered orders per day, derived from pedidos and pedido_items (both mirrored)",
+    ),
+    (
+        "analitica_entregados_mes",
+        "monthly sum of analitica_entregados_dia",
+    ),
 ];

@@ -7,6 +7,7 @@ mod dashboard_bench;
 mod dashboard_extras;
 mod http;
 mod import;
+mod periods;
 mod recompute;
 mod rollups;
 mod segment_times;

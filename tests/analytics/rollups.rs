@@ -146,7 +146,7 @@ async fn lima_day_boundary_and_cancelled_orders_by_hand() {
     );
 }
 
-struct Rng(u64);
+pub struct Rng(pub u64);
 impl Rng {
     fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
@@ -154,7 +154,7 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 }
@@ -224,7 +224,20 @@ fn interaction_op(c: &Connection, rng: &mut Rng, customers: &[i64], at: i64) {
 }
 
 fn random_ops(c: &Connection, rng: &mut Rng, customers: &[i64], steps: usize) {
-    let base = ms(2024, 3, 9, 0, 0);
+    // Hours over six weeks: local-day, DST (Madrid, 31 March) and month boundaries.
+    random_ops_over(c, rng, customers, steps, ms(2024, 3, 9, 0, 0), 24 * 45);
+}
+
+/// `steps` random writes at instants in the `hours` after `base`: orders (new, cancelled,
+/// confirmed, moved, re-assigned, edited, deleted), interactions, deliveries and surveys.
+pub fn random_ops_over(
+    c: &Connection,
+    rng: &mut Rng,
+    customers: &[i64],
+    steps: usize,
+    base: i64,
+    hours: u64,
+) {
     let channels = ["whatsapp", "web", "telefono", "presencial"];
     let skus = ["A", "B", "C"];
     let ids = |c: &Connection| -> Vec<i64> {
@@ -237,9 +250,9 @@ fn random_ops(c: &Connection, rng: &mut Rng, customers: &[i64], steps: usize) {
         let pick = existing
             .get(rng.below(existing.len() as u64) as usize)
             .copied();
-        // Hours over six weeks: local-day, DST (Madrid, 31 March) and month boundaries.
-        let at = base + rng.below(24 * 45) as i64 * 3_600_000 + rng.below(60) as i64 * 60_000;
+        let at = base + rng.below(hours) as i64 * 3_600_000 + rng.below(60) as i64 * 60_000;
         interaction_op(c, rng, customers, at);
+        super::periods::delivery_or_survey_op(c, rng, at);
         match (rng.below(9), pick) {
             (0..=2, _) | (_, None) => {
                 let customer = customers[rng.below(customers.len() as u64) as usize];
@@ -324,6 +337,17 @@ async fn rollups_equal_full_recomputation_after_random_writes() {
             fresh.cohorts.keys().any(|(c, m)| c != m),
             "some customer returns in a later month"
         );
+        // The monthly summaries (V27) see surveys, deliveries and returning customers.
+        let m = &fresh.monthly;
+        assert!(
+            m.months.len() >= 2 && !m.satisfaction_days.is_empty(),
+            "{m:?}"
+        );
+        assert!(
+            !m.impact_days.is_empty() && !m.delivered_months.is_empty(),
+            "{m:?}"
+        );
+        assert!(m.active_month_days.keys().any(|(_, prev)| !prev.is_empty()));
         assert_eq!(stored, fresh, "round {round}");
     }
     // The brand moves to Lima: every day is re-bucketed.
