@@ -30,22 +30,26 @@ pub const NO_DESTINATION: &str =
     "el cliente ya no tiene WhatsApp / the customer has no WhatsApp number any more";
 pub const CANCELLED: &str = "campaña cancelada antes de encolar su mensaje / campaign cancelled before its message was queued";
 
-/// Launched, not cancelled campaigns with recipients still to queue, as `(id, due at)`.
-const WAITING: &str = "SELECT k.id, MAX(COALESCE(k.programada_para, k.lanzada_en), k.lanzada_en) AS due
-    FROM campanas k
-    WHERE k.lanzada_en IS NOT NULL AND k.estado <> 'cancelada'
-      AND EXISTS (SELECT 1 FROM campana_cola q WHERE q.campana_id = k.id AND q.estado = 'pendiente')";
+/// Launched, not cancelled campaigns with recipients still to queue, as `(id, due)`: due at
+/// the scheduled time, or at the launch.
+macro_rules! waiting_campaigns {
+    () => {
+        "SELECT k.id, MAX(COALESCE(k.programada_para, k.lanzada_en), k.lanzada_en) AS due
+         FROM campanas k
+         WHERE k.lanzada_en IS NOT NULL AND k.estado <> 'cancelada'
+           AND EXISTS (SELECT 1 FROM campana_cola q WHERE q.campana_id = k.id AND q.estado = 'pendiente')"
+    };
+}
 
 /// For a closed brand (see [`crate::tenants::WakeCheck`]): when its next batch is due.
-pub const NEXT_DUE: &str = "SELECT MIN(due) FROM (SELECT k.id, MAX(COALESCE(k.programada_para, k.lanzada_en), k.lanzada_en) AS due
-    FROM campanas k
-    WHERE k.lanzada_en IS NOT NULL AND k.estado <> 'cancelada'
-      AND EXISTS (SELECT 1 FROM campana_cola q WHERE q.campana_id = k.id AND q.estado = 'pendiente'))";
+pub const NEXT_DUE: &str = concat!("SELECT MIN(due) FROM (", waiting_campaigns!(), ")");
 
 /// The oldest campaign whose time has come and that still has recipients to queue.
 pub fn due(c: &Connection, now: i64) -> Result<Option<i64>, AppError> {
-    Ok(c.prepare_cached(&format!(
-        "SELECT id FROM ({WAITING}) WHERE due <= ?1 ORDER BY id LIMIT 1"
+    Ok(c.prepare_cached(concat!(
+        "SELECT id FROM (",
+        waiting_campaigns!(),
+        ") WHERE due <= ?1 ORDER BY id LIMIT 1"
     ))?
     .query_row([now], |r| r.get(0))
     .optional()?)

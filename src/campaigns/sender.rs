@@ -75,3 +75,7 @@ pub async fn step(registry: &Registry, tenant: &Tenant, size: usize) -> Result<u
     tracing::debug!(brand = %tenant.slug(), campana = id, handled, ms = began.elapsed().as_millis() as u64, "campaign batch");
     Ok(handled)
 }
+
+#[cfg(test)]
+#[path = "sender_tests.rs"]
+mod tests;
