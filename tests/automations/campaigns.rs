@@ -261,7 +261,7 @@ async fn campaign_to_ten_thousand_customers_with_every_status_and_opt_out() {
         .await
         .ok(201);
     // The request only stores the 10,000 recipients; the campaign sender queues their
-    // messages in batches of at most 500 (or 250 ms), pausing between batches.
+    // messages in batches of at most 500 (or 100 ms), pausing between batches.
     eprintln!(
         "10,000-recipient campaign launched in {:?}",
         started.elapsed()
