@@ -250,6 +250,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             deliveries,
             stopped.clone(),
         )),
+        tokio::spawn(crate::campaigns::sender::run(
+            registry.clone(),
+            stopped.clone(),
+        )),
     ];
     let mut background = background;
     if idle_close_secs > 0 {

@@ -93,12 +93,8 @@ async fn list_campaigns(
 }
 
 /// Creates a campaign from staff input: validates it, stores it and, when asked to send now or
-/// scheduled, queues it for its audience.
-pub async fn create(
-    t: &TenantCtx,
-    registry: &Registry,
-    input: CampaignInput,
-) -> Result<Campaign, AppError> {
+/// scheduled, launches it (its audience frozen; the campaign sender queues the messages).
+pub async fn create(t: &TenantCtx, input: CampaignInput) -> Result<Campaign, AppError> {
     let tz = t.brand().tz();
     let nombre = input.nombre.trim().to_owned();
     if nombre.is_empty() || nombre.chars().count() > 200 {
@@ -130,7 +126,6 @@ pub async fn create(
         })
         .transpose()?;
     let launch = input.enviar_ahora || programada_para.is_some();
-    let rate = send_rate(registry, t.slug()).await?;
     let new = NewCampaign {
         nombre,
         tipo: "manual".into(),
@@ -144,7 +139,7 @@ pub async fn create(
     t.write(move |c| {
         let id = store::insert(c, &new, now)?;
         if launch {
-            store::launch(c, id, tz, rate, now)?;
+            store::launch(c, id, tz, now)?;
         }
         store::get(c, id, now)?.ok_or(AppError::NotFound("campaña"))
     })
@@ -163,7 +158,7 @@ async fn create_campaign(
     ApiJson(input): ApiJson<CampaignInput>,
 ) -> Result<(StatusCode, axum::Json<Campaign>), AppError> {
     let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
-    let k = create(&t, &state.registry, input).await?;
+    let k = create(&t, input).await?;
     Ok((StatusCode::CREATED, axum::Json(k)))
 }
 
@@ -207,7 +202,7 @@ async fn get_campaign(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RecipientParams {
-    /// Only this status (en_cola, enviado, entregado, leido, respondio, pidio, fallido).
+    /// Only this status (pendiente, en_cola, enviado, entregado, leido, respondio, pidio, fallido).
     estado: Option<String>,
     /// At most this many (default 500, max 10000).
     limite: Option<usize>,
@@ -259,11 +254,10 @@ async fn send_campaign(
 ) -> Result<(StatusCode, axum::Json<Campaign>), AppError> {
     let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
     let tz = t.brand().tz();
-    let rate = send_rate(&state.registry, t.slug()).await?;
     let k = t
         .write(move |c| {
             let now = now_ms();
-            store::launch(c, id, tz, rate, now)?;
+            store::launch(c, id, tz, now)?;
             store::get(c, id, now)?.ok_or(AppError::NotFound("campaña"))
         })
         .await?;

@@ -253,9 +253,10 @@ fn with_exclusion(
     exclude: Option<&Exclude>,
 ) -> (String, Vec<Value>) {
     if let Some(x) = exclude {
+        // Every recipient a campaign froze at its launch, queued yet or not.
         sql.push_str(
-            " AND NOT EXISTS (SELECT 1 FROM campana_destinatarios d JOIN campanas k ON k.id = d.campana_id
-               WHERE d.cliente_id = c.id AND k.tipo = ? AND d.creado_en >= ?)",
+            " AND NOT EXISTS (SELECT 1 FROM campana_cola q JOIN campanas k ON k.id = q.campana_id
+               WHERE q.cliente_id = c.id AND k.tipo = ? AND q.creado_en >= ?)",
         );
         params.push(Value::Text(x.tipo.clone()));
         params.push(Value::Integer(x.since));
@@ -276,6 +277,39 @@ pub fn count(
         .query_row(params_from_iter(params), |r| r.get(0))?)
 }
 
+/// Freezes the audience of campaign `id` as it is now: one `campana_cola` row per member,
+/// waiting for the campaign sender. Only ids are written (no message is built), so even a
+/// large audience is one short write. Returns how many recipients were stored.
+pub fn freeze(
+    c: &Connection,
+    id: i64,
+    a: &Audience,
+    tz: chrono_tz::Tz,
+    exclude: Option<&Exclude>,
+    now: i64,
+) -> Result<i64, AppError> {
+    let (cond, params) = a.conditions(tz, Some(c))?;
+    let (cond, params) = with_exclusion(cond, params, exclude);
+    let mut all = vec![Value::Integer(id), Value::Integer(now)];
+    all.extend(params);
+    let n = c
+        .prepare(&format!(
+            "INSERT INTO campana_cola (campana_id, cliente_id, creado_en)
+             SELECT ?, c.id, ? {FROM} WHERE {cond} ORDER BY c.id"
+        ))?
+        .execute(params_from_iter(all))?;
+    Ok(n as i64)
+}
+
+/// The WhatsApp destination of customer `c` (joined with `w`, their WhatsApp contact), opened.
+pub(super) const DESTINATION: &str = "COALESCE(pii_open(w.wa_id), pii_open(c.wa_id), ltrim(pii_open(c.telefono), '+'), pii_open(w.bsuid))";
+
+/// The first line of customer `c`'s latest order that was not cancelled.
+pub(super) const LAST_PRODUCT: &str =
+    "(SELECT i.nombre FROM pedidos p JOIN pedido_items i ON i.pedido_id = p.id
+      WHERE p.cliente_id = c.id AND p.estado <> 'cancelado'
+      ORDER BY p.creado_en DESC, i.id LIMIT 1)";
+
 /// Up to `limit` members (all when `None`), by customer id.
 pub fn members(
     c: &Connection,
@@ -287,12 +321,8 @@ pub fn members(
     let (cond, params) = a.conditions(tz, Some(c))?;
     let (cond, params) = with_exclusion(cond, params, exclude);
     let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
-    // The last product is the first line of the customer's latest order that was not cancelled.
     let sql = format!(
-        "SELECT c.id, c.nombre, COALESCE(pii_open(w.wa_id), pii_open(c.wa_id), ltrim(pii_open(c.telefono), '+'), pii_open(w.bsuid)), c.segmento,
-            (SELECT i.nombre FROM pedidos p JOIN pedido_items i ON i.pedido_id = p.id
-              WHERE p.cliente_id = c.id AND p.estado <> 'cancelado'
-              ORDER BY p.creado_en DESC, i.id LIMIT 1)
+        "SELECT c.id, c.nombre, {DESTINATION}, c.segmento, {LAST_PRODUCT}
          {FROM} WHERE {cond} ORDER BY c.id{limit}"
     );
     let mut stmt = c.prepare(&sql)?;

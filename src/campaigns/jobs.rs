@@ -14,7 +14,6 @@ pub fn automatic_campaigns(ctx: JobCtx) -> JobFuture {
         let tenant = ctx
             .tenant
             .ok_or_else(|| AppError::internal("per-brand job without brand"))?;
-        let rate = super::api::send_rate(&ctx.registry, tenant.slug()).await?;
         let tz = tenant.brand().tz();
         let summary = tenant
             .db()
@@ -56,7 +55,8 @@ pub fn automatic_campaigns(ctx: JobCtx) -> JobFuture {
                         },
                         now,
                     )?;
-                    let n = store::launch(c, id, tz, rate, now)?;
+                    // Freezes the audience; the campaign sender queues the messages.
+                    let n = store::launch(c, id, tz, now)?;
                     done.push(format!("{key}: {n}"));
                 }
                 Ok(done)

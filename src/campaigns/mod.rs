@@ -2,13 +2,18 @@
 //! last order, products bought and channel — always only customers with marketing consent —
 //! delivered through the outbox, with per-recipient status derived from the WhatsApp status
 //! tracking, results with attributed orders, opt-out by reply and automatic campaigns.
+//!
+//! A launch freezes the audience (`store::launch`); the background sender (`sender.rs`)
+//! queues the messages in bounded batches (`batch.rs`) so no write holds the brand for long.
 
 pub mod api;
 pub mod audience;
+pub mod batch;
 pub mod jobs;
 pub mod optout;
 pub mod pages;
 pub mod results;
+pub mod sender;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
@@ -67,6 +72,9 @@ pub struct Campaign {
     pub programada_para: Option<i64>,
     pub lanzada_en: Option<i64>,
     pub destinatarios: i64,
+    /// Recipients whose message is not in the outbox yet: the campaign sender queues them in
+    /// batches after the launch (or from the scheduled time).
+    pub pendientes: i64,
     pub creado_por: String,
     pub creado_en: i64,
 }

@@ -170,7 +170,7 @@ async fn create(
             .flatten(),
         enviar_ahora: form.cuando == "ahora",
     };
-    let k = super::api::create(&b.tenant, &state.registry, input).await?;
+    let k = super::api::create(&b.tenant, input).await?;
     Ok(see_other(&headers, &format!("/m/{slug}/campanas/{}", k.id)))
 }
 
@@ -227,9 +227,8 @@ async fn send(
 ) -> Result<Response, AppError> {
     let b = ui.brand(&state, &slug, Access::Write).await?;
     let tz = b.brand().tz();
-    let rate = super::api::send_rate(&state.registry, b.slug()).await?;
     b.tenant
-        .write(move |c| store::launch(c, id, tz, rate, now_ms()))
+        .write(move |c| store::launch(c, id, tz, now_ms()))
         .await?;
     Ok(see_other(&headers, &format!("/m/{slug}/campanas/{id}")))
 }

@@ -1,5 +1,5 @@
-//! SQL for campaigns: create, read, launch (one outbox row per recipient, in one transaction,
-//! paced at the number's rate), cancel, and the per-brand automation switches.
+//! SQL for campaigns: create, read, launch (the audience frozen in one short write; the
+//! messages are queued by `batch.rs`), cancel, and the per-brand automation switches.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
@@ -7,9 +7,6 @@ use serde_json::json;
 use super::audience::{self, Exclude};
 use super::{Audience, Campaign};
 use crate::error::{AppError, msg};
-use crate::outbox::{self, OutboundMessage, Service};
-use crate::whatsapp::outbound::{OutboundMessage as WaMessage, Template};
-use crate::whatsapp::queue::recipient;
 
 /// A campaign ready to be stored.
 pub struct NewCampaign {
@@ -53,15 +50,18 @@ const COLUMNS: &str =
     "k.id, k.nombre, k.tipo, k.audiencia, k.plantilla, k.idioma, k.variables, k.estado,
     k.programada_para, k.lanzada_en, k.destinatarios, k.creado_por, k.creado_en,
     EXISTS (SELECT 1 FROM campana_destinatarios d JOIN outbox o ON o.id = d.outbox_id
-            WHERE d.campana_id = k.id AND o.estado IN ('pendiente', 'enviando'))";
+            WHERE d.campana_id = k.id AND o.estado IN ('pendiente', 'enviando')),
+    (SELECT COUNT(*) FROM campana_cola q WHERE q.campana_id = k.id AND q.estado = 'pendiente')";
 
 fn row(r: &rusqlite::Row, now: i64) -> rusqlite::Result<Campaign> {
     let audiencia: String = r.get(3)?;
     let variables: String = r.get(6)?;
     let stored: String = r.get(7)?;
     let programada_para: Option<i64> = r.get(8)?;
-    let pending: bool = r.get(13)?;
-    // The stored state says what staff did; delivery progress is read from the outbox.
+    let pendientes: i64 = r.get(14)?;
+    let pending = r.get::<_, bool>(13)? || pendientes > 0;
+    // The stored state says what staff did; progress is read from the recipients still to
+    // queue and the outbox.
     let estado = match stored.as_str() {
         "programada" | "enviando" if r.get::<_, Option<i64>>(9)?.is_some() => {
             if programada_para.is_some_and(|t| t > now) {
@@ -87,6 +87,7 @@ fn row(r: &rusqlite::Row, now: i64) -> rusqlite::Result<Campaign> {
         programada_para,
         lanzada_en: r.get(9)?,
         destinatarios: r.get(10)?,
+        pendientes,
         creado_por: r.get(11)?,
         creado_en: r.get(12)?,
     })
@@ -109,37 +110,11 @@ pub fn list(c: &Connection, limit: u32, now: i64) -> Result<Vec<Campaign>, AppEr
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The template send for one member.
-fn message(k: &Campaign, m: &audience::Member, points: Option<i64>) -> WaMessage {
-    let values: Vec<String> = k
-        .variables
-        .iter()
-        .map(|v| match v.as_str() {
-            "nombre" => m.nombre.split_whitespace().next().unwrap_or("").to_owned(),
-            "ultimo_producto" => m.ultimo_producto.clone().unwrap_or_default(),
-            "puntos" => points.unwrap_or(0).to_string(),
-            _ => String::new(),
-        })
-        // WhatsApp refuses empty parameters; a dash reads better than a failed send.
-        .map(|v| if v.is_empty() { "-".to_owned() } else { v })
-        .collect();
-    let mut template = Template::new(k.plantilla.clone(), k.idioma.clone());
-    if !values.is_empty() {
-        template = template.body_positional(values);
-    }
-    WaMessage::template(recipient(&m.destino), template)
-}
-
-/// Enqueues the campaign for its audience now: one outbox row per member, paced `1/rate_mps`
-/// apart from the later of now and the scheduled time, so replies to customers are never
-/// stuck behind a big campaign. Returns how many were queued.
-pub fn launch(
-    c: &Connection,
-    id: i64,
-    tz: chrono_tz::Tz,
-    rate_mps: u32,
-    now: i64,
-) -> Result<i64, AppError> {
+/// Launches the campaign: freezes its audience now (consent checked) in `campana_cola` and
+/// marks it launched. The messages are queued afterwards, in bounded batches, by the campaign
+/// sender (`sender.rs`), from the scheduled time or at once, so this stays one short write
+/// however big the audience. Returns how many recipients were stored.
+pub fn launch(c: &Connection, id: i64, tz: chrono_tz::Tz, now: i64) -> Result<i64, AppError> {
     let k = get(c, id, now)?.ok_or(AppError::NotFound("campaña"))?;
     if k.lanzada_en.is_some() || k.estado == "cancelada" {
         return Err(AppError::conflict(msg(
@@ -156,62 +131,8 @@ pub fn launch(
             now - 30 * 24 * 3600 * 1000
         },
     });
-    let members = audience::members(c, &k.audiencia, tz, exclude.as_ref(), None)?;
+    let stored = audience::freeze(c, id, &k.audiencia, tz, exclude.as_ref(), now)?;
     let start = k.programada_para.unwrap_or(now).max(now);
-    let step_us = 1_000_000 / i64::from(rate_mps.max(1));
-    let with_points = k.variables.iter().any(|v| v == "puntos");
-    let summary = format!("Campaña «{}» (plantilla {})", k.nombre, k.plantilla);
-    let sealed_summary: String = c.query_row("SELECT pii_seal(?1)", [&summary], |r| r.get(0))?;
-    let mut insert_timeline = c.prepare_cached(
-        "INSERT INTO interacciones (cliente_id, canal, direccion, tipo, cuerpo, external_id, metadatos, creado_en)
-         VALUES (?1, 'whatsapp', 'saliente', 'campana', ?2, ?3, ?4, ?5)",
-    )?;
-    for (i, m) in members.iter().enumerate() {
-        let points = if with_points {
-            Some(crate::loyalty::store::balance(c, m.cliente_id, now)?)
-        } else {
-            None
-        };
-        let wa = message(&k, m, points);
-        let outbox_id = outbox::enqueue(
-            c,
-            &OutboundMessage {
-                service: Service::Whatsapp,
-                destination: m.destino.clone(),
-                payload: json!({
-                    "request": wa.to_json(),
-                    "free_form": false,
-                    "summary": &summary,
-                    "marketing": true,
-                    "campana_id": id,
-                }),
-                key: Some(format!("campana:{id}:{}", m.cliente_id)),
-                customer_id: Some(m.cliente_id),
-                not_before: Some(start + (i as i64 * step_us) / 1000),
-            },
-            now,
-        )?;
-        c.prepare_cached(
-            "INSERT INTO wa_salientes (outbox_id, actualizado_en) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![outbox_id, now])?;
-        c.prepare_cached(
-            "INSERT OR IGNORE INTO campana_destinatarios (campana_id, cliente_id, outbox_id, creado_en)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![id, m.cliente_id, outbox_id, now])?;
-        // The timeline entry, written directly: the recipient comes from the audience (the
-        // customer exists), the key is new (the campaign was never launched), and the same
-        // summary is sealed once for all — a 10,000-recipient launch is one write that must
-        // stay well inside the request timeout and not hold the writer long.
-        insert_timeline.execute(params![
-            m.cliente_id,
-            sealed_summary,
-            format!("wa-out:{outbox_id}"),
-            format!(r#"{{"outbox_id":{outbox_id},"campana_id":{id}}}"#),
-            now
-        ])?;
-    }
     let estado = if start > now {
         "programada"
     } else {
@@ -220,8 +141,8 @@ pub fn launch(
     c.prepare_cached(
         "UPDATE campanas SET estado = ?2, lanzada_en = ?3, destinatarios = ?4, actualizado_en = ?3 WHERE id = ?1",
     )?
-    .execute(params![id, estado, now, members.len() as i64])?;
-    Ok(members.len() as i64)
+    .execute(params![id, estado, now, stored])?;
+    Ok(stored)
 }
 
 /// Cancels a campaign: messages not yet sent are dropped.
@@ -233,11 +154,17 @@ pub fn cancel(c: &Connection, id: i64, now: i64) -> Result<i64, AppError> {
              WHERE estado = 'pendiente' AND id IN (SELECT outbox_id FROM campana_destinatarios WHERE campana_id = ?1)",
         )?
         .execute([id])?;
+    // Recipients the sender has not reached yet are never queued.
+    let never = c
+        .prepare_cached(
+            "UPDATE campana_cola SET estado = 'omitido', motivo = ?2 WHERE campana_id = ?1 AND estado = 'pendiente'",
+        )?
+        .execute(params![id, super::batch::CANCELLED])?;
     c.prepare_cached(
         "UPDATE campanas SET estado = 'cancelada', actualizado_en = ?2 WHERE id = ?1",
     )?
     .execute(params![id, now])?;
-    Ok(dropped as i64)
+    Ok((dropped + never) as i64)
 }
 
 /// One automation switch.

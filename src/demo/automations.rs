@@ -145,6 +145,11 @@ fn campaigns(c: &Connection, now: i64) -> Result<(), AppError> {
             "INSERT INTO campana_destinatarios (campana_id, cliente_id, outbox_id, creado_en) VALUES (?1, ?2, ?3, ?4)",
             params![campaign, customer, outbox, sent_at],
         )?;
+        // Queued, as the campaign sender leaves a recipient (else it would queue it again).
+        c.execute(
+            "INSERT INTO campana_cola (campana_id, cliente_id, estado, creado_en, encolado_en) VALUES (?1, ?2, 'encolado', ?3, ?3)",
+            params![campaign, customer, sent_at],
+        )?;
     }
     c.execute(
         "INSERT INTO campanas (nombre, tipo, audiencia, plantilla, idioma, variables, estado, creado_por, creado_en, actualizado_en)

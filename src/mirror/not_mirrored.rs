@@ -41,6 +41,11 @@ pub const NOT_MIRRORED: &[(&str, &str)] = &[
         "WhatsApp delivery bookkeeping (outbound message ids)",
     ),
     (
+        "campana_cola",
+        "campaign delivery bookkeeping (recipients still to queue, or left out); the sends are \
+         mirrored as campana_destinatarios",
+    ),
+    (
         "wa_contactos",
         "WhatsApp identities (phone, BSUID, profile name): personal identifiers with no business figure",
     ),

@@ -72,12 +72,7 @@ pub struct AnnounceInput {
 }
 
 /// Creates the campaign draft for rule `id`.
-async fn announce(
-    t: &TenantCtx,
-    state: &AppState,
-    id: i64,
-    input: AnnounceInput,
-) -> Result<Campaign, AppError> {
+async fn announce(t: &TenantCtx, id: i64, input: AnnounceInput) -> Result<Campaign, AppError> {
     let (rule, _, audiencia) = t.read(move |c| load(c, id)).await?;
     let nombre = input
         .nombre
@@ -86,7 +81,6 @@ async fn announce(
         .unwrap_or_else(|| format!("Promoción: {}", rule.nombre));
     crate::campaigns::api::create(
         t,
-        &state.registry,
         CampaignInput {
             nombre,
             audiencia,
@@ -113,7 +107,7 @@ async fn announce_api(
     ApiJson(input): ApiJson<AnnounceInput>,
 ) -> Result<(StatusCode, axum::Json<Campaign>), AppError> {
     let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
-    let k = announce(&t, &state, pid, input).await?;
+    let k = announce(&t, pid, input).await?;
     Ok((StatusCode::CREATED, axum::Json(k)))
 }
 
@@ -182,6 +176,6 @@ async fn announce_form(
         idioma: Some(form.idioma),
         variables,
     };
-    let k = announce(&b.tenant, &state, id, input).await?;
+    let k = announce(&b.tenant, id, input).await?;
     Ok(see_other(&headers, &format!("/m/{slug}/campanas/{}", k.id)))
 }

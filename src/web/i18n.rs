@@ -1443,6 +1443,17 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Nadie en este estado.",
         "Nobody in this status.",
     ),
+    (
+        "estado_campana_pendiente",
+        "Por encolar",
+        "Waiting to be queued",
+    ),
+    ("Por encolar", "Por encolar", "Waiting to be queued"),
+    (
+        "Se ponen en cola por tandas; recarga la página para ver el avance.",
+        "Se ponen en cola por tandas; recarga la página para ver el avance.",
+        "They are queued in batches; reload the page to see the progress.",
+    ),
     ("estado_campana_en_cola", "En cola", "Queued"),
     ("estado_campana_enviado", "Enviado", "Sent"),
     ("estado_campana_entregado", "Entregado", "Delivered"),

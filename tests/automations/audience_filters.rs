@@ -194,6 +194,20 @@ async fn api_counts_rfm_points_and_times_bought() {
     assert_eq!(k["destinatarios"], 3, "{k}");
     let conn = rusqlite::Connection::open(env.brand_db("gollos")).unwrap();
     autonomo::db::functions::register(&conn, "gollos").unwrap();
+    // The campaign sender queues the messages right after the launch.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while conn
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE clave LIKE 'campana:%'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+        < 3
+    {
+        assert!(std::time::Instant::now() < deadline, "never queued");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let mut stmt = conn
         .prepare("SELECT cliente_id, pii_open(cuerpo) FROM outbox WHERE clave LIKE 'campana:%' ORDER BY cliente_id")
         .unwrap();

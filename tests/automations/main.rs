@@ -7,6 +7,7 @@ mod alerts;
 mod announce;
 mod audience_filters;
 mod automatic;
+mod campaign_queue;
 mod campaigns;
 mod fake_graph;
 mod owners_report;

@@ -101,19 +101,44 @@ async fn builder_counts_live_and_creates_a_campaign() {
         .post(&format!("{page}/enviar"), Some(&manager), &[], true)
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    // Launched: the four consenting en_riesgo customers are stored, waiting to be queued.
+    let waiting = app
+        .get(&format!("{page}?estado=pendiente"), Some(&manager))
+        .await;
+    assert!(
+        !waiting.body.contains("data-send") && waiting.body.contains("data-cancel"),
+        "{}",
+        waiting.body
+    );
+    assert!(waiting.body.contains(r#"data-listing="pendiente""#));
+    assert!(waiting.body.contains("Por encolar"), "{}", waiting.body);
+    assert_eq!(
+        waiting.body.matches("data-recipient=").count(),
+        4,
+        "the four consenting en_riesgo customers: {}",
+        waiting.body
+    );
+    // One batch of the campaign sender (three recipients): three queued, one still waiting.
+    let tenant = app
+        .state
+        .registry
+        .tenant(&autonomo::tenants::Slug::parse("gollos").unwrap())
+        .await
+        .unwrap();
+    let handled = autonomo::campaigns::sender::step(&app.state.registry, &tenant, 3)
+        .await
+        .unwrap();
+    assert_eq!(handled, 3);
     let queued = app
         .get(&format!("{page}?estado=en_cola"), Some(&manager))
         .await;
+    assert_eq!(queued.body.matches("data-recipient=").count(), 3);
     assert!(
-        !queued.body.contains("data-send") && queued.body.contains("data-cancel"),
+        queued.body.contains(r#"<tr data-step="pendiente">"#)
+            && queued
+                .body
+                .contains(r#"?estado=pendiente">Por encolar</a></th><td>1 "#),
         "{}",
-        queued.body
-    );
-    assert!(queued.body.contains(r#"data-listing="en_cola""#));
-    assert_eq!(
-        queued.body.matches("data-recipient=").count(),
-        4,
-        "the four consenting en_riesgo customers: {}",
         queued.body
     );
     let again = app
