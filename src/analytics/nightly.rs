@@ -192,14 +192,34 @@ pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
         &r.vip_cut.map(|c| c.to_string()).unwrap_or_default(),
     )?;
     let clv: HashMap<i64, &CustomerClv> = r.clv.iter().map(|c| (c.customer_id, c)).collect();
-    // Every row is replaced: the summary triggers stand aside (V25) and the summaries are
+    // Every row may move: the summary triggers stand aside (V25) and the summaries are
     // refilled set-based below, in this same transaction.
     set_state(conn, "rfm_en_bloque", "1")?;
-    conn.execute("DELETE FROM analitica_clientes", [])?;
-    let mut insert = conn.prepare_cached(
+    // Rows are updated in place and only where a value moved, not deleted and inserted
+    // again: at 100k customers the rewrite of every row (a delete and an insert per row, the
+    // deleted cells zeroed by secure_delete, the group index rebuilt) was most of the
+    // nightly write. Customers no longer scored (no past order) lose their row.
+    let scored: std::collections::HashSet<i64> = r.rfm.iter().map(|s| s.customer_id).collect();
+    let stale: Vec<i64> = conn
+        .prepare("SELECT cliente_id FROM analitica_clientes")?
+        .query_map([], |r| r.get(0))?
+        .filter(|id| !matches!(id, Ok(id) if scored.contains(id)))
+        .collect::<Result<_, _>>()?;
+    let mut delete = conn.prepare_cached("DELETE FROM analitica_clientes WHERE cliente_id = ?1")?;
+    for id in stale {
+        delete.execute([id])?;
+    }
+    let mut upsert = conn.prepare_cached(
         "INSERT INTO analitica_clientes (cliente_id, rfm_r, rfm_f, rfm_m, rfm_grupo, clv,
              prob_activo, compras_esperadas, calculado_en)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM clientes WHERE id = ?1)",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM clientes WHERE id = ?1)
+         ON CONFLICT (cliente_id) DO UPDATE SET rfm_r = excluded.rfm_r, rfm_f = excluded.rfm_f,
+             rfm_m = excluded.rfm_m, rfm_grupo = excluded.rfm_grupo, clv = excluded.clv,
+             prob_activo = excluded.prob_activo, compras_esperadas = excluded.compras_esperadas,
+             calculado_en = excluded.calculado_en
+         WHERE (rfm_r, rfm_f, rfm_m, rfm_grupo, clv, prob_activo, compras_esperadas)
+             IS NOT (excluded.rfm_r, excluded.rfm_f, excluded.rfm_m, excluded.rfm_grupo,
+                     excluded.clv, excluded.prob_activo, excluded.compras_esperadas)",
     )?;
     for s in &r.rfm {
         let c = clv.get(&s.customer_id);
@@ -207,7 +227,7 @@ pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        insert.execute(params![
+        upsert.execute(params![
             s.customer_id,
             s.r,
             s.f,
