@@ -209,10 +209,35 @@ pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
     for id in stale {
         delete.execute([id])?;
     }
-    let mut upsert = conn.prepare_cached(
+    // One statement over a JSON array of every row, not a statement per row: each statement
+    // ending inside the writer's savepoint costs SQLite a walk of the savepoint's in-memory
+    // sub-journal, so 100k statements after a large segment move were quadratic (minutes at
+    // 1M orders).
+    let rows: Vec<serde_json::Value> = r
+        .rfm
+        .iter()
+        .map(|s| {
+            let c = clv.get(&s.customer_id);
+            serde_json::json!([
+                s.customer_id,
+                s.r,
+                s.f,
+                s.m,
+                s.group,
+                c.map(|c| c.clv),
+                c.map(|c| c.p_alive),
+                c.map(|c| c.expected_purchases)
+            ])
+        })
+        .collect();
+    let rows = serde_json::to_string(&rows).map_err(|e| AppError::internal(e.to_string()))?;
+    conn.execute(
         "INSERT INTO analitica_clientes (cliente_id, rfm_r, rfm_f, rfm_m, rfm_grupo, clv,
              prob_activo, compras_esperadas, calculado_en)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM clientes WHERE id = ?1)
+         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4,
+                j.value ->> 5, j.value ->> 6, j.value ->> 7, ?2
+         FROM json_each(?1) AS j
+         WHERE EXISTS (SELECT 1 FROM clientes WHERE id = j.value ->> 0)
          ON CONFLICT (cliente_id) DO UPDATE SET rfm_r = excluded.rfm_r, rfm_f = excluded.rfm_f,
              rfm_m = excluded.rfm_m, rfm_grupo = excluded.rfm_grupo, clv = excluded.clv,
              prob_activo = excluded.prob_activo, compras_esperadas = excluded.compras_esperadas,
@@ -220,25 +245,8 @@ pub fn apply(conn: &Connection, r: &Recompute) -> Result<usize, AppError> {
          WHERE (rfm_r, rfm_f, rfm_m, rfm_grupo, clv, prob_activo, compras_esperadas)
              IS NOT (excluded.rfm_r, excluded.rfm_f, excluded.rfm_m, excluded.rfm_grupo,
                      excluded.clv, excluded.prob_activo, excluded.compras_esperadas)",
+        params![rows, r.now],
     )?;
-    for s in &r.rfm {
-        let c = clv.get(&s.customer_id);
-        let group = serde_json::to_value(s.group)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        upsert.execute(params![
-            s.customer_id,
-            s.r,
-            s.f,
-            s.m,
-            group,
-            c.map(|c| c.clv),
-            c.map(|c| c.p_alive),
-            c.map(|c| c.expected_purchases),
-            r.now
-        ])?;
-    }
     super::rollups::rebuild_customer_counts(conn)?;
     conn.execute(
         "DELETE FROM analitica_estado WHERE clave = 'rfm_en_bloque'",
