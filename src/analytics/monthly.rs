@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono_tz::Tz;
 use rusqlite::Connection;
 
-use super::rollups::{Snapshot, day_of, day_sql};
+use super::rollups::{Snapshot, day_of, day_sql, pairs};
 use crate::error::AppError;
 
 /// The V27 triggers on derived tables (daily rollups and conversation starts): fired once
@@ -163,16 +163,6 @@ pub struct Summaries {
     pub delivered_months: BTreeMap<String, i64>,
 }
 
-fn read<K: Ord, V>(
-    conn: &Connection,
-    sql: &str,
-    row: impl Fn(&rusqlite::Row) -> rusqlite::Result<(K, V)>,
-) -> Result<BTreeMap<K, V>, AppError> {
-    let mut st = conn.prepare(sql)?;
-    let out = st.query_map([], row)?.collect::<Result<_, _>>()?;
-    Ok(out)
-}
-
 /// What the V27 tables hold now.
 pub fn stored(conn: &Connection) -> Result<Summaries, AppError> {
     let answers = |r: &rusqlite::Row| -> rusqlite::Result<(String, Answers)> {
@@ -182,69 +172,69 @@ pub fn stored(conn: &Connection) -> Result<Summaries, AppError> {
         ))
     };
     Ok(Summaries {
-        months: read(
+        months: pairs(
             conn,
             "SELECT mes, canal, pedidos, ingresos, cancelados FROM analitica_mes",
             |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?, r.get(4)?))),
         )?,
-        new_months: read(
+        new_months: pairs(
             conn,
             "SELECT mes, clientes FROM analitica_nuevos_mes",
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?,
-        product_months: read(
+        product_months: pairs(
             conn,
             "SELECT mes, sku, unidades, ingresos FROM analitica_producto_mes",
             |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))),
         )?,
-        active_month_days: read(
+        active_month_days: pairs(
             conn,
             "SELECT mes, anterior, clientes FROM analitica_activos_mes_dia",
             |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)),
         )?,
-        active_months: read(
+        active_months: pairs(
             conn,
             "SELECT mes, anterior, clientes FROM analitica_activos_mes",
             |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)),
         )?,
-        conversion_days: read(
+        conversion_days: pairs(
             conn,
             "SELECT dia, canal, conversaciones, convertidas FROM analitica_conversion_dia",
             |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))),
         )?,
-        conversion_months: read(
+        conversion_months: pairs(
             conn,
             "SELECT mes, canal, conversaciones, convertidas FROM analitica_conversion_mes",
             |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))),
         )?,
-        satisfaction_days: read(
+        satisfaction_days: pairs(
             conn,
             "SELECT dia, csat_suma, csat_respuestas, promotores, pasivos, detractores
              FROM analitica_satisfaccion_dia",
             answers,
         )?,
-        satisfaction_months: read(
+        satisfaction_months: pairs(
             conn,
             "SELECT mes, csat_suma, csat_respuestas, promotores, pasivos, detractores
              FROM analitica_satisfaccion_mes",
             answers,
         )?,
-        impact_days: read(
+        impact_days: pairs(
             conn,
             "SELECT dia, producto_id, unidades FROM analitica_impacto_dia",
             |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)),
         )?,
-        impact_months: read(
+        impact_months: pairs(
             conn,
             "SELECT mes, producto_id, unidades FROM analitica_impacto_mes",
             |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)),
         )?,
-        delivered_days: read(
+        delivered_days: pairs(
             conn,
             "SELECT dia, pedidos FROM analitica_entregados_dia",
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?,
-        delivered_months: read(
+        delivered_months: pairs(
             conn,
             "SELECT mes, pedidos FROM analitica_entregados_mes",
             |r| Ok((r.get(0)?, r.get(1)?)),

@@ -221,7 +221,8 @@ fn conversations(conn: &Connection, s: &mut Snapshot) -> Result<(), AppError> {
     Ok(())
 }
 
-fn pairs<K: Ord, V>(
+/// Every row of `sql` as a (key, value) map.
+pub(super) fn pairs<K: Ord, V>(
     conn: &Connection,
     sql: &str,
     row: impl Fn(&rusqlite::Row) -> rusqlite::Result<(K, V)>,
