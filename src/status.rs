@@ -12,12 +12,6 @@ use crate::config::Config;
 use crate::tenants::Registry;
 use crate::time::now_ms;
 
-/// Disk below this share free, or below this many bytes, is a problem.
-const DISK_MIN_FREE_RATIO: f64 = 0.10;
-const DISK_MIN_FREE_BYTES: u64 = 1 << 30;
-/// An outbound message still waiting after this long means delivery is stuck.
-const OUTBOX_STUCK_MS: i64 = 15 * 60 * 1000;
-
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub service: Service,
@@ -80,12 +74,14 @@ pub async fn gather(config: &Config) -> anyhow::Result<Report> {
             None
         };
     let registry = Registry::open_observed(&config.data_dir, 1, observer)?;
-    let brands = brands(&registry, &mut problems).await;
+    // The same limits as the running server's alerts (`[alerts]`), so `status` and the alert
+    // never disagree.
+    let stuck_after_ms = (config.alerts.outbox_stuck_minutes as i64).saturating_mul(60_000);
+    let brands = brands(&registry, stuck_after_ms, &mut problems).await;
     registry.close().await;
     let disk = disk_free(&config.data_dir);
     if let Some(d) = &disk
-        && (d.free_bytes < DISK_MIN_FREE_BYTES
-            || (d.free_bytes as f64) < d.total_bytes as f64 * DISK_MIN_FREE_RATIO)
+        && d.free_bytes < config.alerts.disk_min_free_mb << 20
     {
         problems.push(format!(
             "poco disco libre / low disk: {} MiB libres de {} MiB",
@@ -171,7 +167,11 @@ async fn probe_service(config: &Config, problems: &mut Vec<String>) -> Service {
     }
 }
 
-async fn brands(registry: &Registry, problems: &mut Vec<String>) -> Vec<BrandStatus> {
+async fn brands(
+    registry: &Registry,
+    stuck_after_ms: i64,
+    problems: &mut Vec<String>,
+) -> Vec<BrandStatus> {
     let list = match registry.list(true).await {
         Ok(l) => l,
         Err(e) => {
@@ -203,7 +203,7 @@ async fn brands(registry: &Registry, problems: &mut Vec<String>) -> Vec<BrandSta
                 status.outbox_pending = pending;
                 status.outbox_failed = failed;
                 status.oldest_pending_age_secs = oldest.map(|t| (now_ms() - t).max(0) / 1000);
-                if oldest.is_some_and(|t| now_ms() - t > OUTBOX_STUCK_MS) {
+                if oldest.is_some_and(|t| now_ms() - t > stuck_after_ms) {
                     problems.push(format!(
                         "{}: salida atascada / outbox stuck ({pending} pendientes)",
                         brand.slug

@@ -32,7 +32,14 @@ async fn status_is_green_with_a_running_service_and_reports_brands_and_disk() {
     env.create_brand("gollos", "Gollos", "PE", "America/Lima", "PEN");
     env.create_brand("goio", "Goio", "PE", "America/Lima", "PEN");
     let server = env.start();
-    let out = env.cli_with_env(&["status", "--json"], &[("AUTONOMO_LISTEN", &server.addr)]);
+    // A limit any test machine's disk meets, so the result does not depend on the host.
+    let out = env.cli_with_env(
+        &["status", "--json"],
+        &[
+            ("AUTONOMO_LISTEN", &server.addr),
+            ("AUTONOMO_ALERTS_DISK_MIN_FREE_MB", "1"),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -84,4 +91,25 @@ fn status_does_not_create_an_installation_where_there_is_none() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no installation in"));
     assert!(!env.data.join("control.db").exists());
+}
+
+#[tokio::test]
+async fn status_reports_low_disk_at_the_alerts_limit() {
+    let env = TestEnv::new();
+    env.create_brand("gollos", "Gollos", "PE", "America/Lima", "PEN");
+    // No disk has a petabyte free: the configured alert limit is what `status` checks.
+    let out = env.cli_with_env(
+        &["status", "--json"],
+        &[("AUTONOMO_ALERTS_DISK_MIN_FREE_MB", "1000000000")],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let problems = report["problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.as_str().unwrap().contains("poco disco libre / low disk")),
+        "{report}"
+    );
 }
