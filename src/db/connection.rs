@@ -34,8 +34,7 @@ pub fn open_connection(path: &Path, role: ConnectionRole) -> Result<Connection, 
     // In memory: note that SQLite then keeps a savepoint's sub-journal as a chunk list that
     // every statement ending inside the savepoint walks from the start, so a write job must
     // not run many thousands of statements (see `analytics::nightly::apply`). FILE avoids
-    // the walk; tried in session 7, it was backed out until measured on its own (orders and
-    // webhooks per second fell 26-33 % in a run that also carried other changes).
+    // the walk but spills every sub-journal over 64 KiB (most webhook batches) to a file.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "cache_size", -8000)?; // ~8 MB per connection: low-RAM budget
     conn.pragma_update(None, "mmap_size", 0)?;

@@ -305,13 +305,16 @@ impl WriterThread {
     fn run_in_transaction(&mut self, batch: &mut [WriteJob]) -> Result<(), AppError> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         for job in batch.iter_mut() {
-            let step = self.conn.execute_batch("SAVEPOINT w").and_then(|()| {
-                let end = if job.run(&self.conn) {
-                    "RELEASE w"
+            // Cached statements: SAVEPOINT and RELEASE run for every job, so they are not
+            // parsed again each time.
+            let conn = &self.conn;
+            let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+            let step = exec("SAVEPOINT w").and_then(|_| {
+                if job.run(conn) {
+                    exec("RELEASE w").map(drop)
                 } else {
-                    "ROLLBACK TO w; RELEASE w"
-                };
-                self.conn.execute_batch(end)
+                    conn.execute_batch("ROLLBACK TO w; RELEASE w")
+                }
             });
             if let Err(e) = step {
                 let _ = self.conn.execute_batch("ROLLBACK");

@@ -11,6 +11,7 @@ use serde_json::json;
 use tokio::sync::{Notify, watch};
 
 use super::identity::{self, Sender};
+use super::order_text::Preparsed;
 use super::payload::{
     DeliveryStatus, Event, InboundMessage, MessageKind, StatusUpdate, parse_webhook,
 };
@@ -87,24 +88,45 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
     // Bodies are read and parsed off the writer thread: JSON parsing was most of what the
     // single writer spent per message, and every other write of the brand (the webhook's own
     // ack among them) queues behind the writer job.
-    let pending: Vec<(i64, Vec<u8>)> = tenant
+    // So are the free texts, against the catalogue as this read sees it (see `Preparsed`).
+    let (pending, catalogue) = tenant
         .db()
         .read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id, pii_open(cuerpo) FROM wa_eventos WHERE procesado_en IS NULL ORDER BY id LIMIT ?1",
             )?;
             let rows = stmt.query_map([BATCH], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            let pending: Vec<(i64, Vec<u8>)> = rows.collect::<Result<_, _>>()?;
+            let catalogue = if pending.is_empty() {
+                Vec::new()
+            } else {
+                super::bot::parser_catalogue(c)?
+            };
+            Ok((pending, catalogue))
         })
         .await?;
     if pending.is_empty() {
         return Ok(0);
     }
-    let parsed: Vec<(i64, Result<Vec<Event>, String>)> = tokio::task::spawn_blocking(move || {
-        pending
+    let (parsed, preparsed) = tokio::task::spawn_blocking(move || {
+        let parsed: Vec<(i64, Result<Vec<Event>, String>)> = pending
             .into_iter()
             .map(|(id, body)| (id, parse_webhook(&body).map_err(|e| e.to_string())))
-            .collect()
+            .collect();
+        let texts = parsed
+            .iter()
+            .filter_map(|(_, events)| events.as_ref().ok())
+            .flatten()
+            .filter_map(|event| match event {
+                Event::Message(m) => match &m.message.kind {
+                    MessageKind::Text { body } => Some(body.as_str()),
+                    MessageKind::Button { text, .. } => Some(text.as_str()),
+                    _ => None,
+                },
+                _ => None,
+            });
+        let preparsed = Preparsed::new(catalogue, texts);
+        (parsed, preparsed)
     })
     .await?;
     let brand = tenant.brand();
@@ -114,7 +136,7 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
         .db()
         .write_as("system:whatsapp-webhook", move |c| {
             for (id, events) in parsed {
-                process_event(c, &brand, &number, id, events)?;
+                process_event(c, &brand, &number, &preparsed, id, events)?;
             }
             Ok(())
         })
@@ -171,6 +193,7 @@ fn process_event(
     c: &Connection,
     brand: &Brand,
     number: &str,
+    preparsed: &Preparsed,
     id: i64,
     parsed: Result<Vec<Event>, String>,
 ) -> Result<(), AppError> {
@@ -189,7 +212,9 @@ fn process_event(
         Err(e) => errors.push(e),
         Ok(events) => {
             for event in events {
-                if let Err(e) = in_savepoint(c, |c| handle(c, brand, number, &event, now)) {
+                if let Err(e) =
+                    in_savepoint(c, |c| handle(c, brand, number, preparsed, &event, now))
+                {
                     tracing::warn!(marca = %brand.slug.as_str(), error = %e, "elemento de WhatsApp no procesado");
                     errors.push(e.to_string());
                 }
@@ -206,10 +231,10 @@ fn in_savepoint(
     c: &Connection,
     f: impl FnOnce(&Connection) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
-    c.execute_batch("SAVEPOINT wa_item")?;
+    c.prepare_cached("SAVEPOINT wa_item")?.execute([])?;
     match f(c) {
         Ok(()) => {
-            c.execute_batch("RELEASE wa_item")?;
+            c.prepare_cached("RELEASE wa_item")?.execute([])?;
             Ok(())
         }
         Err(e) => {
@@ -223,11 +248,14 @@ fn handle(
     c: &Connection,
     brand: &Brand,
     number: &str,
+    preparsed: &Preparsed,
     event: &Event,
     now: i64,
 ) -> Result<(), AppError> {
     match event {
-        Event::Message(m) if m.routing.phone_number_id == number => message(c, brand, m, now),
+        Event::Message(m) if m.routing.phone_number_id == number => {
+            message(c, brand, preparsed, m, now)
+        }
         Event::Status(s) if s.routing.phone_number_id == number => status(c, s, now),
         Event::ChangeErrors { routing, errors } if routing.phone_number_id == number => {
             tracing::warn!(marca = %brand.slug.as_str(), errores = ?errors, "WhatsApp informa errores de la cuenta");
@@ -245,7 +273,13 @@ fn handle(
     }
 }
 
-fn message(c: &Connection, brand: &Brand, m: &InboundMessage, now: i64) -> Result<(), AppError> {
+fn message(
+    c: &Connection,
+    brand: &Brand,
+    preparsed: &Preparsed,
+    m: &InboundMessage,
+    now: i64,
+) -> Result<(), AppError> {
     let msg = &m.message;
     let seen: bool = c
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM wa_entrantes WHERE wamid = ?1)")?
@@ -317,6 +351,7 @@ fn message(c: &Connection, brand: &Brand, m: &InboundMessage, now: i64) -> Resul
                 customer,
                 destination: &dest,
                 now,
+                preparsed,
             },
             msg,
         )?;

@@ -15,6 +15,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::interactive::ReplyButtons;
+use super::order_text::Preparsed;
 use super::outbound::OutboundMessage;
 use super::payload::{InteractiveReply, Message, MessageKind};
 use super::queue;
@@ -28,6 +29,8 @@ pub struct Ctx<'a> {
     /// The `wa_id` as received, or the BSUID.
     pub destination: &'a str,
     pub now: i64,
+    /// Free texts of this batch already parsed off the writer thread.
+    pub preparsed: &'a Preparsed,
 }
 
 /// One cart line.
@@ -124,6 +127,11 @@ fn send(c: &Connection, ctx: &Ctx, wamid: &str, reply: Reply) -> Result<(), AppE
         ctx.now,
     )?;
     Ok(())
+}
+
+/// The catalogue as the free-text parser reads it (for [`Preparsed`]).
+pub fn parser_catalogue(c: &Connection) -> Result<Vec<super::order_text::CatalogItem>, AppError> {
+    catalogue::for_parser(c)
 }
 
 /// Handles one new inbound message (already deduplicated) and queues at most one reply.

@@ -10,7 +10,6 @@ use super::{Ctx, Reply, State, handoff, money, setting};
 use crate::error::AppError;
 use crate::orders::Status;
 use crate::whatsapp::interactive::ListRow;
-use crate::whatsapp::order_text::parse_order;
 
 /// Lowercase, accents removed, punctuation as spaces.
 pub fn normalize(text: &str) -> String {
@@ -154,7 +153,9 @@ pub fn on_text(
     // Subscribing from WhatsApp may be waiting for the delivery address. A text that reads as
     // an order is not one: the wait ends and the message is handled as usual.
     if state.step.starts_with("sus_dir:")
-        && !parse_order(body, &catalogue::for_parser(c)?)
+        && !ctx
+            .preparsed
+            .parse(body, &catalogue::for_parser(c)?)
             .lines
             .is_empty()
     {
@@ -272,7 +273,7 @@ pub fn on_text(
         )
         .map(Some);
     }
-    let parsed = parse_order(body, &catalogue::for_parser(c)?);
+    let parsed = ctx.preparsed.parse(body, &catalogue::for_parser(c)?);
     if !parsed.lines.is_empty() || !parsed.ambiguous.is_empty() {
         state.misunderstandings = 0;
         for line in &parsed.lines {

@@ -295,3 +295,22 @@ fn zero_and_huge_quantities_are_passed_through_for_the_bot_to_judge() {
     let p = parse_order("999 alitas", &gollos());
     assert_eq!(p.lines[0].quantity, 999);
 }
+
+#[test]
+fn texts_parsed_ahead_are_used_only_against_the_same_catalogue() {
+    let text = "2 broaster y una chicha";
+    let ahead = Preparsed::new(gollos(), [text]);
+    assert_eq!(ahead.parse(text, &gollos()), parse_order(text, &gollos()));
+    assert_eq!(ahead.parse(text, &gollos()).lines.len(), 2);
+    // The chicha left the catalogue between the read and the write: parsed again.
+    let without_chicha: Vec<CatalogItem> =
+        gollos().into_iter().filter(|i| i.sku != "CHICHA").collect();
+    let again = ahead.parse(text, &without_chicha);
+    assert_eq!(again, parse_order(text, &without_chicha));
+    assert_eq!(again.lines.len(), 1, "{again:?}");
+    // A text not parsed ahead is parsed in place.
+    assert_eq!(
+        ahead.parse("un medio pollo", &gollos()),
+        parse_order("un medio pollo", &gollos())
+    );
+}
