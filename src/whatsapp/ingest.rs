@@ -32,6 +32,8 @@ const TICK: Duration = Duration::from_secs(1);
 /// Bodies per writer job: small, so a webhook's ack (a one-row insert queued behind the job)
 /// waits for a few messages, not 64; bodies are read into memory per job (up to 3 MB each).
 const BATCH: i64 = 16;
+/// Batches one brand drains before the next brand's turn.
+const BATCHES_PER_TURN: usize = 8;
 
 /// Tells the processor a new event was stored.
 pub fn wake() {
@@ -84,18 +86,44 @@ pub async fn drain_all(registry: &Registry) -> Result<usize, AppError> {
     Ok(done)
 }
 
+/// Drains a brand's pending events, a few batches per turn so other brands take turns. The
+/// write of one batch overlaps the read and parse of the next: the processor is one loop per
+/// brand, and its round trip (read, parse, queue behind the acks, write, commit) bounded how
+/// many messages a second reached the CRM.
 async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
-    // Bodies are read and parsed off the writer thread: JSON parsing was most of what the
-    // single writer spent per message, and every other write of the brand (the webhook's own
-    // ack among them) queues behind the writer job.
-    // So are the free texts, against the catalogue as this read sees it (see `Preparsed`).
+    let mut done = 0;
+    let mut next = prepare(tenant, 0).await?;
+    for _ in 0..BATCHES_PER_TURN {
+        let Some(batch) = next.take() else { break };
+        let after = batch.last_id;
+        let (written, following) =
+            tokio::join!(apply(tenant, number, batch), prepare(tenant, after));
+        done += written?;
+        next = following?;
+    }
+    Ok(done)
+}
+
+/// A batch read and parsed, ready for the writer.
+struct Prepared {
+    last_id: i64,
+    parsed: Vec<(i64, Result<Vec<Event>, String>)>,
+    preparsed: Preparsed,
+}
+
+/// Reads and parses the next pending bodies after `after`, off the writer thread: JSON
+/// parsing was most of what the single writer spent per message, and every other write of
+/// the brand (the webhook's own ack among them) queues behind the writer job. So are the
+/// free texts, against the catalogue as this read sees it (see `Preparsed`).
+async fn prepare(tenant: &Arc<Tenant>, after: i64) -> Result<Option<Prepared>, AppError> {
     let (pending, catalogue) = tenant
         .db()
-        .read(|c| {
+        .read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, pii_open(cuerpo) FROM wa_eventos WHERE procesado_en IS NULL ORDER BY id LIMIT ?1",
+                "SELECT id, pii_open(cuerpo) FROM wa_eventos WHERE procesado_en IS NULL AND id > ?1
+                 ORDER BY id LIMIT ?2",
             )?;
-            let rows = stmt.query_map([BATCH], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = stmt.query_map([after, BATCH], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let pending: Vec<(i64, Vec<u8>)> = rows.collect::<Result<_, _>>()?;
             let catalogue = if pending.is_empty() {
                 Vec::new()
@@ -105,9 +133,9 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
             Ok((pending, catalogue))
         })
         .await?;
-    if pending.is_empty() {
-        return Ok(0);
-    }
+    let Some(&(last_id, _)) = pending.last() else {
+        return Ok(None);
+    };
     let (parsed, preparsed) = tokio::task::spawn_blocking(move || {
         let parsed: Vec<(i64, Result<Vec<Event>, String>)> = pending
             .into_iter()
@@ -129,14 +157,23 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
         (parsed, preparsed)
     })
     .await?;
+    Ok(Some(Prepared {
+        last_id,
+        parsed,
+        preparsed,
+    }))
+}
+
+/// Applies a prepared batch in one writer job; returns how many bodies it held.
+async fn apply(tenant: &Arc<Tenant>, number: &str, batch: Prepared) -> Result<usize, AppError> {
     let brand = tenant.brand();
     let number = number.to_owned();
-    let count = parsed.len();
+    let count = batch.parsed.len();
     tenant
         .db()
         .write_as("system:whatsapp-webhook", move |c| {
-            for (id, events) in parsed {
-                process_event(c, &brand, &number, &preparsed, id, events)?;
+            for (id, events) in batch.parsed {
+                process_event(c, &brand, &number, &batch.preparsed, id, events)?;
             }
             Ok(())
         })
