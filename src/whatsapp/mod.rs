@@ -26,6 +26,7 @@ pub mod outbound;
 pub mod pages;
 pub mod payload;
 pub mod phone;
+mod prepare;
 pub mod queue;
 pub mod signature;
 pub mod webhook;
