@@ -93,6 +93,9 @@ pub fn find(conn: &Connection, sender: &Sender) -> Result<Option<i64>, AppError>
 /// Finds or creates the customer and records the sender's ids on it.
 pub fn resolve(conn: &Connection, slug: &Slug, sender: &Sender, now: i64) -> Result<i64, AppError> {
     let id = match find(conn, sender)? {
+        // Most messages come from a sender stored exactly so: then storing the ids again
+        // would change no value, yet it would seal them again and rewrite the contact row.
+        Some(id) if already_remembered(conn, id, sender)? => return Ok(id),
         Some(id) => id,
         None => {
             let phone = sender
@@ -122,12 +125,6 @@ pub fn resolve(conn: &Connection, slug: &Slug, sender: &Sender, now: i64) -> Res
 }
 
 fn remember(conn: &Connection, id: i64, sender: &Sender) -> Result<(), AppError> {
-    // Most messages come from a sender stored exactly so: then nothing below would change a
-    // value, yet it would seal four values and rewrite the contact row (about a tenth of the
-    // writer's time per inbound message).
-    if already_remembered(conn, id, sender)? {
-        return Ok(());
-    }
     // Another customer holding the same id loses it: the newest message is the truth.
     if let Some(b) = sender.bsuid {
         conn.prepare_cached(
