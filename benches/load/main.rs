@@ -388,7 +388,14 @@ async fn main() {
     if let Some(only) = args.only.as_deref() {
         eprintln!("server pid {}", s.pid());
         let m = match only {
-            "webhook" => target.webhooks(n, c, METRICS_TOKEN).await.0,
+            "webhook" => {
+                let (acks, e2e) = target.webhooks(n, c, METRICS_TOKEN).await;
+                match e2e {
+                    Some(rate) => eprintln!("webhook end to end: {rate:.0} msg/s"),
+                    None => eprintln!("webhook end to end: events still pending after 600 s"),
+                }
+                acks
+            }
             "orders" => target.create_orders(n, c).await,
             "search" => target.search(n, c).await,
             "dashboard" => match target.dashboard(n, c).await {
