@@ -4,8 +4,7 @@
 
 use rusqlite::{Connection, params};
 
-use super::super::store::{self, NewCampaign};
-use super::super::{Audience, optout};
+use super::super::{optout, store, test_seed};
 use super::{CANCELLED, OPTED_OUT, queue};
 use crate::db::test_support::with_brand;
 use crate::error::AppError;
@@ -14,27 +13,8 @@ use crate::whatsapp::payload::{Message, MessageKind};
 const NOW: i64 = 1_700_000_000_000;
 
 fn seed(c: &Connection, customers: i64) -> Result<i64, AppError> {
-    for i in 1..=customers {
-        c.execute(
-            "INSERT INTO clientes (id, nombre, telefono, consentimiento_marketing, canal_adquisicion, segmento, creado_en, actualizado_en)
-             VALUES (?1, ?2, pii_seal(?3), 1, 'whatsapp', 'vip', 1, 1)",
-            params![i, format!("Cliente{i} Pérez"), format!("+5199900{i:04}")],
-        )?;
-    }
-    store::insert(
-        c,
-        &NewCampaign {
-            nombre: "Prueba".into(),
-            tipo: "manual".into(),
-            audiencia: Audience::default(),
-            plantilla: "promo".into(),
-            idioma: "es".into(),
-            variables: vec!["nombre".into()],
-            programada_para: None,
-            creado_por: "test".into(),
-        },
-        NOW,
-    )
+    test_seed::consenting_vips(c, customers)?;
+    test_seed::manual_campaign(c, &["nombre"], None, NOW)
 }
 
 /// (customer, queue state, outbox not-before) for every recipient of campaign `id`.

@@ -15,6 +15,8 @@ pub mod pages;
 pub mod results;
 pub mod sender;
 pub mod store;
+#[cfg(test)]
+mod test_seed;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use rusqlite::params;
-
-use super::super::store::{self, NewCampaign};
-use super::super::{Audience, batch};
+use super::super::{batch, store, test_seed};
 use super::tick;
 use crate::tenants::{BrandInput, Registry, Slug, WakeCheck};
 
@@ -27,27 +24,8 @@ async fn brand_with_campaign(registry: &Registry, slug: &str, at: Option<i64>) {
     let t = registry.tenant(&Slug::parse(slug).unwrap()).await.unwrap();
     t.db()
         .write(move |c| {
-            for i in 1..=3 {
-                c.execute(
-                    "INSERT INTO clientes (id, nombre, telefono, consentimiento_marketing, canal_adquisicion, segmento, creado_en, actualizado_en)
-                     VALUES (?1, 'Cliente', pii_seal(?2), 1, 'whatsapp', 'vip', 1, 1)",
-                    params![i, format!("+51999000{i:03}")],
-                )?;
-            }
-            let id = store::insert(
-                c,
-                &NewCampaign {
-                    nombre: "Prueba".into(),
-                    tipo: "manual".into(),
-                    audiencia: Audience::default(),
-                    plantilla: "promo".into(),
-                    idioma: "es".into(),
-                    variables: vec![],
-                    programada_para: at,
-                    creado_por: "test".into(),
-                },
-                NOW,
-            )?;
+            test_seed::consenting_vips(c, 3)?;
+            let id = test_seed::manual_campaign(c, &[], at, NOW)?;
             store::launch(c, id, chrono_tz::America::Lima, NOW)
         })
         .await
