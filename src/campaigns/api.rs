@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::audience::{self, Member};
 use super::results::{self, Funnel, Recipient};
 use super::store::{self, Automation, NewCampaign};
-use super::{Audience, Campaign, CampaignInput, validate_message};
+use super::{Audience, Campaign, CampaignInput, cost, validate_message};
 use crate::api::{ApiJson, ApiQuery};
 use crate::app::AppState;
 use crate::auth::{Access, Caller};
@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_campaign))
         .routes(routes!(cancel_campaign))
         .routes(routes!(list_automations, set_automation))
+        .routes(routes!(get_price, set_price))
 }
 
 /// The brand's WhatsApp throughput (messages per second), 80 when no number is set.
@@ -167,6 +168,8 @@ async fn create_campaign(
 pub struct CampaignResults {
     pub campana: Campaign,
     pub embudo: Funnel,
+    /// Cost and ROI at the brand's rate per 1,000 delivered messages; `null` until it is set.
+    pub retorno: Option<cost::Return>,
     pub moneda: String,
 }
 
@@ -176,9 +179,11 @@ pub async fn load_results(t: &TenantCtx, id: i64) -> Result<CampaignResults, App
     t.read(move |c| {
         let campana = store::get(c, id, now_ms())?.ok_or(AppError::NotFound("campaña"))?;
         let embudo = results::funnel(&results::recipients(c, id)?);
+        let retorno = cost::of(&embudo, cost::price_per_thousand(c)?);
         Ok(CampaignResults {
             campana,
             embudo,
+            retorno,
             moneda,
         })
     })
@@ -356,4 +361,48 @@ async fn set_automation(
         })
         .await?;
     Ok(axum::Json(saved))
+}
+
+/// The brand's WhatsApp rate for marketing messages, which prices campaigns and their ROI.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    /// Minor units of the brand's currency per 1,000 delivered messages (US$ 0.0703 a
+    /// message = 7030); `null` removes the rate.
+    pub precio_por_mil: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/marcas/{id}/campanas/precio", tag = "campanas",
+    params(("id" = String, Path, description = "Brand slug")),
+    responses((status = 200, body = Price)),
+    security(("bearer" = [])))]
+async fn get_price(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> Result<axum::Json<Price>, AppError> {
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Read).await?;
+    let precio_por_mil = t.read(cost::price_per_thousand).await?;
+    Ok(axum::Json(Price { precio_por_mil }))
+}
+
+#[utoipa::path(put, path = "/api/marcas/{id}/campanas/precio", tag = "campanas",
+    params(("id" = String, Path, description = "Brand slug")),
+    request_body = Price,
+    responses((status = 200, body = Price), (status = 422, description = "Out of range")),
+    security(("bearer" = [])))]
+async fn set_price(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(p): ApiJson<Price>,
+) -> Result<axum::Json<Price>, AppError> {
+    if let Some(v) = p.precio_por_mil {
+        cost::check(v)?;
+    }
+    let t = TenantCtx::open_slug(&state.registry, &caller, &slug, Access::Write).await?;
+    let price = p.precio_por_mil;
+    t.write(move |c| cost::set_price_per_thousand(c, price))
+        .await?;
+    Ok(axum::Json(p))
 }

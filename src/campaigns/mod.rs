@@ -9,6 +9,7 @@
 pub mod api;
 pub mod audience;
 pub mod batch;
+pub mod cost;
 pub mod jobs;
 pub mod optout;
 pub mod pages;

@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::{Audience, CampaignInput, audience, results, store};
+use super::{Audience, CampaignInput, audience, cost, results, store};
 use crate::app::AppState;
 use crate::auth::Access;
 use crate::error::AppError;
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/m/{slug}/campanas", get(list).post(create))
         .route("/m/{slug}/campanas/audiencia", post(count))
         .route("/m/{slug}/campanas/automatizaciones", post(automation))
+        .route("/m/{slug}/campanas/precio", post(price))
         .route("/m/{slug}/campanas/{id}", get(show))
         .route("/m/{slug}/campanas/{id}/enviar", post(send))
         .route("/m/{slug}/campanas/{id}/cancelar", post(cancel))
@@ -97,7 +98,7 @@ async fn list(
 ) -> Result<Html<String>, AppError> {
     let b = ui.brand(&state, &slug, Access::Read).await?;
     let tz = b.brand().tz();
-    let (campaigns, total, automations) = b
+    let (campaigns, total, automations, price) = b
         .tenant
         .read(move |c| {
             let automations = super::api::AUTOMATION_KEYS
@@ -108,10 +109,11 @@ async fn list(
                 store::list(c, 100, now_ms())?,
                 audience::count(c, &Audience::default(), tz, None)?,
                 automations,
+                cost::price_per_thousand(c)?,
             ))
         })
         .await?;
-    let ctx = context! { campaigns, total, automations, segments => crate::customers::SEGMENTS,
+    let ctx = context! { campaigns, total, automations, price, segments => crate::customers::SEGMENTS,
     channels => crate::orders::CHANNELS, rfm_groups => audience::rfm_keys() };
     b.page(&state, "campaigns/list.html", "campanas", ctx).await
 }
@@ -214,7 +216,13 @@ async fn show(
     let pct = |n: i64| format!("{:.1} %", 100.0 * n as f64 / out);
     let rates = context! { leidos => pct(r.embudo.leidos), respondieron => pct(r.embudo.respondieron),
     pidieron => pct(r.embudo.pidieron) };
-    let ctx = context! { k => r.campana, f => r.embudo, listed, estado, rates, statuses => results::STATUSES };
+    let roi = r
+        .retorno
+        .as_ref()
+        .and_then(|x| x.roi)
+        .map(|x| format!("{:.1} %", 100.0 * x));
+    let ctx = context! { k => r.campana, f => r.embudo, ret => r.retorno, roi, listed, estado, rates,
+    statuses => results::STATUSES };
     b.page(&state, "campaigns/show.html", "campanas", ctx).await
 }
 
@@ -315,6 +323,44 @@ async fn automation(
     };
     b.tenant
         .write(move |c| store::set_automation(c, &a, now_ms()))
+        .await?;
+    Ok(see_other(&headers, &format!("/m/{slug}/campanas")))
+}
+
+#[derive(Debug, Deserialize)]
+struct PriceForm {
+    #[serde(default)]
+    precio_por_mil: String,
+}
+
+/// Saves the brand's rate per 1,000 delivered marketing messages (blank removes it).
+async fn price(
+    State(state): State<AppState>,
+    ui: Ui,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(form): Form<PriceForm>,
+) -> Result<Response, AppError> {
+    let b = ui.brand(&state, &slug, Access::Write).await?;
+    let text = form.precio_por_mil.trim();
+    let price = if text.is_empty() {
+        None
+    } else {
+        let minor = crate::web::parse_money(text, &b.brand().moneda).ok_or_else(|| {
+            AppError::validation(
+                "precio_por_mil",
+                "format",
+                crate::error::msg(
+                    "Escribe el precio como un importe, por ejemplo 70.30.",
+                    "Write the price as an amount, for example 70.30.",
+                ),
+            )
+        })?;
+        cost::check(minor)?;
+        Some(minor)
+    };
+    b.tenant
+        .write(move |c| cost::set_price_per_thousand(c, price))
         .await?;
     Ok(see_other(&headers, &format!("/m/{slug}/campanas")))
 }

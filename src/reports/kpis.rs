@@ -68,6 +68,8 @@ pub struct CampaignLine {
     pub entregados: i64,
     pub pedidos: i64,
     pub ingresos: i64,
+    /// Cost and ROI at the brand's rate per 1,000 delivered messages, when it is set.
+    pub retorno: Option<crate::campaigns::cost::Return>,
 }
 
 /// The report's numbers. Money in minor units of the brand's currency.
@@ -124,6 +126,7 @@ pub fn compute(c: &Connection, from: i64, to: i64) -> Result<Kpis, AppError> {
         rows.collect::<Result<_, _>>()?
     };
     let mut campanas = Vec::new();
+    let price = crate::campaigns::cost::price_per_thousand(c)?;
     for (id, nombre) in launched {
         let f = crate::campaigns::results::funnel(&crate::campaigns::results::recipients(c, id)?);
         campanas.push(CampaignLine {
@@ -132,6 +135,7 @@ pub fn compute(c: &Connection, from: i64, to: i64) -> Result<Kpis, AppError> {
             entregados: f.entregados,
             pedidos: f.pedidos_atribuidos,
             ingresos: f.ingresos_atribuidos,
+            retorno: crate::campaigns::cost::of(&f, price),
         });
     }
     Ok(Kpis {

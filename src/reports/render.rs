@@ -2,7 +2,7 @@
 //! and the Telegram HTML message.
 
 use super::deliver::Picture;
-use super::kpis::{Kpis, Period};
+use super::kpis::{CampaignLine, Kpis, Period};
 use crate::tenants::Brand;
 use crate::web::money;
 
@@ -55,6 +55,25 @@ fn png_size(png: &[u8]) -> (u32, u32) {
     (be(16..20), be(20..24))
 }
 
+/// One campaign's results, with its cost and ROI when the brand has entered its rate.
+fn campaign_line(c: &CampaignLine, m: &dyn Fn(i64) -> String) -> String {
+    let mut line = format!(
+        "{}: {} destinatarios, {} entregados, {} pedidos, {}",
+        c.nombre,
+        c.destinatarios,
+        c.entregados,
+        c.pedidos,
+        m(c.ingresos)
+    );
+    if let Some(r) = &c.retorno {
+        line.push_str(&format!(", costo {}", m(r.costo)));
+        if let Some(roi) = r.roi {
+            line.push_str(&format!(", ROI {:.1} %", 100.0 * roi));
+        }
+    }
+    line
+}
+
 pub fn render(brand: &Brand, period: Period, k: &Kpis, pictures: &[Picture]) -> Rendered {
     let m = |v: i64| money(v, &brand.moneda);
     let range = match period {
@@ -102,14 +121,7 @@ pub fn render(brand: &Brand, period: Period, k: &Kpis, pictures: &[Picture]) -> 
         html.push_str("<h2>Campañas</h2><ul>");
         tg.push_str("\n<b>Campañas</b>\n");
         for c in &k.campanas {
-            let line = format!(
-                "{}: {} destinatarios, {} entregados, {} pedidos, {}",
-                c.nombre,
-                c.destinatarios,
-                c.entregados,
-                c.pedidos,
-                m(c.ingresos)
-            );
+            let line = campaign_line(c, &m);
             text.push_str(&format!("- {line}\n"));
             html.push_str(&format!("<li>{}</li>", esc(&line)));
             tg.push_str(&format!("• {}\n", esc(&line)));
@@ -126,5 +138,38 @@ pub fn render(brand: &Brand, period: Period, k: &Kpis, pictures: &[Picture]) -> 
         text,
         html,
         telegram: tg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaigns::cost::Return;
+
+    #[test]
+    fn a_campaign_line_adds_cost_and_roi_only_with_a_rate() {
+        let m = |v: i64| money(v, "PEN");
+        let mut c = CampaignLine {
+            nombre: "Martes".into(),
+            destinatarios: 10,
+            entregados: 8,
+            pedidos: 2,
+            ingresos: 9160,
+            retorno: None,
+        };
+        assert_eq!(
+            campaign_line(&c, &m),
+            "Martes: 10 destinatarios, 8 entregados, 2 pedidos, S/ 91.60"
+        );
+        c.retorno = Some(Return {
+            precio_por_mil: 2600,
+            mensajes_cobrados: 8,
+            costo: 21,
+            roi: Some((9160.0 - 21.0) / 21.0),
+        });
+        assert_eq!(
+            campaign_line(&c, &m),
+            "Martes: 10 destinatarios, 8 entregados, 2 pedidos, S/ 91.60, costo S/ 0.21, ROI 43519.0 %"
+        );
     }
 }

@@ -1470,6 +1470,28 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Variable siguiente: puntos de fidelidad",
         "Next variable: loyalty points",
     ),
+    (
+        "Costo de los mensajes",
+        "Costo de los mensajes",
+        "Message cost",
+    ),
+    (
+        "Precio por 1.000 mensajes de marketing entregados",
+        "Precio por 1.000 mensajes de marketing entregados",
+        "Price per 1,000 delivered marketing messages",
+    ),
+    (
+        "La tarifa de WhatsApp para tu país; con ella cada campaña muestra su costo y su ROI.",
+        "La tarifa de WhatsApp para tu país; con ella cada campaña muestra su costo y su ROI.",
+        "WhatsApp's rate for your country; with it every campaign shows its cost and ROI.",
+    ),
+    ("Costo estimado", "Costo estimado", "Estimated cost"),
+    ("entregados", "entregados", "delivered"),
+    (
+        "Indica el precio por 1.000 mensajes en Campañas para ver el costo y el ROI.",
+        "Indica el precio por 1.000 mensajes en Campañas para ver el costo y el ROI.",
+        "Enter the price per 1,000 messages under Campaigns to see the cost and ROI.",
+    ),
 ];
 
 #[cfg(test)]

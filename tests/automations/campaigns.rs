@@ -436,6 +436,41 @@ async fn campaign_to_ten_thousand_customers_with_every_status_and_opt_out() {
         attributed * 4580,
         "two broasters each"
     );
+    // Priced at the brand's WhatsApp rate (S/ 0.0703 a delivered message), the campaign has
+    // a cost and a return; a rate below zero is refused and changes nothing.
+    assert!(r["retorno"].is_null(), "no rate yet: {}", r["retorno"]);
+    api.put(
+        "/api/marcas/gollos/campanas/precio",
+        &json!({"precio_por_mil": 70.3}),
+    )
+    .await
+    .ok(422);
+    api.put(
+        "/api/marcas/gollos/campanas/precio",
+        &json!({"precio_por_mil": -1}),
+    )
+    .await
+    .ok(422);
+    api.put(
+        "/api/marcas/gollos/campanas/precio",
+        &json!({"precio_por_mil": 7030}),
+    )
+    .await
+    .ok(200);
+    let priced = api
+        .get(&format!("/api/marcas/gollos/campanas/{id}"))
+        .await
+        .ok(200);
+    let delivered = f["entregados"].as_i64().unwrap();
+    let cost = (delivered * 7030 + 500) / 1000;
+    let ret = &priced["retorno"];
+    assert_eq!(ret["mensajes_cobrados"], delivered, "{ret}");
+    assert_eq!(ret["costo"], cost, "{ret}");
+    let roi = (attributed * 4580 - cost) as f64 / cost as f64;
+    assert!(
+        (ret["roi"].as_f64().unwrap() - roi).abs() < 1e-9,
+        "{ret} vs {roi}"
+    );
 
     let all = api
         .get(&format!(

@@ -279,3 +279,138 @@ async fn automations_are_switched_per_brand_from_the_campaigns_screen() {
     let eco = app.get("/m/eco/campanas", Some(&owner)).await;
     assert!(!eco.body.contains(r#"value="te_extranamos""#));
 }
+
+/// The brand's rate per 1,000 delivered messages prices every campaign: its results page
+/// shows the cost (delivered messages only) and the ROI on the attributed revenue.
+#[tokio::test]
+async fn results_show_the_cost_and_roi_at_the_brands_rate() {
+    let app = App::new().await;
+    customers(&app).await;
+    let manager = app.login("manager@x.pe").await;
+    let created = app
+        .post(
+            "/m/gollos/campanas",
+            Some(&manager),
+            &[
+                ("nombre", "Martes de alitas"),
+                ("segmento", "en_riesgo"),
+                ("plantilla", "martes_alitas"),
+                ("idioma", "es"),
+                ("cuando", "ahora"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let page = created.location().to_owned();
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let tenant = app
+        .state
+        .registry
+        .tenant(&autonomo::tenants::Slug::parse("gollos").unwrap())
+        .await
+        .unwrap();
+    let queued = autonomo::campaigns::sender::step(&app.state.registry, &tenant, 10)
+        .await
+        .unwrap();
+    assert_eq!(queued, 4, "the four consenting en_riesgo customers");
+    // WhatsApp reports: two delivered, one read, one failed; the read customer orders S/ 50.
+    tenant
+        .db()
+        .write(move |c| {
+            let now = autonomo::time::now_ms();
+            let sent: Vec<(i64, i64)> = c
+                .prepare("SELECT outbox_id, cliente_id FROM campana_destinatarios WHERE campana_id = ?1 ORDER BY cliente_id")?
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            assert_eq!(sent.len(), 4);
+            for ((outbox, _), status) in sent.iter().zip(["delivered", "delivered", "read", "failed"]) {
+                c.execute(
+                    "UPDATE outbox SET estado = 'enviado', enviado_en = ?2 WHERE id = ?1",
+                    rusqlite::params![outbox, now],
+                )?;
+                c.execute(
+                    "UPDATE wa_salientes SET estado = ?2, actualizado_en = ?3 WHERE outbox_id = ?1",
+                    rusqlite::params![outbox, status, now],
+                )?;
+            }
+            c.execute(
+                "INSERT INTO pedidos (cliente_id, canal, estado, subtotal, total, creado_en, actualizado_en)
+                 VALUES (?1, 'whatsapp', 'confirmado', 5000, 5000, ?2, ?2)",
+                rusqlite::params![sent[2].1, now + 60_000],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let before = app.get(&page, Some(&manager)).await;
+    assert!(
+        before.body.contains("Indica el precio por 1.000 mensajes")
+            && !before.body.contains(r#"data-step="costo""#),
+        "no rate yet, no cost: {}",
+        before.body
+    );
+    // A rate that is not an amount is refused and nothing is stored.
+    let bad = app
+        .post(
+            "/m/gollos/campanas/precio",
+            Some(&manager),
+            &[("precio_por_mil", "barato")],
+            true,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let saved = app
+        .post(
+            "/m/gollos/campanas/precio",
+            Some(&manager),
+            &[("precio_por_mil", "26.00")],
+            true,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let list = app.get("/m/gollos/campanas", Some(&manager)).await;
+    assert!(
+        list.body
+            .contains(r#"name="precio_por_mil" type="text" inputmode="decimal" value="26.00""#),
+        "{}",
+        list.body
+    );
+    // Three delivered messages at S/ 26.00 per 1,000 cost S/ 0.078, rounded to S/ 0.08;
+    // the failed one is not billed. ROI = (50.00 − 0.08) / 0.08 = 62,400 %.
+    let after = app.get(&page, Some(&manager)).await;
+    assert!(
+        after.body.contains(r#"<tr data-step="costo"><th>Costo estimado</th><td>S/ 0.08 <small class="muted">(3 entregados"#),
+        "{}",
+        after.body
+    );
+    assert!(
+        after
+            .body
+            .contains(r#"<tr data-step="roi"><th>ROI</th><td>62400.0 %</td>"#),
+        "{}",
+        after.body
+    );
+    // Analysts see the figures but cannot change the rate.
+    let analyst = app.login("analyst@x.pe").await;
+    let denied = app
+        .post(
+            "/m/gollos/campanas/precio",
+            Some(&analyst),
+            &[("precio_por_mil", "1.00")],
+            true,
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let cleared = app
+        .post(
+            "/m/gollos/campanas/precio",
+            Some(&manager),
+            &[("precio_por_mil", "")],
+            true,
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    let again = app.get(&page, Some(&manager)).await;
+    assert!(!again.body.contains(r#"data-step="costo""#), "rate removed");
+}
