@@ -35,6 +35,23 @@ pub trait CheckpointHook: Send + Sync {
     -> anyhow::Result<()>;
 }
 
+thread_local! {
+    /// On a writer thread, its counters: lets a long job see that others are waiting.
+    static OWN_COUNTERS: std::cell::RefCell<Option<Arc<Counters>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Whether commands are queued behind the job now running on this writer thread (a webhook's
+/// ack, a staff edit…); `false` anywhere else. Background jobs that can stop half-way and be
+/// resumed (the WhatsApp processor) check it to hand the writer over early, since everything
+/// queued waits for the whole batch and its commit.
+pub fn others_waiting() -> bool {
+    OWN_COUNTERS.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|c| c.queued.load(Ordering::Relaxed) > 0)
+    })
+}
+
 /// Counters for metrics and benchmarks.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct WriterStats {
@@ -233,6 +250,7 @@ struct WriterThread {
 
 impl WriterThread {
     fn run(mut self, receiver: mpsc::Receiver<Command>) {
+        OWN_COUNTERS.with(|c| *c.borrow_mut() = Some(self.counters.clone()));
         let mut pending: Option<Command> = None;
         loop {
             let first = match pending.take() {
@@ -419,3 +437,7 @@ fn same_meaning(e: &AppError) -> AppError {
         other => AppError::Internal(other.to_string()),
     }
 }
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod tests;

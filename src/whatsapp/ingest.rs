@@ -91,30 +91,46 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
     let mut next = prepare(tenant, 0).await?;
     for _ in 0..BATCHES_PER_TURN {
         let Some(batch) = next.take() else { break };
-        let after = batch.last_id;
+        let (after, size) = (batch.last_id, batch.parsed.len());
         let (written, following) =
             tokio::join!(apply(tenant, number, batch), prepare(tenant, after));
-        done += written?;
+        let written = written?;
+        done += written;
+        if written < size {
+            // The job yielded to queued writes: the batch read ahead starts after bodies still
+            // pending, and a customer's messages must be handled in order. The next pass
+            // starts again from the first pending body.
+            break;
+        }
         next = following?;
     }
     Ok(done)
 }
 
-/// Applies a prepared batch in one writer job; returns how many bodies it held.
+/// Bodies a job handles before it may yield the writer: at least one, so processing always
+/// moves on, however busy the webhook is.
+const BODIES_BEFORE_YIELD: usize = 1;
+
+/// Applies a prepared batch in one writer job; returns how many bodies it handled, fewer than
+/// the batch when writes queued behind it (webhook acks first: a body left pending is simply
+/// handled by the next pass).
 async fn apply(tenant: &Arc<Tenant>, number: &str, batch: Prepared) -> Result<usize, AppError> {
     let brand = tenant.brand();
     let number = number.to_owned();
-    let count = batch.parsed.len();
     tenant
         .db()
         .write_as("system:whatsapp-webhook", move |c| {
+            let mut handled = 0;
             for (id, events) in batch.parsed {
+                if handled >= BODIES_BEFORE_YIELD && crate::db::others_waiting() {
+                    break;
+                }
                 process_event(c, &brand, &number, &batch.preparsed, id, events)?;
+                handled += 1;
             }
-            Ok(())
+            Ok(handled)
         })
-        .await?;
-    Ok(count)
+        .await
 }
 
 /// The message as metadata, its free text masked: that text is the interaction's body, which

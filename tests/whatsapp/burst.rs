@@ -1,6 +1,6 @@
 //! A burst of webhooks several processor batches long, every body delivered twice and all of
 //! them concurrently (so acks and processor jobs share the writer's group commits and its
-//! fsyncs): each message is still processed exactly once.
+//! fsyncs): each message is still processed exactly once, and in the order it was stored.
 
 use crate::common;
 
@@ -58,6 +58,17 @@ async fn a_concurrent_burst_with_replays_is_processed_once_per_message() {
         N as i64
     );
     assert_eq!(count("SELECT COUNT(*) FROM clientes").await, 20);
+    // Bodies are handled in the order they were stored, also when the processor's job yields
+    // the writer to queued acks half-way through a batch (a customer's messages stay in order).
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM wa_eventos a JOIN wa_eventos b ON b.id > a.id
+             WHERE b.procesado_en < a.procesado_en"
+        )
+        .await,
+        0,
+        "a later body was handled before an earlier one"
+    );
     assert_eq!(
         count("SELECT COUNT(*) FROM outbox").await,
         N as i64,
