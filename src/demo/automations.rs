@@ -2,7 +2,7 @@
 //! `encuestas` (from the demo's own post-delivery survey messages, so the dashboard's CSAT and
 //! NPS match the chats), reminders (low scores and staff call-backs), one campaign sent ten
 //! days ago with every delivery status and one draft, and the survey and re-engagement
-//! automations switched on. Bounded row counts, written after the bulk load with the
+//! automations switched on, and the marketing message rate that prices campaigns. Bounded row counts, written after the bulk load with the
 //! triggers on (change feed and audit as the application writes them).
 
 use rusqlite::{Connection, params};
@@ -32,6 +32,11 @@ pub fn load(conn: &mut Connection, plan: &Plan) -> Result<(), AppError> {
             ('encuesta', 1, NULL, 'es', '{\"retraso_min\":60,\"nps\":true}', 0),
             ('auto_en_riesgo', 1, 'te_extranamos', 'es', '{}', 0)",
     )?;
+    // WhatsApp's marketing rate for Peru (US$ 0.0703 a message ≈ S/ 0.26), so the demo
+    // campaign shows a cost and an ROI; a rate the brand entered itself is kept.
+    if plan.profile.moneda == "PEN" && crate::campaigns::cost::price_per_thousand(&tx)?.is_none() {
+        crate::campaigns::cost::set_price_per_thousand(&tx, Some(26_000))?;
+    }
     tx.commit()?;
     Ok(())
 }

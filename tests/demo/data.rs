@@ -796,5 +796,13 @@ fn automation_screens_are_populated() {
             1,
             "{slug}: surveys on"
         );
+        assert_eq!(
+            count(
+                &conn,
+                "SELECT CAST(valor AS INTEGER) FROM wa_ajustes WHERE clave = 'precio_marketing_por_mil'"
+            ),
+            26_000,
+            "{slug}: the campaign's cost and ROI show"
+        );
     }
 }
