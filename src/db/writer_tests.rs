@@ -44,3 +44,98 @@ fn a_running_job_sees_writes_queued_behind_it_and_nothing_else() {
         queued.await.unwrap().unwrap();
     });
 }
+
+/// What the background checkpoint relies on for the backup: a reader's snapshot caps how far
+/// a checkpoint copies, so frames committed after it (not shipped yet) stay in the WAL.
+#[test]
+fn a_pinned_snapshot_caps_the_checkpoint_at_what_was_shipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let w = rusqlite::Connection::open(&path).unwrap();
+    w.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
+         CREATE TABLE t (v BLOB); INSERT INTO t VALUES (zeroblob(20000));",
+    )
+    .unwrap();
+    let pin = super::pin_snapshot(&path).unwrap();
+    w.execute("INSERT INTO t VALUES (zeroblob(20000))", [])
+        .unwrap();
+    super::checkpoint_beside(&path).unwrap();
+    let frames = |c: &rusqlite::Connection| -> (i64, i64) {
+        c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+    };
+    let (log, copied) = frames(&w);
+    assert!(
+        copied > 0 && copied < log,
+        "copied up to the pinned snapshot only: {copied} of {log} frames"
+    );
+    pin.execute_batch("COMMIT").unwrap();
+    let (log, copied) = frames(&w);
+    assert_eq!(copied, log, "unpinned, the rest is copied");
+}
+
+/// After enough batches the checkpoint runs beside the writer: the database file grows with
+/// what the WAL held, while the writer goes on, and with a hook, the hook ships first.
+#[test]
+fn checkpoints_run_beside_the_writer_after_the_hook_ships() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Counting {
+        calls: AtomicUsize,
+        sizes: Mutex<Vec<u64>>,
+    }
+    impl super::CheckpointHook for Counting {
+        fn before_checkpoint(
+            &self,
+            _: &rusqlite::Connection,
+            db: &std::path::Path,
+        ) -> anyhow::Result<()> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            self.sizes
+                .lock()
+                .unwrap()
+                .push(std::fs::metadata(db)?.len());
+            Ok(())
+        }
+    }
+    with_brand(|db| async move {
+        let hook = Arc::new(Counting::default());
+        db.set_checkpoint_hook(hook.clone());
+        db.write(|c| {
+            c.execute_batch("CREATE TABLE relleno (v BLOB)")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let before = std::fs::metadata(db.path()).unwrap().len();
+        for _ in 0..super::CHECKPOINT_EVERY_BATCHES {
+            db.write(|c| {
+                c.execute("INSERT INTO relleno VALUES (zeroblob(8000))", [])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::fs::metadata(db.path()).unwrap().len() < before + 1_500_000 {
+            assert!(Instant::now() < deadline, "no checkpoint reached the file");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(hook.calls.load(Ordering::SeqCst) >= 1, "shipped first");
+        assert!(
+            hook.sizes.lock().unwrap()[0] < before + 1_500_000,
+            "the hook ran before the pages were copied"
+        );
+        // The writer still writes, and the rows are all there.
+        let n = db
+            .write(|c| Ok(c.query_row("SELECT COUNT(*) FROM relleno", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .unwrap();
+        assert_eq!(n, i64::from(super::CHECKPOINT_EVERY_BATCHES));
+    });
+}
