@@ -140,7 +140,25 @@ async fn serve_replicates_and_every_restore_path_matches_live() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let pitr_time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    write_load(&api, 3, 3).await;
+    // More single-write batches than the writer's 256 between checkpoints, beside the load:
+    // checkpoints run on their own thread, pinned at what the backup shipped, while the
+    // writes go on; the restores below must still match.
+    let regular = api
+        .ok(
+            "POST",
+            "/api/marcas/gollos/clientes",
+            serde_json::json!({"nombre": "Cliente Frecuente", "telefono": "+51912000111"}),
+        )
+        .await;
+    let regular_id = regular["id"].as_str().unwrap().to_string();
+    let notes = async {
+        for i in 0..300 {
+            api.ok("POST", "/api/interacciones", serde_json::json!({"cliente_id": regular_id,
+                "canal": "telefono", "direccion": "entrante", "tipo": "nota", "cuerpo": format!("llamada {i}")}))
+                .await;
+        }
+    };
+    tokio::join!(write_load(&api, 3, 3), notes);
 
     let txids = wait_replicated(&api, Duration::from_secs(60)).await;
     assert_eq!(
