@@ -3,6 +3,7 @@
 //! once per (id, status), across restarts. Each item runs in its own savepoint so one bad item
 //! does not stop the others; the event is marked processed in the same transaction.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -88,21 +89,27 @@ pub async fn drain_all(registry: &Registry) -> Result<usize, AppError> {
 /// many messages a second reached the CRM.
 async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
     let mut done = 0;
-    let mut next = prepare(tenant, 0).await?;
+    // Batches read and parsed, in id order. A job that yielded to queued writes (webhook acks)
+    // puts what it left back in front, so a customer's messages stay in order and nothing is
+    // read or parsed twice; the next batch is read while one is written, when none is held.
+    let mut held: VecDeque<Prepared> = prepare(tenant, 0).await?.into_iter().collect();
     for _ in 0..BATCHES_PER_TURN {
-        let Some(batch) = next.take() else { break };
-        let (after, size) = (batch.last_id, batch.parsed.len());
-        let (written, following) =
-            tokio::join!(apply(tenant, number, batch), prepare(tenant, after));
-        let written = written?;
-        done += written;
-        if written < size {
-            // The job yielded to queued writes: the batch read ahead starts after bodies still
-            // pending, and a customer's messages must be handled in order. The next pass
-            // starts again from the first pending body.
-            break;
+        let Some(batch) = held.pop_front() else { break };
+        let read_ahead = held.is_empty().then_some(batch.last_id);
+        let (applied, following) = tokio::join!(apply(tenant, number, batch), async {
+            match read_ahead {
+                Some(after) => prepare(tenant, after).await,
+                None => Ok(None),
+            }
+        });
+        let (handled, rest) = applied?;
+        done += handled;
+        if let Some(rest) = rest {
+            held.push_front(rest);
         }
-        next = following?;
+        if let Some(following) = following? {
+            held.push_back(following);
+        }
     }
     Ok(done)
 }
@@ -111,24 +118,39 @@ async fn drain(tenant: &Arc<Tenant>, number: &str) -> Result<usize, AppError> {
 /// moves on, however busy the webhook is.
 const BODIES_BEFORE_YIELD: usize = 1;
 
-/// Applies a prepared batch in one writer job; returns how many bodies it handled, fewer than
-/// the batch when writes queued behind it (webhook acks first: a body left pending is simply
-/// handled by the next pass).
-async fn apply(tenant: &Arc<Tenant>, number: &str, batch: Prepared) -> Result<usize, AppError> {
+/// Applies a prepared batch in one writer job. Returns how many bodies it handled and, when
+/// writes queued behind it (webhook acks first), the bodies it left for the next job.
+async fn apply(
+    tenant: &Arc<Tenant>,
+    number: &str,
+    batch: Prepared,
+) -> Result<(usize, Option<Prepared>), AppError> {
     let brand = tenant.brand();
     let number = number.to_owned();
     tenant
         .db()
         .write_as("system:whatsapp-webhook", move |c| {
+            let Prepared {
+                last_id,
+                parsed,
+                preparsed,
+            } = batch;
+            let mut items = parsed.into_iter();
             let mut handled = 0;
-            for (id, events) in batch.parsed {
-                if handled >= BODIES_BEFORE_YIELD && crate::db::others_waiting() {
-                    break;
-                }
-                process_event(c, &brand, &number, &batch.preparsed, id, events)?;
+            while let Some((id, events)) = items.next() {
+                process_event(c, &brand, &number, &preparsed, id, events)?;
                 handled += 1;
+                if handled >= BODIES_BEFORE_YIELD && crate::db::others_waiting() {
+                    let parsed: Vec<_> = items.collect();
+                    let rest = (!parsed.is_empty()).then_some(Prepared {
+                        last_id,
+                        parsed,
+                        preparsed,
+                    });
+                    return Ok((handled, rest));
+                }
             }
-            Ok(handled)
+            Ok((handled, None))
         })
         .await
 }
