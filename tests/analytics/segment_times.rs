@@ -206,10 +206,11 @@ fn segment_of(c: &rusqlite::Connection, id: i64) -> Result<String, autonomo::err
     )
 }
 
-/// The live updater's pass can wait behind other writes. An order committed while it
-/// waited is part of the pass, so the pass must not judge it by a clock read before it
-/// landed (it would count as a future order, and the customer would stay `sin_compras`
-/// with the cursor already past the order).
+/// The live updater classifies on a reader and writes the differences later, behind other
+/// writes. An order committed while its write waited is not in its snapshot: the pass must
+/// leave that customer (and the cursor) for the next pass rather than write the stale
+/// segment or move the cursor past the order, and the next pass must count the order (not
+/// judge it by a clock read before it landed, as a future order).
 #[tokio::test]
 async fn an_order_committed_while_the_pass_waits_for_the_writer_counts() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -242,6 +243,9 @@ async fn an_order_committed_while_the_pass_waits_for_the_writer_counts() {
         .await
         .expect("pass");
     slow.await.expect("join").expect("slow write");
+    jobs::update_segments(&tenant, Utc::now)
+        .await
+        .expect("next pass");
     let seg = tenant
         .db()
         .read(move |c| segment_of(c, ana))
