@@ -256,6 +256,7 @@ impl WriterThread {
     fn run(mut self, receiver: mpsc::Receiver<Command>) {
         OWN_COUNTERS.with(|c| *c.borrow_mut() = Some(self.counters.clone()));
         let mut pending: Option<Command> = None;
+        let mut closed: Option<oneshot::Sender<()>> = None;
         loop {
             let first = match pending.take() {
                 Some(c) => c,
@@ -303,10 +304,18 @@ impl WriterThread {
                 }
                 Command::Close(done) => {
                     self.maybe_checkpoint(true);
-                    let _ = done.send(());
+                    closed = Some(done);
                     break;
                 }
             }
+        }
+        // The connection is closed before the caller hears of it: the last connection's
+        // close folds the WAL in and removes the `-wal` and `-shm` files, and a CLI command
+        // that exits right after `close()` must not cut that short.
+        self.wait_for_checkpoint();
+        drop(self);
+        if let Some(done) = closed {
+            let _ = done.send(());
         }
     }
 
