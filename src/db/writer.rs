@@ -398,38 +398,22 @@ impl WriterThread {
     /// restarts the WAL under one, so frames committed meanwhile stay in the WAL until the hook
     /// has shipped them.
     fn start_checkpoint(&mut self) {
-        let hook = self.hook.lock().ok().and_then(|h| h.clone());
-        let pin = match hook {
-            None => None,
-            Some(hook) => {
-                self.last_ship = std::time::Instant::now();
-                if let Err(e) = hook.before_checkpoint(&self.conn, &self.path) {
-                    tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
+        let pin = match self.ship_now() {
+            Err(e) => {
+                tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
+                return;
+            }
+            Ok(false) => None,
+            Ok(true) => match beside::pin_snapshot(&self.path) {
+                Ok(pin) => Some(pin),
+                Err(e) => {
+                    tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed");
                     return;
                 }
-                self.unshipped = false;
-                match pin_snapshot(&self.path) {
-                    Ok(pin) => Some(pin),
-                    Err(e) => {
-                        tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed");
-                        return;
-                    }
-                }
-            }
+            },
         };
         self.batches_since_checkpoint = 0;
-        let path = self.path.clone();
-        let spawned = std::thread::Builder::new()
-            .name("sqlite-checkpoint".into())
-            .spawn(move || {
-                if let Err(e) = checkpoint_beside(&path) {
-                    tracing::warn!(error = %e, db = %path.display(), "checkpoint failed");
-                }
-                if let Some(pin) = pin {
-                    let _ = pin.execute_batch("COMMIT");
-                }
-            });
-        match spawned {
+        match beside::spawn(self.path.clone(), pin) {
             Ok(h) => self.checkpointing = Some(h),
             Err(e) => {
                 tracing::warn!(error = %e, "no checkpoint thread; checkpointing on the writer");
@@ -454,27 +438,26 @@ impl WriterThread {
         if !self.unshipped {
             return;
         }
-        self.last_ship = std::time::Instant::now();
-        let hook = self.hook.lock().ok().and_then(|h| h.clone());
-        match hook {
-            None => self.unshipped = false,
-            Some(hook) => match hook.before_checkpoint(&self.conn, &self.path) {
-                Ok(()) => self.unshipped = false,
-                Err(e) => {
-                    tracing::warn!(error = %e, db = %self.path.display(), "backup hook failed")
-                }
-            },
+        if let Err(e) = self.ship_now() {
+            tracing::warn!(error = %e, db = %self.path.display(), "backup hook failed");
         }
     }
 
-    fn truncate(&mut self) -> Result<(), AppError> {
+    /// Lets the hook (the backup) ship the committed WAL frames now, as every checkpoint must
+    /// first; `Ok(false)` when no hook is installed.
+    fn ship_now(&mut self) -> anyhow::Result<bool> {
+        self.last_ship = std::time::Instant::now();
         let hook = self.hook.lock().ok().and_then(|h| h.clone());
-        if let Some(hook) = hook {
-            self.last_ship = std::time::Instant::now();
-            hook.before_checkpoint(&self.conn, &self.path)
-                .map_err(|e| AppError::Internal(format!("backup hook: {e}")))?;
-            self.unshipped = false;
+        if let Some(hook) = &hook {
+            hook.before_checkpoint(&self.conn, &self.path)?;
         }
+        self.unshipped = false;
+        Ok(hook.is_some())
+    }
+
+    fn truncate(&mut self) -> Result<(), AppError> {
+        self.ship_now()
+            .map_err(|e| AppError::Internal(format!("backup hook: {e}")))?;
         let (busy, _, _): (i64, i64, i64) =
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
@@ -492,14 +475,9 @@ impl WriterThread {
 
     /// Lets the hook ship what the WAL holds, then folds the WAL into the database.
     fn checkpoint(&mut self) {
-        let hook = self.hook.lock().ok().and_then(|h| h.clone());
-        if let Some(hook) = hook {
-            self.last_ship = std::time::Instant::now();
-            if let Err(e) = hook.before_checkpoint(&self.conn, &self.path) {
-                tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
-                return;
-            }
-            self.unshipped = false;
+        if let Err(e) = self.ship_now() {
+            tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
+            return;
         }
         match self
             .conn
@@ -511,33 +489,6 @@ impl WriterThread {
     }
 }
 
-/// A read-only connection inside a read transaction on the database as committed now.
-fn pin_snapshot(path: &std::path::Path) -> rusqlite::Result<Connection> {
-    use rusqlite::OpenFlags;
-    let c = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    // BEGIN is deferred: the first read takes the snapshot.
-    c.execute_batch("BEGIN")?;
-    c.query_row("SELECT COUNT(*) FROM sqlite_schema", [], |_| Ok(()))?;
-    Ok(c)
-}
-
-/// A PASSIVE checkpoint through a connection of its own (never waits for the writer).
-fn checkpoint_beside(path: &std::path::Path) -> rusqlite::Result<()> {
-    use rusqlite::OpenFlags;
-    let c = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    c.busy_timeout(std::time::Duration::from_secs(10))?;
-    // The copied pages reach the disk before the WAL may be reused.
-    c.pragma_update(None, "synchronous", "FULL")?;
-    c.pragma_update(None, "wal_autocheckpoint", 0)?;
-    c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-}
-
 /// Errors are not `Clone` (they wrap library errors); a batch failure is reported to each
 /// caller with the same meaning.
 fn same_meaning(e: &AppError) -> AppError {
@@ -547,6 +498,9 @@ fn same_meaning(e: &AppError) -> AppError {
         other => AppError::Internal(other.to_string()),
     }
 }
+
+#[path = "checkpoint_beside.rs"]
+mod beside;
 
 #[cfg(test)]
 #[path = "writer_tests.rs"]

@@ -57,10 +57,10 @@ fn a_pinned_snapshot_caps_the_checkpoint_at_what_was_shipped() {
          CREATE TABLE t (v BLOB); INSERT INTO t VALUES (zeroblob(20000));",
     )
     .unwrap();
-    let pin = super::pin_snapshot(&path).unwrap();
+    let pin = super::beside::pin_snapshot(&path).unwrap();
     w.execute("INSERT INTO t VALUES (zeroblob(20000))", [])
         .unwrap();
-    super::checkpoint_beside(&path).unwrap();
+    super::beside::checkpoint_beside(&path).unwrap();
     let frames = |c: &rusqlite::Connection| -> (i64, i64) {
         c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
             Ok((r.get(1)?, r.get(2)?))
