@@ -47,7 +47,7 @@ pub fn set_price_per_thousand(c: &Connection, price: Option<i64>) -> Result<(), 
     Ok(())
 }
 
-pub fn check(price: i64) -> Result<(), AppError> {
+fn check(price: i64) -> Result<(), AppError> {
     if (0..=MAX_PRICE).contains(&price) {
         return Ok(());
     }
