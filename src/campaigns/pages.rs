@@ -346,17 +346,7 @@ async fn price(
     let price = if text.is_empty() {
         None
     } else {
-        let minor = crate::web::parse_money(text, &b.brand().moneda).ok_or_else(|| {
-            AppError::validation(
-                "precio_por_mil",
-                "format",
-                crate::error::msg(
-                    "Escribe el precio como un importe, por ejemplo 70.30.",
-                    "Write the price as an amount, for example 70.30.",
-                ),
-            )
-        })?;
-        Some(minor)
+        Some(b.amount("precio_por_mil", text)?)
     };
     b.tenant
         .write(move |c| cost::set_price_per_thousand(c, price))

@@ -92,18 +92,6 @@ async fn finish(
     }
 }
 
-fn money(b: &UiBrand, field: &str, text: &str) -> Result<i64, AppError> {
-    crate::web::parse_money(text, &b.brand().moneda)
-        .filter(|m| *m >= 0)
-        .ok_or_else(|| {
-            AppError::validation(
-                field,
-                "invalid_amount",
-                msg("Monto inválido; p. ej. 12.50", "Invalid amount; e.g. 12.50"),
-            )
-        })
-}
-
 fn whole(field: &str, text: &str) -> Result<i64, AppError> {
     text.trim().parse::<i64>().map_err(|_| {
         AppError::validation(
@@ -133,11 +121,11 @@ fn program_input(b: &UiBrand, f: &ProgramForm) -> Result<Program, AppError> {
     let per_point = match f.monto_por_punto.trim() {
         // Stamps ignore it; keep the column's default.
         "" if f.tipo == "sellos" => 100,
-        t => money(b, "monto_por_punto", t)?,
+        t => b.amount("monto_por_punto", t)?,
     };
     let minimum = match f.pedido_minimo.trim() {
         "" => 0,
-        t => money(b, "pedido_minimo", t)?,
+        t => b.amount("pedido_minimo", t)?,
     };
     let expiry = match f.vigencia_dias.trim() {
         "" => None,
@@ -189,7 +177,7 @@ fn reward_input(b: &UiBrand, f: &RewardForm) -> Result<RewardInput, AppError> {
         costo: whole("costo", &f.costo)?,
         descuento: match f.descuento.trim() {
             "" => 0,
-            t => money(b, "descuento", t)?,
+            t => b.amount("descuento", t)?,
         },
     })
 }

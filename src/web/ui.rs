@@ -128,6 +128,20 @@ impl UiBrand {
         self.ui.caller.allows(access)
     }
 
+    /// An amount typed in a form (`12.50`, `12,50`, `S/ 12.50`) as minor units of the brand's
+    /// currency; a validation error on `field` for anything else or a negative amount.
+    pub fn amount(&self, field: &str, text: &str) -> Result<i64, AppError> {
+        crate::web::parse_money(text, &self.brand().moneda)
+            .filter(|m| *m >= 0)
+            .ok_or_else(|| {
+                AppError::validation(
+                    field,
+                    "invalid_amount",
+                    crate::error::msg("Monto inválido; p. ej. 12.50", "Invalid amount; e.g. 12.50"),
+                )
+            })
+    }
+
     /// Renders a full page of this brand: the layout's context, the brand, then `extra`.
     pub async fn page(
         &self,
