@@ -405,6 +405,7 @@ pub struct KeepBody;
 
 pub async fn localize_problems(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
+    let (method, uri) = (request.method().clone(), request.uri().clone());
     let response = next.run(request).await;
     if response.extensions().get::<KeepBody>().is_some() {
         return response;
@@ -432,6 +433,14 @@ pub async fn localize_problems(request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if (status.is_client_error() || status.is_server_error()) && !is_problem && !is_html {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            // Produced outside our handlers (an extractor's rejection, a caught panic), so
+            // nothing logged it yet; its own body is the only account of what went wrong.
+            let body = axum::body::to_bytes(response.into_body(), 4096)
+                .await
+                .unwrap_or_default();
+            tracing::error!(%method, path = uri.path(), body = %String::from_utf8_lossy(&body), "internal error outside a handler");
+        }
         return generic_problem(status).into_response_in(lang);
     }
     response
@@ -503,5 +512,38 @@ mod tests {
         let es = e.problem().to_json(Lang::Es);
         assert_eq!(es["errors"][0]["message"], "Teléfono inválido");
         assert_eq!(es["type"], "/docs/errors#validation");
+    }
+
+    #[tokio::test]
+    async fn a_500_from_outside_a_handler_becomes_a_problem_without_its_internals() {
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route(
+                "/x",
+                axum::routing::get(|| async {
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Missing request extension: secret",
+                    )
+                }),
+            )
+            .layer(axum::middleware::from_fn(localize_problems));
+        let request = Request::builder()
+            .uri("/x")
+            .header(header::ACCEPT_LANGUAGE, "en")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("\"status\":500"), "{text}");
+        assert!(!text.contains("secret"), "internals leaked: {text}");
     }
 }
