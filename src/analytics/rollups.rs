@@ -4,7 +4,8 @@
 //! adds what the dashboard used to count per request: active customers per day, each
 //! customer-day's previous order day (distinct active customers of a period without
 //! DISTINCT), customers per segment, and the RFM grid, groups and CLV histogram of the last
-//! nightly run. V27 adds monthly summaries of all that a period sums (`monthly`).
+//! nightly run. V27 adds monthly summaries of all that a period sums (`monthly`); V28 the
+//! customer-days grouped by day and previous order day (a span of days' distinct customers).
 
 use std::collections::BTreeMap;
 
@@ -38,6 +39,9 @@ const DERIVED_TRIGGERS: &[&str] = &[
     "analitica_cliente_mes_ad_despues",
     "analitica_cliente_dia_anterior_ai",
     "analitica_cliente_dia_anterior_ad",
+    "analitica_cliente_dia_pares_ai",
+    "analitica_cliente_dia_pares_ad",
+    "analitica_cliente_dia_pares_au",
 ];
 
 /// The lower edge of the CLV histogram bucket of the SQL expression `clv` (see
@@ -108,6 +112,7 @@ pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
          DELETE FROM analitica_cohorte;
          DELETE FROM analitica_producto_dia;
          DELETE FROM analitica_activos_dia;
+         DELETE FROM analitica_activos_dia_anterior;
          INSERT INTO analitica_dia (dia, canal, pedidos, ingresos, cancelados)
          SELECT dia, canal, SUM(estado <> 'cancelado'), SUM(IIF(estado <> 'cancelado', total, 0)),
                 SUM(estado = 'cancelado')
@@ -120,6 +125,9 @@ pub fn rebuild(conn: &Connection) -> Result<(), AppError> {
          ORDER BY cliente_id, dia;
          INSERT INTO analitica_activos_dia (dia, clientes)
          SELECT dia, COUNT(*) FROM analitica_cliente_dia GROUP BY dia;
+         INSERT INTO analitica_activos_dia_anterior (dia, anterior, clientes)
+         SELECT dia, COALESCE(anterior, ''), COUNT(*) FROM analitica_cliente_dia
+         GROUP BY dia, COALESCE(anterior, '');
          INSERT INTO analitica_producto_dia (dia, sku, unidades, ingresos)
          SELECT dia, sku, SUM(cantidad), SUM(total)
          FROM (SELECT {pday} AS dia, i.sku, i.cantidad, i.total
@@ -166,6 +174,8 @@ pub struct Snapshot {
     pub active_days: BTreeMap<String, i64>,
     /// (customer, day) → the customer's previous order day
     pub previous_days: BTreeMap<(i64, String), Option<String>>,
+    /// (day, previous order day or '') → customers (V28)
+    pub active_day_pairs: BTreeMap<(String, String), i64>,
     /// segment → customers
     pub segments: BTreeMap<String, i64>,
     /// (R, F) → customers, of the last nightly RFM run
@@ -306,6 +316,11 @@ pub fn stored(conn: &Connection) -> Result<Snapshot, AppError> {
         "SELECT cliente_id, dia, anterior FROM analitica_cliente_dia",
         |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)),
     )?;
+    s.active_day_pairs = pairs(
+        conn,
+        "SELECT dia, anterior, clientes FROM analitica_activos_dia_anterior",
+        |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)),
+    )?;
     s.segments = pairs(
         conn,
         "SELECT segmento, clientes FROM analitica_segmentos",
@@ -397,6 +412,9 @@ pub fn recompute(conn: &Connection, tz: Tz) -> Result<Snapshot, AppError> {
             .as_ref()
             .filter(|(c, _)| c == customer)
             .map(|(_, d)| d.clone());
+        *s.active_day_pairs
+            .entry((day.clone(), previous.clone().unwrap_or_default()))
+            .or_default() += 1;
         s.previous_days.insert((*customer, day.clone()), previous);
         last = Some((*customer, day.clone()));
     }

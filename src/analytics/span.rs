@@ -114,8 +114,9 @@ pub fn union(day_table: &str, month_table: &str, cols: &str) -> String {
 
 /// Distinct customers with a non-cancelled order in the period, each counted once, at their
 /// first activity in it:
-/// - in the head or the tail: their customer-day rows there whose previous order day
-///   (`anterior`, V25) is before the period — the head's and tail's own daily rows;
+/// - in the head or the tail: their customer-days there whose previous order day
+///   (`anterior`, V25; '' for none) is before the period, read grouped by (day, previous
+///   day) from V28's `analitica_activos_dia_anterior`;
 /// - in a whole month: the customer-months of the whole months whose previous order day
 ///   is before the period (V27's `analitica_activos_mes*`): from an earlier month than the
 ///   period's first day (monthly keys), or a day of that month before it (daily keys —
@@ -128,8 +129,8 @@ pub fn active_customers(conn: &Connection, p: Period) -> Result<i64, AppError> {
     let a = s.desde.to_string();
     let mut n = 0i64;
     let mut days = conn.prepare_cached(
-        "SELECT COUNT(*) FROM analitica_cliente_dia
-         WHERE dia BETWEEN ?1 AND ?2 AND (anterior IS NULL OR anterior < ?3)",
+        "SELECT COALESCE(SUM(clientes), 0) FROM analitica_activos_dia_anterior
+         WHERE dia BETWEEN ?1 AND ?2 AND anterior < ?3",
     )?;
     for (from, to) in [s.head, s.tail].into_iter().flatten() {
         n += days.query_row(params![from.to_string(), to.to_string(), a], |r| {

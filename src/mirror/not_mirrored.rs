@@ -108,6 +108,10 @@ pub const NOT_MIRRORED: &[(&str, &str)] = &[
         "rollup derived from pedidos; v_metricas_diarias counts buyers per day (compradores)",
     ),
     (
+        "analitica_activos_dia_anterior",
+        "customer-days by day and previous order day, derived from pedidos, for the dashboard's distinct active customers",
+    ),
+    (
         "analitica_segmentos",
         "count derived from clientes.segmento, which is mirrored",
     ),
