@@ -236,6 +236,18 @@ fn many_matches(matches: i64, customers: i64) -> bool {
     matches > 50 && matches.saturating_mul(matches).saturating_mul(2) > customers
 }
 
+/// The largest number of hits that [`many_matches`] still calls few (it grows with `matches`).
+fn few_matches_at_most(customers: i64) -> i64 {
+    let mut m = (customers.max(0) as f64 / 2.0).sqrt() as i64;
+    while many_matches(m, customers) {
+        m -= 1;
+    }
+    while !many_matches(m + 1, customers) {
+        m += 1;
+    }
+    m
+}
+
 /// Lists customers matching `filter`, `limit` at a time after `cursor`.
 pub fn list(
     conn: &Connection,
@@ -257,12 +269,18 @@ pub fn list(
             // one page; a rare one by fetching its few rows and sorting them. `+id` keeps
             // SQLite from looking the matches up one by one in the first case.
             let many = column == "creado_en" && {
-                let (matches, customers): (i64, i64) = conn
+                let customers: i64 = conn
+                    .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM clientes")?
+                    .query_row([], |r| r.get(0))?;
+                // Counting stops at the first count that means "many": a first name's
+                // thousands of hits are not all stepped through just to choose the plan.
+                let bound = few_matches_at_most(customers).saturating_add(1);
+                let matches: i64 = conn
                     .prepare_cached(
-                        "SELECT (SELECT COUNT(*) FROM clientes_fts WHERE clientes_fts MATCH ?1),
-                                (SELECT COALESCE(MAX(id), 0) FROM clientes)",
+                        "SELECT COUNT(*) FROM
+                             (SELECT 1 FROM clientes_fts WHERE clientes_fts MATCH ?1 LIMIT ?2)",
                     )?
-                    .query_row([&q], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    .query_row(params![&q, bound], |r| r.get(0))?;
                 many_matches(matches, customers)
             };
             any.push(format!(
@@ -441,6 +459,63 @@ mod tests {
         assert!(many_matches(100, 10_000));
         assert!(!many_matches(60, 100_000));
         assert!(many_matches(1_000, 100_000));
+    }
+
+    /// Both plans (a first name shared by hundreds walks the date index; a rare word fetches
+    /// and sorts) give exactly the newest-first pages a full sort would, cursor after cursor.
+    #[test]
+    fn name_search_pages_match_a_full_sort_whichever_plan_answers() {
+        crate::db::test_support::in_brand_write(|c| {
+            // Creation times deliberately out of id order, with ties.
+            for id in 1..=600i64 {
+                let name = if id % 2 == 0 { "Ana" } else { "Luis" };
+                let surname = if id % 97 == 0 { "Quispe" } else { "Torres" };
+                c.execute(
+                    "INSERT INTO clientes (id, nombre, canal_adquisicion, creado_en, actualizado_en)
+                     VALUES (?1, ?2, 'web', ?3, 0)",
+                    params![id, format!("{name} {surname} {id}"), (id * 7919) % 101],
+                )?;
+            }
+            let all: Vec<(i64, i64, String)> = c
+                .prepare("SELECT id, creado_en, nombre FROM clientes")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            for (text, word) in [("ana", "Ana "), ("quis", "Quispe")] {
+                let mut expected: Vec<(i64, i64)> = all
+                    .iter()
+                    .filter(|(_, _, n)| n.contains(word))
+                    .map(|(id, at, _)| (*at, *id))
+                    .collect();
+                expected.sort_by(|a, b| b.cmp(a));
+                let filter = Filter {
+                    search: Some(text.into()),
+                    ..Filter::default()
+                };
+                let (mut got, mut cursor) = (Vec::new(), None);
+                loop {
+                    let (page, next) = list(c, &filter, SortBy::NewestFirst, cursor.as_ref(), 20)?;
+                    got.extend(page.iter().map(|p| (p.created_at, p.id)));
+                    match next {
+                        Some(n) => cursor = Some(n),
+                        None => break,
+                    }
+                }
+                assert_eq!(got, expected, "{text}");
+            }
+            assert_eq!(all.len(), 600);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_count_that_chooses_the_plan_stops_right_after_few() {
+        for customers in [0, 1, 99, 5_000, 5_001, 100_000, 1_000_000, i64::MAX / 4] {
+            let m = few_matches_at_most(customers);
+            assert!(!many_matches(m, customers), "{customers}: {m}");
+            assert!(many_matches(m + 1, customers), "{customers}: {m}");
+        }
+        assert_eq!(few_matches_at_most(100_000), 223);
+        assert_eq!(few_matches_at_most(1_000), 50);
     }
 
     #[test]
