@@ -13,6 +13,7 @@ pub mod pages;
 pub mod privacy;
 pub mod privacy_api;
 mod privacy_pages;
+mod search;
 pub mod store;
 
 pub use anonymize::{ERASED_NAME, anonymize};
