@@ -434,7 +434,7 @@ pub async fn localize_problems(request: Request, next: Next) -> Response {
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if (status.is_client_error() || status.is_server_error()) && !is_problem && !is_html {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
-            // Produced outside our handlers (an extractor's rejection, a caught panic), so
+            // Produced outside our handlers (an extractor's rejection, a layer inside this one), so
             // nothing logged it yet; its own body is the only account of what went wrong.
             let body = axum::body::to_bytes(response.into_body(), 4096)
                 .await
