@@ -39,6 +39,7 @@ const DERIVED_TRIGGERS: &[&str] = &[
     "analitica_cliente_mes_ad_despues",
     "analitica_cliente_dia_anterior_ai",
     "analitica_cliente_dia_anterior_ad",
+    "analitica_cliente_dia_anterior_sin_ai",
     "analitica_cliente_dia_pares_ai",
     "analitica_cliente_dia_pares_ad",
     "analitica_cliente_dia_pares_au",
