@@ -6,5 +6,6 @@ mod concurrency;
 mod crud;
 mod docs;
 mod durability;
+mod harness;
 mod isolation;
 mod support;

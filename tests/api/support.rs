@@ -14,8 +14,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -28,7 +28,10 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_autonomo");
 /// A temporary data directory and the CLI that works on it.
 pub struct TestEnv {
     /// `None` once leaked to a shared fixture (then the watchdog removes the directory).
-    dir: Option<tempfile::TempDir>,
+    /// Shared with every [`Server`] started on it, so the directory outlives the servers
+    /// even when a fixture keeps the server and drops the `TestEnv`: a server whose data
+    /// directory vanished answers 500 to whatever opens a new connection.
+    dir: Option<Arc<tempfile::TempDir>>,
     pub data: PathBuf,
 }
 
@@ -46,7 +49,7 @@ impl TestEnv {
             .expect("cannot create a temp dir");
         let data = dir.path().join("data");
         TestEnv {
-            dir: Some(dir),
+            dir: Some(Arc::new(dir)),
             data,
         }
     }
@@ -141,7 +144,10 @@ impl TestEnv {
 
     /// Starts a server that lives as long as the test process; the data dir goes with it.
     pub fn into_shared_server(mut self, env: &[(&str, &str)]) -> (PathBuf, Server) {
-        let dir = self.dir.take().expect("already shared").keep();
+        let dir = self.dir.take().expect("already shared");
+        let dir = Arc::try_unwrap(dir)
+            .unwrap_or_else(|_| panic!("a server still runs on this data dir"))
+            .keep();
         let server = Server::spawn(&self, env, Some(&dir));
         (self.data.clone(), server)
     }
@@ -173,6 +179,8 @@ pub struct Server {
     watchdog: Mutex<Child>,
     stdin: Mutex<Option<ChildStdin>>,
     lines: Mutex<Receiver<String>>,
+    /// Keeps the data directory until the server is gone (fields drop after `Drop::drop`).
+    _data_dir: Option<Arc<tempfile::TempDir>>,
 }
 
 impl Server {
@@ -227,6 +235,7 @@ impl Server {
             watchdog: Mutex::new(child),
             stdin: Mutex::new(stdin),
             lines: Mutex::new(rx),
+            _data_dir: env.dir.clone(),
         };
         let addr = server.wait_for_address();
         server.base = format!("http://{addr}");
