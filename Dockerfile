@@ -26,12 +26,11 @@ COPY --from=build /src/target/release/autonomo /usr/local/bin/autonomo
 # The binary embeds the Go font for chart images; its BSD licence asks for the notice.
 COPY --from=build /src/assets/fonts/LICENSE-Go-Regular.txt /usr/share/doc/autonomo/
 USER autonomo
-# mimalloc (the binary's allocator): purge freed memory at once and commit arenas lazily
-# (docs/benchmarks.md, session 6 memory).
+# mimalloc (the binary's allocator): commit arenas as used (docs/benchmarks.md, sessions 6
+# and 11; `serve` sets it itself when missing, spelled out here so the image says what runs).
 ENV AUTONOMO_DATA_DIR=/data \
     AUTONOMO_LISTEN=0.0.0.0:8000 \
     AUTONOMO_LOG_JSON=true \
-    MIMALLOC_PURGE_DELAY=0 \
     MIMALLOC_ARENA_EAGER_COMMIT=0
 VOLUME ["/data"]
 EXPOSE 8000

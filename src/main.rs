@@ -23,15 +23,15 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// mimalloc's settings for a long-running server, each unless the operator set it: freed
-/// memory goes back to the system at once (the default waits a second, which an idle process
-/// never reaches again) and arenas are committed as they are used. Idle with the three demo
-/// brands: 74 → 38 MiB (docs/benchmarks.md, session 11). The packaged unit and the Dockerfile
-/// set the same values.
-const ALLOCATOR_SETTINGS: [(&str, &str); 2] = [
-    ("MIMALLOC_PURGE_DELAY", "0"),
-    ("MIMALLOC_ARENA_EAGER_COMMIT", "0"),
-];
+/// mimalloc's settings for a long-running server, each unless the operator set it: arenas
+/// are committed as they are used instead of up front. Idle with the three demo brands:
+/// 70–74 → 44–47 MiB, at no cost in throughput (docs/benchmarks.md, session 11).
+///
+/// Not `MIMALLOC_PURGE_DELAY=0`: it saves another 7 MiB idle, but hands freed pages back
+/// at once and faults them in again on the next allocation; under webhook load a quarter of
+/// the CPU went to page faults and `madvise`, and messages processed per second fell by a
+/// third (527 → 332–364).
+const ALLOCATOR_SETTINGS: [(&str, &str); 1] = [("MIMALLOC_ARENA_EAGER_COMMIT", "0")];
 
 /// mimalloc reads its settings from the environment once, as the process starts, and setting
 /// them from code would take `unsafe` (FFI or `set_var`). So when one is missing, `serve`
