@@ -5,6 +5,8 @@
 //! creates a reminder.
 
 pub mod api;
+#[cfg(test)]
+mod due_tests;
 pub mod jobs;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -64,6 +66,23 @@ fn csat_question(dest: &str, order: i64) -> Result<OutboundMessage, AppError> {
     Ok(OutboundMessage::interactive(queue::recipient(dest), list))
 }
 
+/// Delivered orders whose latest delivery is in [?2, ?1], without a survey and with somewhere
+/// to send it. Candidates come from the window's deliveries (tenant V29's index); CROSS JOIN
+/// keeps that order, which SQLite would otherwise reverse to walk every delivered order
+/// (2.2 s on the writer at 1M orders, every 5 minutes).
+const DUE_SQL: &str = "SELECT p.id, p.cliente_id, COALESCE(pii_open(w.wa_id), pii_open(cl.wa_id), ltrim(pii_open(cl.telefono), '+'), pii_open(w.bsuid))
+     FROM (SELECT DISTINCT pedido_id AS id FROM pedido_estados
+           WHERE estado = 'entregado' AND creado_en BETWEEN ?2 AND ?1) d
+     CROSS JOIN pedidos p ON p.id = d.id
+     JOIN clientes cl ON cl.id = p.cliente_id
+     LEFT JOIN wa_contactos w ON w.cliente_id = p.cliente_id
+     WHERE p.estado = 'entregado'
+       AND NOT EXISTS (SELECT 1 FROM encuestas s WHERE s.pedido_id = p.id)
+       AND COALESCE(w.wa_id, cl.wa_id, cl.telefono, w.bsuid) IS NOT NULL
+       AND (SELECT MAX(e.creado_en) FROM pedido_estados e WHERE e.pedido_id = p.id AND e.estado = 'entregado')
+           BETWEEN ?2 AND ?1
+     LIMIT 500";
+
 /// Sends the surveys that are due: delivered orders past the delay, at most a week old,
 /// without a survey yet. Returns how many were queued.
 pub fn send_due(c: &Connection, now: i64) -> Result<i64, AppError> {
@@ -72,18 +91,7 @@ pub fn send_due(c: &Connection, now: i64) -> Result<i64, AppError> {
         return Ok(0);
     }
     let due: Vec<(i64, i64, String)> = {
-        let mut stmt = c.prepare_cached(
-            "SELECT p.id, p.cliente_id, COALESCE(pii_open(w.wa_id), pii_open(cl.wa_id), ltrim(pii_open(cl.telefono), '+'), pii_open(w.bsuid))
-             FROM pedidos p
-             JOIN clientes cl ON cl.id = p.cliente_id
-             LEFT JOIN wa_contactos w ON w.cliente_id = p.cliente_id
-             WHERE p.estado = 'entregado'
-               AND NOT EXISTS (SELECT 1 FROM encuestas s WHERE s.pedido_id = p.id)
-               AND COALESCE(w.wa_id, cl.wa_id, cl.telefono, w.bsuid) IS NOT NULL
-               AND (SELECT MAX(e.creado_en) FROM pedido_estados e WHERE e.pedido_id = p.id AND e.estado = 'entregado')
-                   BETWEEN ?2 AND ?1
-             LIMIT 500",
-        )?;
+        let mut stmt = c.prepare_cached(DUE_SQL)?;
         let rows = stmt.query_map(params![now - delay, now - 7 * 24 * 3600 * 1000], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;

@@ -1,0 +1,117 @@
+//! Which delivered orders get a survey, and that finding them reads only the window's
+//! deliveries: the job runs on the brand's writer every 5 minutes, and a walk over every
+//! delivered order held every other write of a 1M-order brand for seconds.
+
+use rusqlite::{Connection, params};
+
+use super::{DUE_SQL, send_due};
+use crate::customers::{self, CustomerFields};
+use crate::db::test_support::{in_brand_write, with_brand};
+use crate::tenants::Slug;
+
+const MIN: i64 = 60_000;
+const NOW: i64 = 1_795_000_000_000;
+
+fn customer(c: &Connection) -> i64 {
+    let fields = CustomerFields {
+        name: "Rosa Quispe".into(),
+        phone: Some("+51987654321".into()),
+        email: None,
+        address: None,
+        notes: None,
+        tags: Vec::new(),
+        marketing_consent: false,
+        channel: "whatsapp".into(),
+    };
+    let slug = Slug::parse("gollos").unwrap();
+    customers::store::insert(c, &slug, &fields, NOW - 30 * 24 * 60 * MIN)
+        .unwrap()
+        .id
+}
+
+/// An order now in `estado`, delivered at each of `deliveries` (ms before [`NOW`]).
+fn order(c: &Connection, customer: i64, estado: &str, deliveries: &[i64]) -> i64 {
+    let created = NOW - 20 * 24 * 60 * MIN;
+    c.execute(
+        "INSERT INTO pedidos (cliente_id, canal, estado, subtotal, descuento, total, creado_en, actualizado_en)
+         VALUES (?1, 'web', ?2, 1000, 0, 1000, ?3, ?3)",
+        params![customer, estado, created],
+    )
+    .unwrap();
+    let id = c.last_insert_rowid();
+    for ago in deliveries {
+        c.execute(
+            "INSERT INTO pedido_estados (pedido_id, estado, actor, creado_en)
+             VALUES (?1, 'entregado', 'test', ?2)",
+            params![id, NOW - ago],
+        )
+        .unwrap();
+    }
+    id
+}
+
+#[test]
+fn a_survey_goes_to_orders_whose_latest_delivery_is_past_the_delay_and_within_a_week() {
+    let (surveyed, expected) = in_brand_write(|c| {
+        c.execute(
+            "INSERT INTO automatizaciones (clave, activa, ajustes, actualizado_en)
+             VALUES ('encuesta', 1, '{\"retraso_min\": 60}', ?1)",
+            [NOW],
+        )?;
+        let who = customer(c);
+        let day = 24 * 60 * MIN;
+        let due = order(c, who, "entregado", &[120 * MIN]);
+        let delivered_again = order(c, who, "entregado", &[10 * day, 3 * day]);
+        let too_old = order(c, who, "entregado", &[8 * day]);
+        let too_recent = order(c, who, "entregado", &[10 * MIN]);
+        // Delivered in the window, then delivered again a few minutes ago: not yet.
+        let redelivered_now = order(c, who, "entregado", &[3 * 60 * MIN, 5 * MIN]);
+        let cancelled = order(c, who, "cancelado", &[120 * MIN]);
+        let _ = (too_old, too_recent, redelivered_now, cancelled);
+        let sent = send_due(c, NOW)?;
+        let mut surveyed: Vec<i64> = c
+            .prepare("SELECT pedido_id FROM encuestas ORDER BY pedido_id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        surveyed.push(sent);
+        Ok((surveyed, vec![due, delivered_again, 2]))
+    });
+    assert_eq!(
+        surveyed, expected,
+        "surveyed orders, then the count returned"
+    );
+}
+
+#[test]
+fn due_surveys_are_found_from_the_weeks_deliveries_not_from_every_order() {
+    with_brand(|db| async move {
+        let steps: Vec<String> = db
+            .read(|c| {
+                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {DUE_SQL}"))?;
+                let rows = stmt.query_map(params![NOW, NOW - MIN], |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.contains("INDEX pedido_estados_entregado")),
+            "{steps:?}"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.starts_with("SEARCH p USING INTEGER PRIMARY KEY")),
+            "orders are reached by id from the deliveries: {steps:?}"
+        );
+        // `SCAN d` walks the window's deliveries, already read through the index.
+        assert!(
+            !steps
+                .iter()
+                .any(|s| (s.starts_with("SCAN") && s != "SCAN d")
+                    || s.contains("INDEX pedidos_estado")),
+            "{steps:?}"
+        );
+    });
+}
