@@ -94,23 +94,24 @@ pub fn done(c: &Connection, id: i64, now: i64) -> Result<bool, AppError> {
 /// The rules: creates the reminders that are due by `now`; returns how many were created.
 pub fn run_rules(c: &Connection, now: i64) -> Result<i64, AppError> {
     let mut created = 0;
-    let unanswered: Vec<(i64, i64)> = {
+    // Each rule's reminder key is made here, once, in SQL: the same key skips what already has
+    // its reminder (rather than the insert's conflict, which would seal the text first, for
+    // each of a busy brand's thousands of them, every 5 minutes on the writer) and is stored.
+    let unanswered: Vec<(i64, i64, String)> = {
         let mut stmt = c.prepare_cached(
-            // Surveys (and below, waits) that already have their reminder are skipped here
-            // rather than by the insert's conflict: that would seal the text first, for each of
-            // a busy brand's thousands of them, every 5 minutes on the writer.
-            "SELECT e.pedido_id, e.cliente_id FROM encuestas e
-             WHERE e.estado = 'enviada' AND e.enviada_en <= ?1 AND e.enviada_en >= ?2
-               AND NOT EXISTS (SELECT 1 FROM recordatorios r
-                               WHERE r.clave = 'encuesta_sin_respuesta:' || e.pedido_id)",
+            "SELECT s.pedido_id, s.cliente_id, s.clave
+             FROM (SELECT pedido_id, cliente_id, 'encuesta_sin_respuesta:' || pedido_id AS clave
+                   FROM encuestas
+                   WHERE estado = 'enviada' AND enviada_en <= ?1 AND enviada_en >= ?2) s
+             WHERE NOT EXISTS (SELECT 1 FROM recordatorios r WHERE r.clave = s.clave)",
         )?;
         let rows = stmt.query_map(
             params![now - SURVEY_WAIT_MS, now - 7 * SURVEY_WAIT_MS],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         rows.collect::<Result<_, _>>()?
     };
-    for (order, customer) in unanswered {
+    for (order, customer, key) in unanswered {
         let text =
             format!("Pedido #{order} entregado sin respuesta a la encuesta: llamar al cliente.");
         created += i64::from(
@@ -121,7 +122,7 @@ pub fn run_rules(c: &Connection, now: i64) -> Result<i64, AppError> {
                     text: &text,
                     due: now,
                     origin: "encuesta_sin_respuesta",
-                    key: Some(format!("encuesta_sin_respuesta:{order}")),
+                    key: Some(key),
                     by: "system",
                 },
                 now,
@@ -135,7 +136,7 @@ pub fn run_rules(c: &Connection, now: i64) -> Result<i64, AppError> {
     // a day older than the customer's latest one start no wait (an old order chat is not the
     // question now). The wait's start is stable, so its reminder is created once; a staff
     // reply ends it and the customer's next message starts a new one.
-    let waiting: Vec<(i64, i64, Option<String>)> = {
+    let waiting: Vec<(i64, Option<String>, String)> = {
         let mut stmt = c.prepare_cached(
             "WITH flagged AS (
                  SELECT cv.cliente_id, cv.motivo_humano,
@@ -153,17 +154,17 @@ pub fn run_rules(c: &Connection, now: i64) -> Result<i64, AppError> {
                             AND i.creado_en > COALESCE(f.answered, -1)
                             AND i.creado_en >= f.latest - ?2) AS since
                  FROM flagged f WHERE f.latest IS NOT NULL)
-             SELECT cliente_id, since, pii_open(motivo_humano) FROM waits
-             WHERE since IS NOT NULL AND since <= ?1
-               AND NOT EXISTS (SELECT 1 FROM recordatorios r
-                               WHERE r.clave = 'humano:' || cliente_id || ':' || since)",
+             SELECT w.cliente_id, pii_open(w.motivo_humano), w.clave
+             FROM (SELECT *, 'humano:' || cliente_id || ':' || since AS clave FROM waits
+                   WHERE since IS NOT NULL AND since <= ?1) w
+             WHERE NOT EXISTS (SELECT 1 FROM recordatorios r WHERE r.clave = w.clave)",
         )?;
         let rows = stmt.query_map(params![now - HUMAN_WAIT_MS, WAIT_LOOKBACK_MS], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
         rows.collect::<Result<_, _>>()?
     };
-    for (customer, since, why) in waiting {
+    for (customer, why, key) in waiting {
         let text = format!(
             "Conversación sin respuesta hace más de 15 min{}",
             why.map(|w| format!(": {w}")).unwrap_or_default()
@@ -176,7 +177,7 @@ pub fn run_rules(c: &Connection, now: i64) -> Result<i64, AppError> {
                     text: &text,
                     due: now,
                     origin: "humano_sin_respuesta",
-                    key: Some(format!("humano:{customer}:{since}")),
+                    key: Some(key),
                     by: "system",
                 },
                 now,
