@@ -25,7 +25,7 @@ fn main() -> std::process::ExitCode {
 
 /// mimalloc's settings for a long-running server, each unless the operator set it: arenas
 /// are committed as they are used instead of up front. Idle with the three demo brands:
-/// 70–74 → 44–47 MiB, at no cost in throughput (docs/benchmarks.md, session 11).
+/// 68–76 → 44–50 MiB, at no cost in throughput (docs/benchmarks.md, session 11).
 ///
 /// Not `MIMALLOC_PURGE_DELAY=0`: it saves another 7 MiB idle, but hands freed pages back
 /// at once and faults them in again on the next allocation; under webhook load a quarter of
