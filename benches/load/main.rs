@@ -18,7 +18,7 @@ use clap::Parser;
 
 use crate::autonomo::{BRAND, NUMBER, SECRET, Target};
 use crate::report::Results;
-use crate::server::{Binary, cpu_secs, free_port, rss_mib};
+use crate::server::{Binary, cpu_secs, free_port, peak_mib, rss_mib};
 
 #[derive(Debug, Parser)]
 #[command(about = "Autónomo benchmark (issue 11)")]
@@ -47,10 +47,12 @@ struct Args {
     /// The command line shown in the report.
     #[arg(long, default_value = "bash scripts/bench.sh")]
     command: String,
-    /// Profiling aid: run only this workload (webhook, orders, search, page, dashboard) at the
-    /// given load, or only the starts and idle memory (`start`), print it, write no report.
-    #[arg(long, value_parser = ["webhook", "orders", "search", "page", "dashboard", "start"])]
-    only: Option<String>,
+    /// Profiling aid: run only these workloads (webhook, orders, search, page, dashboard), in
+    /// the order given (`webhook,orders` = orders right after a webhook burst, as the full run
+    /// does), or only the starts and idle memory (`start`); print them, write no report.
+    #[arg(long, value_delimiter = ',',
+          value_parser = ["webhook", "orders", "search", "page", "dashboard", "start"])]
+    only: Vec<String>,
     // `cargo bench` passes --bench to harness=false targets; accept and ignore it.
     #[arg(long, hide = true)]
     bench: bool,
@@ -284,7 +286,8 @@ async fn main() {
     // here, 300 s by default) has closed them again.
     let brands = hundred_brands(&bin, &args.work);
     let (mut first, mut starts) = (Vec::new(), Vec::new());
-    let starts_wanted = matches!(args.only.as_deref(), None | Some("start"));
+    let only_starts = args.only.iter().any(|w| w == "start");
+    let starts_wanted = args.only.is_empty() || only_starts;
     for i in 0..if starts_wanted { 3 } else { 0 } {
         let dir = fresh_copy(&brands, &args.work.join("run-100-brands"));
         let token = bin
@@ -393,7 +396,7 @@ async fn main() {
         "idle RSS with three demo brands: {:.1} MiB (start to /healthz 200: {:.0} ms)",
         results.idle_rss_mib, results.cold_start_demo_ms
     );
-    if args.only.as_deref() == Some("start") {
+    if only_starts {
         s.stop();
         return;
     }
@@ -409,30 +412,31 @@ async fn main() {
     };
     target.discover().await;
     let (n, c) = (args.requests, args.concurrency);
-    if let Some(only) = args.only.as_deref() {
+    if !args.only.is_empty() {
         eprintln!("server pid {}", s.pid());
-        let m = match only {
-            "webhook" => {
-                let (acks, e2e) = target.webhooks(n, c, METRICS_TOKEN).await;
-                match e2e {
-                    Some(rate) => eprintln!("webhook end to end: {rate:.0} msg/s"),
-                    None => eprintln!("webhook end to end: events still pending after 600 s"),
+        for only in &args.only {
+            let m = match only.as_str() {
+                "webhook" => {
+                    let (acks, e2e) = target.webhooks(n, c, METRICS_TOKEN).await;
+                    match e2e {
+                        Some(rate) => eprintln!("webhook end to end: {rate:.0} msg/s"),
+                        None => eprintln!("webhook end to end: events still pending after 600 s"),
+                    }
+                    acks
                 }
-                acks
-            }
-            "orders" => target.create_orders(n, c).await,
-            "search" => target.search(n, c).await,
-            "dashboard" => match target.dashboard(n, c).await {
-                Some(m) => m,
-                None => {
-                    eprintln!("the dashboard endpoint does not exist in this build");
-                    s.stop();
-                    return;
-                }
-            },
-            _ => target.customer_page(n, c).await,
-        };
-        eprintln!("{}", m.line());
+                "orders" => target.create_orders(n, c).await,
+                "search" => target.search(n, c).await,
+                "dashboard" => match target.dashboard(n, c).await {
+                    Some(m) => m,
+                    None => {
+                        eprintln!("the dashboard endpoint does not exist in this build");
+                        continue;
+                    }
+                },
+                _ => target.customer_page(n, c).await,
+            };
+            eprintln!("{}", m.line());
+        }
         s.stop();
         return;
     }
@@ -477,7 +481,7 @@ async fn main() {
         eprintln!("{}", m.line());
         results.add_record(m);
     }
-    results.peak_rss_mib = rss_mib(s.pid()).1;
+    results.peak_rss_mib = peak_mib(s.pid());
     results.outbox_sent = fake_graph::sent();
     eprintln!("peak RSS: {:.1} MiB", results.peak_rss_mib);
     s.stop();

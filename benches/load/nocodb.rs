@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::runner::{self, Call, Measured, expect};
-use crate::server::{Server, free_port, rss_mib, tree_rss_mib};
+use crate::server::{Server, free_port, peak_mib, tree_rss_mib};
 
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Peer {
@@ -78,7 +78,7 @@ pub async fn measure(
         Err(e) => peer.error = Some(e),
     }
     // node is exec'd by the script, so its VmHWM is the peak of the whole server.
-    peer.peak_rss_mib = rss_mib(server.pid()).1.max(peer.idle_rss_mib);
+    peer.peak_rss_mib = peak_mib(server.pid()).max(peer.idle_rss_mib);
     server.stop();
     Some(peer)
 }

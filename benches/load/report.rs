@@ -241,11 +241,11 @@ fn machine() -> String {
 
 fn table(rows: &[Measured]) -> String {
     let mut s = String::from(
-        "| Workload | Requests | Errors | Throughput (/s) | p50 ms | p95 ms | p99 ms | max ms | Server CPU |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| Workload | Requests | Errors | Throughput (/s) | p50 ms | p95 ms | p99 ms | max ms | Server CPU | Peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for m in rows {
         s.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {:.0}% |\n",
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {:.0}% | {:.1} |\n",
             m.name,
             m.requests,
             m.errors,
@@ -254,7 +254,8 @@ fn table(rows: &[Measured]) -> String {
             m.p95_ms,
             m.p99_ms,
             m.max_ms,
-            m.cpu_pct
+            m.cpu_pct,
+            m.peak_rss_mib
         ));
     }
     s

@@ -24,6 +24,8 @@ pub struct Measured {
     pub max_ms: f64,
     /// Server CPU over the run, in % of one core.
     pub cpu_pct: f64,
+    /// The server's peak RSS during the run (VmHWM, reset when the run starts), in MiB.
+    pub peak_rss_mib: f64,
     pub concurrency: usize,
 }
 
@@ -33,6 +35,7 @@ where
     F: Fn(usize) -> Call,
 {
     let cpu0 = crate::server::cpu_secs(pid);
+    crate::server::take_peak_mib(pid);
     let start = Instant::now();
     let mut latencies: Vec<Duration> = Vec::with_capacity(n);
     let mut errors = 0;
@@ -65,7 +68,9 @@ where
     }
     let secs = start.elapsed().as_secs_f64();
     let cpu = crate::server::cpu_secs(pid) - cpu0;
-    summarize(name, latencies, errors, first_error, secs, cpu, concurrency)
+    let mut m = summarize(name, latencies, errors, first_error, secs, cpu, concurrency);
+    m.peak_rss_mib = crate::server::take_peak_mib(pid);
+    m
 }
 
 pub fn summarize(
@@ -107,13 +112,14 @@ pub fn summarize(
             0.0
         },
         concurrency,
+        peak_rss_mib: 0.0,
     }
 }
 
 impl Measured {
     pub fn line(&self) -> String {
         format!(
-            "{:<28} {:>7} req {:>9.0}/s  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  cpu {:>4.0}%  errors {}{}",
+            "{:<28} {:>7} req {:>9.0}/s  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  cpu {:>4.0}%  peak {:>6.1} MiB  errors {}{}",
             self.name,
             self.requests,
             self.per_sec,
@@ -121,6 +127,7 @@ impl Measured {
             self.p95_ms,
             self.p99_ms,
             self.cpu_pct,
+            self.peak_rss_mib,
             self.errors,
             self.first_error
                 .as_deref()

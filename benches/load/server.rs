@@ -147,6 +147,33 @@ pub fn rss_mib(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// Peaks of RSS already cleared by [`take_peak_mib`], per process.
+static CLEARED_PEAKS: std::sync::Mutex<Vec<(u32, f64)>> = std::sync::Mutex::new(Vec::new());
+
+/// The peak RSS (VmHWM) since the last call for `pid`, in MiB; then starts a new peak from
+/// the current RSS (`5` to `/proc/PID/clear_refs`), so each workload gets its own peak. What
+/// is cleared is kept for [`peak_mib`]. Where the reset is refused the peak only grows.
+pub fn take_peak_mib(pid: u32) -> f64 {
+    let peak = rss_mib(pid).1;
+    let mut cleared = CLEARED_PEAKS.lock().unwrap_or_else(|e| e.into_inner());
+    match cleared.iter_mut().find(|(p, _)| *p == pid) {
+        Some((_, max)) => *max = max.max(peak),
+        None => cleared.push((pid, peak)),
+    }
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+    peak
+}
+
+/// The peak RSS of `pid` over its whole life, in MiB, despite [`take_peak_mib`]'s resets.
+pub fn peak_mib(pid: u32) -> f64 {
+    let cleared = CLEARED_PEAKS.lock().unwrap_or_else(|e| e.into_inner());
+    let before = cleared
+        .iter()
+        .find(|(p, _)| *p == pid)
+        .map_or(0.0, |(_, max)| *max);
+    before.max(rss_mib(pid).1)
+}
+
 /// Sum of RSS over a process and its descendants (NocoDB runs through a shell), in MiB.
 pub fn tree_rss_mib(pid: u32) -> f64 {
     let mut total = rss_mib(pid).0;
