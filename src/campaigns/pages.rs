@@ -320,6 +320,7 @@ async fn automation(
         plantilla,
         idioma,
         ajustes,
+        activa_desde: None,
     };
     b.tenant
         .write(move |c| store::set_automation(c, &a, now_ms()))

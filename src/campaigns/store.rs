@@ -179,6 +179,11 @@ pub struct Automation {
     /// Extra settings, e.g. `{"retraso_min": 60, "nps": true}` for surveys.
     #[serde(default)]
     pub ajustes: serde_json::Value,
+    /// When it was last switched on (unix ms UTC), kept by the server; surveys go to orders
+    /// delivered from then on. Ignored when sent.
+    #[serde(default)]
+    #[schema(read_only)]
+    pub activa_desde: Option<i64>,
 }
 
 fn default_lang() -> String {
@@ -188,7 +193,8 @@ fn default_lang() -> String {
 pub fn automation(c: &Connection, key: &str) -> Result<Automation, AppError> {
     let found = c
         .prepare_cached(
-            "SELECT activa, plantilla, idioma, ajustes FROM automatizaciones WHERE clave = ?1",
+            "SELECT activa, plantilla, idioma, ajustes, activa_desde
+             FROM automatizaciones WHERE clave = ?1",
         )?
         .query_row([key], |r| {
             let ajustes: String = r.get(3)?;
@@ -198,6 +204,7 @@ pub fn automation(c: &Connection, key: &str) -> Result<Automation, AppError> {
                 plantilla: r.get(1)?,
                 idioma: r.get(2)?,
                 ajustes: serde_json::from_str(&ajustes).unwrap_or_default(),
+                activa_desde: r.get(4)?,
             })
         })
         .optional()?;
@@ -207,6 +214,7 @@ pub fn automation(c: &Connection, key: &str) -> Result<Automation, AppError> {
         plantilla: None,
         idioma: default_lang(),
         ajustes: json!({}),
+        activa_desde: None,
     }))
 }
 
@@ -216,11 +224,16 @@ pub fn set_automation(c: &Connection, a: &Automation, now: i64) -> Result<(), Ap
     } else {
         "{}".into()
     };
+    // `activa_desde` moves only when the switch goes from off to on: saving other settings of
+    // an automation that is on does not restart it.
     c.prepare_cached(
-        "INSERT INTO automatizaciones (clave, activa, plantilla, idioma, ajustes, actualizado_en)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO automatizaciones (clave, activa, plantilla, idioma, ajustes, actualizado_en, activa_desde)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?2 THEN ?6 END)
          ON CONFLICT (clave) DO UPDATE SET activa = excluded.activa, plantilla = excluded.plantilla,
-            idioma = excluded.idioma, ajustes = excluded.ajustes, actualizado_en = excluded.actualizado_en",
+            idioma = excluded.idioma, ajustes = excluded.ajustes, actualizado_en = excluded.actualizado_en,
+            activa_desde = CASE WHEN NOT excluded.activa THEN NULL
+                                WHEN automatizaciones.activa THEN automatizaciones.activa_desde
+                                ELSE excluded.activa_desde END",
     )?
     .execute(params![a.clave, a.activa, a.plantilla, a.idioma, ajustes, now])?;
     Ok(())

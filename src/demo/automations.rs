@@ -27,10 +27,13 @@ pub fn load(conn: &mut Connection, plan: &Plan) -> Result<(), AppError> {
     surveys(&tx, plan.now)?;
     reminders(&tx, plan.now)?;
     campaigns(&tx, plan.now)?;
-    tx.execute_batch(
-        "INSERT OR IGNORE INTO automatizaciones (clave, activa, plantilla, idioma, ajustes, actualizado_en) VALUES
-            ('encuesta', 1, NULL, 'es', '{\"retraso_min\":60,\"nps\":true}', 0),
-            ('auto_en_riesgo', 1, 'te_extranamos', 'es', '{}', 0)",
+    // Switched on as the demo is made: its past deliveries already had their survey messages
+    // (or none), so a server started on demo data does not survey a week of them at once.
+    tx.execute(
+        "INSERT OR IGNORE INTO automatizaciones (clave, activa, plantilla, idioma, ajustes, actualizado_en, activa_desde) VALUES
+            ('encuesta', 1, NULL, 'es', '{\"retraso_min\":60,\"nps\":true}', ?1, ?1),
+            ('auto_en_riesgo', 1, 'te_extranamos', 'es', '{}', ?1, ?1)",
+        [plan.now],
     )?;
     // WhatsApp's marketing rate for Peru (US$ 0.0703 a message ≈ S/ 0.26), so the demo
     // campaign shows a cost and an ROI; a rate the brand entered itself is kept.

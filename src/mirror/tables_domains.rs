@@ -50,6 +50,7 @@ pub const AUTOMATIZACIONES: Table = Table {
         c("idioma", Text),
         c("ajustes", Json),
         c("actualizado_en", Time),
+        c("activa_desde", Time),
     ],
     key: &["clave"],
     feed: Feed::Whole,

@@ -5,8 +5,10 @@
 use rusqlite::{Connection, params};
 
 use super::{DUE_SQL, send_due};
+use crate::campaigns::store::{Automation, automation, set_automation};
 use crate::customers::{self, CustomerFields};
 use crate::db::test_support::{in_brand_write, with_brand};
+use crate::error::AppError;
 use crate::tenants::Slug;
 
 const MIN: i64 = 60_000;
@@ -27,6 +29,19 @@ fn customer(c: &Connection) -> i64 {
     customers::store::insert(c, &slug, &fields, NOW - 30 * 24 * 60 * MIN)
         .unwrap()
         .id
+}
+
+/// Switches surveys on or off at `at`, with a 60-minute delay, as the settings screen does.
+fn switch_surveys(c: &Connection, on: bool, at: i64) -> Result<(), AppError> {
+    let a = Automation {
+        clave: "encuesta".into(),
+        activa: on,
+        plantilla: None,
+        idioma: "es".into(),
+        ajustes: serde_json::json!({"retraso_min": 60, "nps": true}),
+        activa_desde: None,
+    };
+    set_automation(c, &a, at)
 }
 
 /// An order now in `estado`, delivered at each of `deliveries` (ms before [`NOW`]).
@@ -53,11 +68,7 @@ fn order(c: &Connection, customer: i64, estado: &str, deliveries: &[i64]) -> i64
 #[test]
 fn a_survey_goes_to_orders_whose_latest_delivery_is_past_the_delay_and_within_a_week() {
     let (surveyed, expected) = in_brand_write(|c| {
-        c.execute(
-            "INSERT INTO automatizaciones (clave, activa, ajustes, actualizado_en)
-             VALUES ('encuesta', 1, '{\"retraso_min\": 60}', ?1)",
-            [NOW],
-        )?;
+        switch_surveys(c, true, NOW - 30 * 24 * 60 * MIN)?;
         let who = customer(c);
         let day = 24 * 60 * MIN;
         let due = order(c, who, "entregado", &[120 * MIN]);
@@ -114,4 +125,62 @@ fn due_surveys_are_found_from_the_weeks_deliveries_not_from_every_order() {
             "{steps:?}"
         );
     });
+}
+
+#[test]
+fn switching_surveys_on_surveys_deliveries_from_then_on_not_the_past_week() {
+    let day = 24 * 60 * MIN;
+    let (surveyed, expected) = in_brand_write(move |c| {
+        let who = customer(c);
+        let before = order(c, who, "entregado", &[3 * day]);
+        let after = order(c, who, "entregado", &[day]);
+        // Switched on two days ago: the delivery of three days ago predates it.
+        switch_surveys(c, true, NOW - 2 * day)?;
+        let sent = send_due(c, NOW)?;
+        let mut surveyed: Vec<i64> = c
+            .prepare("SELECT pedido_id FROM encuestas ORDER BY pedido_id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        surveyed.push(sent);
+        let _ = before;
+        Ok((surveyed, vec![after, 1]))
+    });
+    assert_eq!(surveyed, expected, "surveyed orders, then the count");
+}
+
+#[test]
+fn only_switching_on_moves_the_time_surveys_count_from() {
+    fn since(c: &Connection) -> Result<Option<i64>, AppError> {
+        Ok(automation(c, "encuesta")?.activa_desde)
+    }
+    let seen = in_brand_write(|c| {
+        let mut seen = vec![since(c)?];
+        switch_surveys(c, true, NOW - 10 * MIN)?;
+        seen.push(since(c)?);
+        // Saved again while on (another delay, say): still counts from the first switch.
+        switch_surveys(c, true, NOW - 5 * MIN)?;
+        seen.push(since(c)?);
+        switch_surveys(c, false, NOW - 2 * MIN)?;
+        seen.push(since(c)?);
+        // Off, then on again: deliveries while it was off are not surveyed later.
+        switch_surveys(c, true, NOW)?;
+        seen.push(since(c)?);
+        // What a client sends in `activa_desde` is ignored.
+        let mut a = automation(c, "encuesta")?;
+        a.activa_desde = Some(0);
+        set_automation(c, &a, NOW + MIN)?;
+        seen.push(since(c)?);
+        Ok(seen)
+    });
+    assert_eq!(
+        seen,
+        vec![
+            None,
+            Some(NOW - 10 * MIN),
+            Some(NOW - 10 * MIN),
+            None,
+            Some(NOW),
+            Some(NOW)
+        ]
+    );
 }

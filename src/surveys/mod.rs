@@ -26,8 +26,18 @@ pub const DEFAULT_DELAY_MIN: i64 = 60;
 /// CSAT at or below this (and NPS at or below 6) alerts staff.
 pub const LOW_CSAT: i64 = 2;
 
-/// The brand's survey settings: (active, delay in ms, ask NPS).
-pub fn settings(c: &Connection) -> Result<(bool, i64, bool), AppError> {
+/// The brand's survey settings.
+pub struct Settings {
+    pub active: bool,
+    /// When surveys were switched on (unix ms UTC): earlier deliveries get none.
+    pub since: i64,
+    /// How long after the delivery the question goes, in ms.
+    pub delay_ms: i64,
+    /// Whether NPS follows the CSAT answer.
+    pub nps: bool,
+}
+
+pub fn settings(c: &Connection) -> Result<Settings, AppError> {
     let a = automation(c, "encuesta")?;
     let delay = a
         .ajustes
@@ -40,7 +50,12 @@ pub fn settings(c: &Connection) -> Result<(bool, i64, bool), AppError> {
         .get("nps")
         .and_then(|v| v.as_bool())
         .unwrap_or(true);
-    Ok((a.activa, delay * 60_000, nps))
+    Ok(Settings {
+        active: a.activa,
+        since: a.activa_desde.unwrap_or(0),
+        delay_ms: delay * 60_000,
+        nps,
+    })
 }
 
 fn csat_question(dest: &str, order: i64) -> Result<OutboundMessage, AppError> {
@@ -83,16 +98,18 @@ const DUE_SQL: &str = "SELECT p.id, p.cliente_id, COALESCE(pii_open(w.wa_id), pi
            BETWEEN ?2 AND ?1
      LIMIT 500";
 
-/// Sends the surveys that are due: delivered orders past the delay, at most a week old,
-/// without a survey yet. Returns how many were queued.
+/// Sends the surveys that are due: delivered orders past the delay, at most a week old and
+/// delivered since surveys were switched on, without a survey yet. Returns how many were
+/// queued.
 pub fn send_due(c: &Connection, now: i64) -> Result<i64, AppError> {
-    let (active, delay, _) = settings(c)?;
-    if !active {
+    let settings = settings(c)?;
+    if !settings.active {
         return Ok(0);
     }
+    let oldest = (now - 7 * 24 * 3600 * 1000).max(settings.since);
     let due: Vec<(i64, i64, String)> = {
         let mut stmt = c.prepare_cached(DUE_SQL)?;
-        let rows = stmt.query_map(params![now - delay, now - 7 * 24 * 3600 * 1000], |r| {
+        let rows = stmt.query_map(params![now - settings.delay_ms, oldest], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
         rows.collect::<Result<_, _>>()?
@@ -233,8 +250,7 @@ pub fn handle(
                 now,
             )?;
         }
-        let (_, _, nps) = settings(c)?;
-        if nps {
+        if settings(c)?.nps {
             reply(
                 c,
                 customer,

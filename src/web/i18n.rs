@@ -659,6 +659,7 @@ static TABLE: &[(&str, &str, &str)] = &[
         "Satisfaction survey after delivery",
     ),
     ("Activa", "Activa", "On"),
+    ("desde", "desde", "since"),
     (
         "Minutos tras la entrega",
         "Minutos tras la entrega",

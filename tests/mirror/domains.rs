@@ -278,8 +278,14 @@ async fn extras(registry: &Registry, marca: &str) -> Ticket {
                     plantilla: Some("volvemos".into()),
                     idioma: "es".into(),
                     ajustes,
+                    activa_desde: None,
                 };
-                campaigns::set_automation(conn, &a, now)?;
+                // Switched off and on again before the demo's last week (the demo switches
+                // them on as it is made), so that week's deliveries get surveys below.
+                let before_last_week = END - 8 * 24 * 3_600_000;
+                let off = campaigns::Automation { activa: false, ..a.clone() };
+                campaigns::set_automation(conn, &off, before_last_week)?;
+                campaigns::set_automation(conn, &a, before_last_week)?;
             }
             let campaign = |nombre: &str| campaigns::NewCampaign {
                 nombre: nombre.into(),
