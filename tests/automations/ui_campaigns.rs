@@ -274,6 +274,13 @@ async fn automations_are_switched_per_brand_from_the_campaigns_screen() {
         "{}",
         page.body
     );
+    // The switch says since when it is on (surveys count deliveries from then).
+    assert_eq!(
+        page.body.matches("<time data-since>").count(),
+        1,
+        "{}",
+        page.body
+    );
     // The other brand is untouched.
     let owner = app.login("owner@x.pe").await;
     let eco = app.get("/m/eco/campanas", Some(&owner)).await;
