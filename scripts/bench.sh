@@ -8,6 +8,7 @@
 #   bash scripts/bench.sh --peer nocodb        # also NocoDB side by side (installs it once, ≈ 6 min)
 #   bash scripts/bench.sh --requests 10000 --concurrency 64 --out -
 #   bash scripts/bench.sh --only start --out -   # only the cold starts and idle memory, no report
+#   bash scripts/bench.sh --scale full --only webhook,orders --out -   # these workloads, in order
 #
 # Every option is passed to the load generator: `cargo bench --bench load -- --help`.
 set -euo pipefail
