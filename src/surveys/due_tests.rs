@@ -44,6 +44,17 @@ fn switch_surveys(c: &Connection, on: bool, at: i64) -> Result<(), AppError> {
     set_automation(c, &a, at)
 }
 
+/// Runs the job at [`NOW`]: the surveyed orders, then the count it returned.
+fn send_and_list(c: &Connection) -> Result<Vec<i64>, AppError> {
+    let sent = send_due(c, NOW)?;
+    let mut surveyed: Vec<i64> = c
+        .prepare("SELECT pedido_id FROM encuestas ORDER BY pedido_id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    surveyed.push(sent);
+    Ok(surveyed)
+}
+
 /// An order now in `estado`, delivered at each of `deliveries` (ms before [`NOW`]).
 fn order(c: &Connection, customer: i64, estado: &str, deliveries: &[i64]) -> i64 {
     let created = NOW - 20 * 24 * 60 * MIN;
@@ -79,12 +90,7 @@ fn a_survey_goes_to_orders_whose_latest_delivery_is_past_the_delay_and_within_a_
         let redelivered_now = order(c, who, "entregado", &[3 * 60 * MIN, 5 * MIN]);
         let cancelled = order(c, who, "cancelado", &[120 * MIN]);
         let _ = (too_old, too_recent, redelivered_now, cancelled);
-        let sent = send_due(c, NOW)?;
-        let mut surveyed: Vec<i64> = c
-            .prepare("SELECT pedido_id FROM encuestas ORDER BY pedido_id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        surveyed.push(sent);
+        let surveyed = send_and_list(c)?;
         Ok((surveyed, vec![due, delivered_again, 2]))
     });
     assert_eq!(
@@ -136,12 +142,7 @@ fn switching_surveys_on_surveys_deliveries_from_then_on_not_the_past_week() {
         let after = order(c, who, "entregado", &[day]);
         // Switched on two days ago: the delivery of three days ago predates it.
         switch_surveys(c, true, NOW - 2 * day)?;
-        let sent = send_due(c, NOW)?;
-        let mut surveyed: Vec<i64> = c
-            .prepare("SELECT pedido_id FROM encuestas ORDER BY pedido_id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        surveyed.push(sent);
+        let surveyed = send_and_list(c)?;
         let _ = before;
         Ok((surveyed, vec![after, 1]))
     });
