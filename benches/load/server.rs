@@ -132,6 +132,17 @@ impl Server {
     }
 }
 
+/// A bench that panics midway must not leave its server running: the next run copies a seed
+/// over the directory that server still writes to.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Resident memory now and at its peak (VmHWM), in MiB.
 pub fn rss_mib(pid: u32) -> (f64, f64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
