@@ -436,6 +436,7 @@ async fn main() {
                 _ => target.customer_page(n, c).await,
             };
             eprintln!("{}", m.line());
+            eprintln!("  resident now: {}", server::rss_breakdown(s.pid()));
         }
         s.stop();
         return;

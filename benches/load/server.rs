@@ -185,6 +185,29 @@ pub fn peak_mib(pid: u32) -> f64 {
     before.max(rss_mib(pid).1)
 }
 
+/// What the resident memory is made of now (VmRSS, RssAnon, RssFile, RssShmem), one line.
+pub fn rss_breakdown(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    ["VmRSS:", "RssAnon:", "RssFile:", "RssShmem:"]
+        .iter()
+        .filter_map(|name| {
+            let kib: f64 = status
+                .lines()
+                .find(|l| l.starts_with(name))?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some(format!(
+                "{} {:.1} MiB",
+                name.trim_end_matches(':'),
+                kib / 1024.0
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Sum of RSS over a process and its descendants (NocoDB runs through a shell), in MiB.
 pub fn tree_rss_mib(pid: u32) -> f64 {
     let mut total = rss_mib(pid).0;
