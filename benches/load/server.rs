@@ -143,19 +143,24 @@ impl Drop for Server {
     }
 }
 
-/// Resident memory now and at its peak (VmHWM), in MiB.
-pub fn rss_mib(pid: u32) -> (f64, f64) {
+/// Fields of `/proc/PID/status` given in KiB (`VmRSS`, `RssAnon`, …), in MiB; 0 when absent.
+fn status_mib<const N: usize>(pid: u32, names: [&str; N]) -> [f64; N] {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
+    names.map(|name| {
         status
             .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .and_then(|rest| rest.split_whitespace().next())
             .and_then(|v| v.parse::<f64>().ok())
             .unwrap_or(0.0)
             / 1024.0
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    })
+}
+
+/// Resident memory now and at its peak (VmHWM), in MiB.
+pub fn rss_mib(pid: u32) -> (f64, f64) {
+    let [now, peak] = status_mib(pid, ["VmRSS", "VmHWM"]);
+    (now, peak)
 }
 
 /// Peaks of RSS already cleared by [`take_peak_mib`], per process.
@@ -187,23 +192,11 @@ pub fn peak_mib(pid: u32) -> f64 {
 
 /// What the resident memory is made of now (VmRSS, RssAnon, RssFile, RssShmem), one line.
 pub fn rss_breakdown(pid: u32) -> String {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    ["VmRSS:", "RssAnon:", "RssFile:", "RssShmem:"]
+    let names = ["VmRSS", "RssAnon", "RssFile", "RssShmem"];
+    names
         .iter()
-        .filter_map(|name| {
-            let kib: f64 = status
-                .lines()
-                .find(|l| l.starts_with(name))?
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()?;
-            Some(format!(
-                "{} {:.1} MiB",
-                name.trim_end_matches(':'),
-                kib / 1024.0
-            ))
-        })
+        .zip(status_mib(pid, names))
+        .map(|(name, mib)| format!("{name} {mib:.1} MiB"))
         .collect::<Vec<_>>()
         .join(", ")
 }
