@@ -66,7 +66,7 @@ pub fn open_connection(path: &Path, role: ConnectionRole) -> Result<Connection, 
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::with_brand;
+    use crate::db::test_support::with_brand;
 
     fn cache_size(c: &rusqlite::Connection) -> Result<i64, crate::error::AppError> {
         Ok(c.query_row("PRAGMA cache_size", [], |r| r.get(0))?)
