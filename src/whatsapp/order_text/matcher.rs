@@ -177,14 +177,100 @@ fn token_match(user: &str, name: &str) -> f32 {
         };
     }
     let (lu, ln) = (user.chars().count(), name.chars().count());
-    let d = strsim::osa_distance(user, name);
-    if lu.min(ln) >= 4 && d <= 1 {
-        0.8
-    } else if lu.min(ln) >= 7 && d <= 2 {
-        0.7
-    } else if lu >= 5 && name.starts_with(user) {
-        0.6
-    } else {
-        0.0
+    let shorter = lu.min(ln);
+    // Typos count up to 1 edit in words of 4+ letters, 2 in words of 7+. The edit distance is
+    // at least the difference in length, so it is computed only when it can still be that
+    // small: most pairs of words differ by more, and this runs for every pair.
+    let allowed = match shorter {
+        7.. => 2,
+        4.. => 1,
+        _ => 0,
+    };
+    let edits =
+        (allowed > 0 && lu.abs_diff(ln) <= allowed).then(|| strsim::osa_distance(user, name));
+    match edits {
+        Some(d) if d <= 1 => 0.8,
+        Some(d) if d <= allowed => 0.7,
+        _ if lu >= 5 && name.starts_with(user) => 0.6,
+        _ => 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_match;
+
+    /// The rule as first written: the edit distance of every pair, then the thresholds.
+    fn reference(user: &str, name: &str) -> f32 {
+        if user == name || user.bytes().chain(name.bytes()).any(|b| b.is_ascii_digit()) {
+            return token_match(user, name);
+        }
+        let (lu, ln) = (user.chars().count(), name.chars().count());
+        let d = strsim::osa_distance(user, name);
+        if lu.min(ln) >= 4 && d <= 1 {
+            0.8
+        } else if lu.min(ln) >= 7 && d <= 2 {
+            0.7
+        } else if lu >= 5 && name.starts_with(user) {
+            0.6
+        } else {
+            0.0
+        }
+    }
+
+    #[test]
+    fn skipping_hopeless_edit_distances_changes_no_score() {
+        let words = [
+            "pollo",
+            "polo",
+            "pollos",
+            "broaster",
+            "brosater",
+            "broster",
+            "inca",
+            "inka",
+            "kola",
+            "cola",
+            "chicha",
+            "chica",
+            "morada",
+            "gaseosa",
+            "gaseosas",
+            "ensalada",
+            "ensaladas",
+            "papas",
+            "papa",
+            "a",
+            "de",
+            "con",
+            "mostaza",
+            "mayonesa",
+            "cargador",
+            "cargadr",
+            "audífonos",
+            "audifonos",
+            "ñandú",
+            "nandu",
+            "x",
+            "jarra",
+            "jarras",
+            "cuarto",
+            "cuartos",
+            "familiar",
+            "familar",
+            "aj",
+            "ají",
+            "brost",
+            "chich",
+        ];
+        for user in words {
+            for name in words {
+                assert_eq!(
+                    token_match(user, name),
+                    reference(user, name),
+                    "{user} / {name}"
+                );
+            }
+        }
     }
 }

@@ -98,9 +98,10 @@ pub struct Preparsed {
 
 impl Preparsed {
     pub fn new<'t>(catalogue: Vec<CatalogItem>, texts: impl IntoIterator<Item = &'t str>) -> Self {
+        let variants = variants(&catalogue);
         let orders = texts
             .into_iter()
-            .map(|t| (t.to_owned(), parse_order(t, &catalogue)))
+            .map(|t| (t.to_owned(), parse_with(t, &catalogue, &variants)))
             .collect();
         Preparsed { catalogue, orders }
     }
@@ -117,7 +118,13 @@ impl Preparsed {
 
 /// Reads `text` against `catalogue`. Pure and total: never panics, whatever the input.
 pub fn parse_order(text: &str, catalogue: &[CatalogItem]) -> ParsedOrder {
-    let variants: Vec<Vec<Vec<String>>> = catalogue
+    parse_with(text, catalogue, &variants(catalogue))
+}
+
+/// Per catalogue item, per name and synonym, its normalised words: the same for every text
+/// read against the catalogue, so a batch of texts splits the names once, not once per text.
+fn variants(catalogue: &[CatalogItem]) -> Vec<Vec<Vec<String>>> {
+    catalogue
         .iter()
         .map(|item| {
             std::iter::once(&item.name)
@@ -126,10 +133,12 @@ pub fn parse_order(text: &str, catalogue: &[CatalogItem]) -> ParsedOrder {
                 .filter(|w| !w.is_empty())
                 .collect()
         })
-        .collect();
-    let matcher = Matcher {
-        variants: &variants,
-    };
+        .collect()
+}
+
+/// [`parse_order`] with the catalogue's [`variants`] already split.
+fn parse_with(text: &str, catalogue: &[CatalogItem], variants: &[Vec<Vec<String>>]) -> ParsedOrder {
+    let matcher = Matcher { variants };
     let segments = matcher.merge(segment(&tokenize(text)));
     let mut out = ParsedOrder::default();
     // Unmatched fragments without a quantity are only reported when something else was ordered:
