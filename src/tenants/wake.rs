@@ -4,14 +4,13 @@
 //! "anything due?" would keep every brand open forever (see `idle.rs`), so for a brand that
 //! is not open a [`WakeCheck`] asks the file itself, once, with a throwaway read-only
 //! connection: the probe returns when something is next due (unix ms) or NULL for nothing.
-//! That connection answers every check's probe at once, so the other checks need not open
-//! their own. The answer holds until that time comes or the file changes (size or
-//! modification time of the database or its WAL: another process, e.g. the CLI, wrote to
-//! it), so an idle closed brand costs one `stat` of two files per tick.
+//! The answer holds until that time comes or the file changes (size or modification time of
+//! the database or its WAL: another process, e.g. the CLI, wrote to it), so an idle closed
+//! brand costs one `stat` of two files per tick.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use rusqlite::{Connection, OpenFlags};
@@ -52,45 +51,24 @@ struct Answer {
     due_at: Option<i64>,
 }
 
-/// Every check's probe, so that one connection to a closed brand answers them all: the loops
-/// ask about the same brands one after another (a dozen checks per brand at start: the
-/// outbox, the WhatsApp processor, the campaign sender, each scheduled job), and each new
-/// connection parses the brand's whole schema (≈ 450 objects, 1.4 MB of heap).
-static PROBES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
-
-/// The answers by file and probe. By file, not by brand: one check may serve registries of
-/// different data directories.
-static ANSWERS: LazyLock<Mutex<HashMap<(PathBuf, &'static str), Answer>>> =
-    LazyLock::new(Mutex::default);
-
-fn answers() -> std::sync::MutexGuard<'static, HashMap<(PathBuf, &'static str), Answer>> {
-    ANSWERS.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn probes() -> std::sync::MutexGuard<'static, Vec<&'static str>> {
-    PROBES.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 pub struct WakeCheck {
     /// One row, one column: the unix ms when something is next due, or NULL.
     probe: &'static str,
+    /// By file, not by brand: one check may serve registries of different data directories.
+    answers: Mutex<HashMap<PathBuf, Answer>>,
     probes: std::sync::atomic::AtomicU64,
 }
 
 impl WakeCheck {
     pub fn new(probe: &'static str) -> WakeCheck {
-        let mut known = probes();
-        if !known.contains(&probe) {
-            known.push(probe);
-        }
         WakeCheck {
             probe,
+            answers: Mutex::default(),
             probes: Default::default(),
         }
     }
 
-    /// How many times this check asked the file (tests: an idle closed brand is not probed
-    /// again and again, nor once per check).
+    /// How many probes ran (tests: an idle closed brand is not probed again and again).
     pub fn probes(&self) -> u64 {
         self.probes.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -107,148 +85,60 @@ impl WakeCheck {
             return Ok(Some(t));
         }
         let path = registry.tenant_path(slug);
-        let key = (path.clone(), self.probe);
         let sig = FileSig::of(&path);
-        let known = answers().get(&key).copied();
+        let known = self.lock().get(&path).copied();
         let due_at = match known {
             Some(a) if a.sig == sig => a.due_at,
             _ => {
                 self.probes
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let all = probes().clone();
+                let probe = self.probe;
                 let p = path.clone();
-                let asked = tokio::task::spawn_blocking(move || ask(&p, &all)).await?;
+                let answer = tokio::task::spawn_blocking(move || ask(&p, probe)).await?;
                 // Kept only if the file did not change while it was asked; otherwise the
                 // next tick asks again.
-                let unchanged = FileSig::of(&path) == sig;
-                let mut mine = None;
-                let mut known = answers();
-                for (probe, answer) in asked {
-                    if probe == self.probe {
-                        mine = answer;
-                    }
-                    if let Some(due_at) = answer
-                        && unchanged
-                    {
-                        known.insert((path.clone(), probe), Answer { sig, due_at });
-                    }
+                if let Some(due_at) = answer
+                    && FileSig::of(&path) == sig
+                {
+                    self.lock().insert(path.clone(), Answer { sig, due_at });
                 }
                 // A file that cannot be asked (missing, not migrated yet) is opened: the open
                 // creates or migrates it, or reports why it cannot.
-                mine.unwrap_or(Some(i64::MIN))
+                answer.unwrap_or(Some(i64::MIN))
             }
         };
         match due_at {
             Some(at) if at <= now => {
-                answers().remove(&key);
+                self.lock().remove(&path);
                 Ok(Some(registry.tenant_quiet(slug).await?))
             }
             _ => Ok(None),
         }
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Answer>> {
+        self.answers.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
-/// Runs every probe on one throwaway read-only connection; a probe's answer is `None` where
-/// the file cannot answer it.
-fn ask(path: &Path, probes: &[&'static str]) -> Vec<(&'static str, Option<Option<i64>>)> {
-    let conn = path.exists().then(|| -> rusqlite::Result<Connection> {
+/// Runs the probe on a throwaway read-only connection; `None` if the file cannot answer.
+fn ask(path: &Path, probe: &str) -> Option<Option<i64>> {
+    if !path.exists() {
+        return None;
+    }
+    let run = || -> rusqlite::Result<Option<i64>> {
         let c = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         c.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(c)
-    });
-    let conn = match conn {
-        Some(Ok(c)) => Some(c),
-        Some(Err(e)) => {
+        c.query_row(probe, [], |r| r.get(0))
+    };
+    match run() {
+        Ok(v) => Some(v),
+        Err(e) => {
             tracing::debug!(db = %path.display(), error = %e, "wake probe failed; opening the brand");
             None
         }
-        None => None,
-    };
-    probes
-        .iter()
-        .map(|&probe| {
-            let answer = conn.as_ref().and_then(|c| {
-                c.query_row(probe, [], |r| r.get(0))
-                    .inspect_err(|e| {
-                        tracing::debug!(db = %path.display(), error = %e, "wake probe failed; opening the brand");
-                    })
-                    .ok()
-            });
-            (probe, answer)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-    use crate::tenants::BrandInput;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn one_probe_of_a_closed_brand_answers_every_check() {
-        let dir = tempfile::tempdir().unwrap();
-        let registry = Registry::open(dir.path(), 1).unwrap();
-        registry
-            .create(BrandInput {
-                slug: "sondeo".into(),
-                nombre: "Sondeo".into(),
-                moneda: "PEN".into(),
-                zona_horaria: "America/Lima".into(),
-                pais: "PE".into(),
-                idioma: "es".into(),
-            })
-            .await
-            .unwrap();
-        assert_eq!(registry.close_idle(Duration::ZERO).await, 1);
-        let slug = Slug::parse("sondeo").unwrap();
-        let nothing = WakeCheck::new("SELECT CASE WHEN count(*) < 0 THEN 0 END FROM clientes");
-        let in_2100 = WakeCheck::new("SELECT 4102444800000 + count(*) FROM clientes");
-        let broken = WakeCheck::new("SELECT vence_en FROM no_existe");
-        let now = crate::time::now_ms();
-
-        assert!(
-            nothing
-                .tenant(&registry, &slug, now)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            in_2100
-                .tenant(&registry, &slug, now)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        assert_eq!(
-            (nothing.probes(), in_2100.probes()),
-            (1, 0),
-            "the first check's connection answered the second's probe too"
-        );
-        assert!(
-            registry.if_open(&slug).is_none(),
-            "nothing due: still closed"
-        );
-
-        // A probe the file cannot answer is not taken as "nothing due": the brand is opened
-        // (its open migrates it or says why it cannot).
-        assert!(
-            broken
-                .tenant(&registry, &slug, now)
-                .await
-                .unwrap()
-                .is_some()
-        );
-        assert_eq!(broken.probes(), 1);
-        assert_eq!(registry.close_idle(Duration::ZERO).await, 1);
-
-        // When its time comes the second check opens the brand.
-        let due = in_2100.tenant(&registry, &slug, 4_102_444_800_000).await;
-        assert!(due.unwrap().is_some());
     }
 }
