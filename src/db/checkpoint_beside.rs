@@ -34,7 +34,15 @@ pub(super) fn pin_snapshot(path: &Path) -> rusqlite::Result<Connection> {
     Ok(c)
 }
 
-/// A PASSIVE checkpoint through a connection of its own (never waits for the writer).
+/// A pass that copied fewer frames than this was short enough: the writer copies what was
+/// committed during it (see `WriterThread::copy_tail`), and that is what writes wait for.
+const SHORT_PASS_FRAMES: i64 = 256;
+/// Passes one checkpoint runs at most, however busy the writer is.
+const MAX_PASSES: u32 = 8;
+
+/// PASSIVE checkpoints through a connection of its own (never waits for the writer), pass
+/// after pass while the writer commits faster than a pass ends, so that what the writer is
+/// left to copy is short.
 pub(super) fn checkpoint_beside(path: &Path) -> rusqlite::Result<()> {
     let c = Connection::open_with_flags(
         path,
@@ -44,5 +52,14 @@ pub(super) fn checkpoint_beside(path: &Path) -> rusqlite::Result<()> {
     // The copied pages reach the disk before the WAL may be reused.
     c.pragma_update(None, "synchronous", "FULL")?;
     c.pragma_update(None, "wal_autocheckpoint", 0)?;
-    c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+    let mut copied_before = 0;
+    for _ in 0..MAX_PASSES {
+        // (busy, frames in the WAL, frames copied so far); -1 when not in WAL mode.
+        let copied: i64 = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(2))?;
+        if copied - copied_before < SHORT_PASS_FRAMES {
+            break;
+        }
+        copied_before = copied;
+    }
+    Ok(())
 }

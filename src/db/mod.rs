@@ -92,6 +92,22 @@ impl Database {
         self.writer.write_as(Some(actor.into()), f).await
     }
 
+    /// Like [`Database::write_as`], for bookkeeping no one waits on (see
+    /// [`Writer::write_in_background_as`]).
+    pub async fn write_in_background_as<T, F>(
+        &self,
+        actor: impl Into<String>,
+        f: F,
+    ) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.writer
+            .write_in_background_as(Some(actor.into()), f)
+            .await
+    }
+
     /// Runs `f` on the writer thread outside any transaction (checkpoints, VACUUM, backups).
     pub async fn maintain<T, F>(&self, f: F) -> Result<T, AppError>
     where

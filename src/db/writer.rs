@@ -21,6 +21,11 @@ const MAX_BATCH: usize = 512;
 /// must replay) without a checkpoint on every commit. The checkpoint runs on its own thread
 /// and connection (see [`WriterThread::start_checkpoint`]), so writes go on meanwhile.
 const CHECKPOINT_EVERY_BATCHES: u32 = 256;
+/// Under sustained writes, checkpoint at least this often (once this many batches are in):
+/// a webhook drain commits dozens of batches a second of 50–120 pages each, and 256 batches
+/// let the WAL grow by hundreds of megabytes between checkpoints.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+const CHECKPOINT_MIN_BATCHES: u32 = 8;
 /// How long the writer waits idle before offering fresh commits to the hook; this is the
 /// backup interval (Litestream's default is 1 s too).
 const SHIP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
@@ -41,16 +46,13 @@ thread_local! {
     static OWN_COUNTERS: std::cell::RefCell<Option<Arc<Counters>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Whether commands are queued behind the job now running on this writer thread (a webhook's
-/// ack, a staff edit…); `false` anywhere else. Background jobs that can stop half-way and be
-/// resumed (the WhatsApp processor) check it to hand the writer over early, since everything
-/// queued waits for the whole batch and its commit.
+/// Whether commands someone waits on are queued behind the job now running on this writer
+/// thread (a webhook's ack, a staff edit…, not [`Writer::write_in_background_as`] writes);
+/// `false` anywhere else. Background jobs that can stop half-way and be resumed (the WhatsApp
+/// processor) check it to hand the writer over early, since everything queued waits for the
+/// whole batch and its commit.
 pub fn others_waiting() -> bool {
-    OWN_COUNTERS.with(|c| {
-        c.borrow()
-            .as_ref()
-            .is_some_and(|c| c.queued.load(Ordering::Relaxed) > 0)
-    })
+    OWN_COUNTERS.with(|c| c.borrow().as_ref().is_some_and(|c| c.waited_on() > 0))
 }
 
 /// Counters for metrics and benchmarks.
@@ -67,12 +69,14 @@ trait WriteRequest: Send {
     /// Runs the write; `false` means it failed and its savepoint must be rolled back.
     fn run(&mut self, conn: &Connection) -> bool;
     fn finish(self: Box<Self>, commit: Result<(), AppError>);
+    fn in_background(&self) -> bool;
 }
 
 struct PendingWrite<T, F> {
     work: Option<F>,
     /// Recorded by the audit triggers as who made the change (`None`: the system).
     actor: Option<String>,
+    in_background: bool,
     result: Option<Result<T, AppError>>,
     reply: oneshot::Sender<Result<T, AppError>>,
 }
@@ -104,6 +108,10 @@ where
         };
         let _ = self.reply.send(answer);
     }
+
+    fn in_background(&self) -> bool {
+        self.in_background
+    }
 }
 
 type WriteJob = Box<dyn WriteRequest>;
@@ -121,7 +129,35 @@ enum Command {
 struct Counters {
     batches: AtomicU64,
     writes: AtomicU64,
+    /// Commands sent and not yet taken by the writer thread.
     queued: AtomicU64,
+    /// Of those, background writes (counted in `queued` too, added first and taken last, so
+    /// a background write never looks waited on).
+    queued_in_background: AtomicU64,
+}
+
+impl Counters {
+    fn waited_on(&self) -> u64 {
+        let queued = self.queued.load(Ordering::Relaxed);
+        queued.saturating_sub(self.queued_in_background.load(Ordering::Relaxed))
+    }
+
+    /// The writer thread took `command` off the queue.
+    fn taken(&self, command: &Command) {
+        match command {
+            Command::Write(job) => self.write_taken(job.as_ref()),
+            _ => {
+                self.queued.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn write_taken(&self, job: &dyn WriteRequest) {
+        self.queued.fetch_sub(1, Ordering::Relaxed);
+        if job.in_background() {
+            self.queued_in_background.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 pub struct Writer {
@@ -148,6 +184,8 @@ impl Writer {
             hook: hook.clone(),
             counters: counters.clone(),
             batches_since_checkpoint: 0,
+            last_checkpoint: std::time::Instant::now(),
+            tail_to_copy: false,
             unshipped: false,
             last_ship: std::time::Instant::now(),
             last_work: std::time::Instant::now(),
@@ -168,11 +206,54 @@ impl Writer {
     fn send(&self, command: Command) -> Result<(), AppError> {
         let guard = self.sender.lock().map_err(|_| closed())?;
         let sender = guard.as_ref().ok_or_else(closed)?;
+        let in_background = matches!(&command, Command::Write(job) if job.in_background());
+        if in_background {
+            self.counters
+                .queued_in_background
+                .fetch_add(1, Ordering::Relaxed);
+        }
         self.counters.queued.fetch_add(1, Ordering::Relaxed);
-        sender.send(command).map_err(|_| closed())
+        sender.send(command).map_err(|_| {
+            self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+            if in_background {
+                self.counters
+                    .queued_in_background
+                    .fetch_sub(1, Ordering::Relaxed);
+            }
+            closed()
+        })
     }
 
     pub async fn write_as<T, F>(&self, actor: Option<String>, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.queue_write(actor, false, f).await
+    }
+
+    /// Like [`Writer::write_as`], for a write no one waits on (outbox bookkeeping): a running
+    /// job that hands the writer over to queued writes ([`others_waiting`]) does not stop for
+    /// it. The WhatsApp processor stopped after every message for the outbox worker's claim of
+    /// the reply it had just queued, so a drain committed one message at a time.
+    pub async fn write_in_background_as<T, F>(
+        &self,
+        actor: Option<String>,
+        f: F,
+    ) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.queue_write(actor, true, f).await
+    }
+
+    async fn queue_write<T, F>(
+        &self,
+        actor: Option<String>,
+        in_background: bool,
+        f: F,
+    ) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
@@ -181,6 +262,7 @@ impl Writer {
         let job: WriteJob = Box::new(PendingWrite {
             work: Some(f),
             actor,
+            in_background,
             result: None,
             reply,
         });
@@ -242,6 +324,11 @@ struct WriterThread {
     hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>>,
     counters: Arc<Counters>,
     batches_since_checkpoint: u32,
+    /// When the last checkpoint started.
+    last_checkpoint: std::time::Instant,
+    /// A background checkpoint ended and the frames committed while it ran are not copied
+    /// yet (see [`WriterThread::copy_tail`]).
+    tail_to_copy: bool,
     /// Commits happened since the hook last saw the WAL.
     unshipped: bool,
     last_ship: std::time::Instant,
@@ -270,7 +357,7 @@ impl WriterThread {
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 },
             };
-            self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+            self.counters.taken(&first);
             self.last_work = std::time::Instant::now();
             self.shrunk = false;
             match first {
@@ -279,7 +366,7 @@ impl WriterThread {
                     while batch.len() < MAX_BATCH {
                         match receiver.try_recv() {
                             Ok(Command::Write(job)) => {
-                                self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+                                self.counters.write_taken(job.as_ref());
                                 batch.push(job);
                             }
                             Ok(other) => {
@@ -368,16 +455,35 @@ impl WriterThread {
             self.checkpoint();
             return;
         }
-        if self.batches_since_checkpoint < CHECKPOINT_EVERY_BATCHES
-            || self
-                .checkpointing
-                .as_ref()
-                .is_some_and(|h| !h.is_finished())
-        {
-            return;
+        match &self.checkpointing {
+            Some(running) if !running.is_finished() => return,
+            Some(_) => {
+                self.wait_for_checkpoint();
+                self.tail_to_copy = true;
+            }
+            None => {}
         }
-        self.wait_for_checkpoint();
-        self.start_checkpoint();
+        if self.tail_to_copy && self.counters.waited_on() == 0 {
+            self.copy_tail();
+        } else if self.checkpoint_due() {
+            self.start_checkpoint();
+        }
+    }
+
+    fn checkpoint_due(&self) -> bool {
+        self.batches_since_checkpoint >= CHECKPOINT_EVERY_BATCHES
+            || (self.batches_since_checkpoint >= CHECKPOINT_MIN_BATCHES
+                && self.last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL)
+    }
+
+    /// Copies, here on the writer, what was committed while the background checkpoint ran.
+    /// SQLite starts the WAL over from its beginning only in a write transaction that begins
+    /// with every frame copied, which under constant writes never happened by itself: the WAL
+    /// grew past 1 GB during a webhook drain, and extending the file (ext4 allocating and
+    /// zeroing blocks) took a fifth of the writer's time. Only the last moments' frames are
+    /// left to copy, and only when no write is waiting, so acks do not wait for it.
+    fn copy_tail(&mut self) {
+        self.checkpoint();
     }
 
     /// Joins the background checkpoint, if one ran.
@@ -413,6 +519,8 @@ impl WriterThread {
             },
         };
         self.batches_since_checkpoint = 0;
+        self.last_checkpoint = std::time::Instant::now();
+        self.tail_to_copy = false;
         match beside::spawn(self.path.clone(), pin) {
             Ok(h) => self.checkpointing = Some(h),
             Err(e) => {
@@ -483,7 +591,10 @@ impl WriterThread {
             .conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
         {
-            Ok(()) => self.batches_since_checkpoint = 0,
+            Ok(()) => {
+                self.batches_since_checkpoint = 0;
+                self.tail_to_copy = false;
+            }
             Err(e) => tracing::warn!(error = %e, db = %self.path.display(), "checkpoint failed"),
         }
     }

@@ -1,4 +1,4 @@
-//! The writer's signal to long jobs that others wait behind them.
+//! The writer's signal to long jobs that others wait behind them, and its checkpoints.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -42,6 +42,98 @@ fn a_running_job_sees_writes_queued_behind_it_and_nothing_else() {
         go_tx.send(()).unwrap();
         assert!(long.await.unwrap().unwrap(), "the queued write is seen");
         queued.await.unwrap().unwrap();
+    });
+}
+
+/// Outbox bookkeeping queued behind the WhatsApp processor must not make it stop after every
+/// message (it then committed one message at a time); a write someone waits on still does.
+#[test]
+fn a_running_job_does_not_stop_for_background_writes() {
+    with_brand(|db| async move {
+        let (started_tx, started_rx) = mpsc::channel::<()>();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (seen_tx, seen_rx) = mpsc::channel::<()>();
+        let long = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(move |_| {
+                    started_tx.send(()).unwrap();
+                    go_rx.recv().unwrap();
+                    let with_background_only = others_waiting();
+                    seen_tx.send(()).unwrap();
+                    go_rx.recv().unwrap();
+                    Ok((with_background_only, others_waiting()))
+                })
+                .await
+            })
+        };
+        tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
+            .await
+            .unwrap();
+        let queued_until = |n: u64| {
+            let db = db.clone();
+            async move {
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while db.writer_stats().queued < n {
+                    assert!(Instant::now() < deadline, "the write never queued");
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+        };
+        let background = {
+            let db = db.clone();
+            tokio::spawn(async move { db.write_in_background_as("system:test", |_| Ok(())).await })
+        };
+        queued_until(1).await;
+        go_tx.send(()).unwrap();
+        tokio::task::spawn_blocking(move || seen_rx.recv().unwrap())
+            .await
+            .unwrap();
+        let waited_on = {
+            let db = db.clone();
+            tokio::spawn(async move { db.write(|_| Ok(())).await })
+        };
+        queued_until(2).await;
+        go_tx.send(()).unwrap();
+        let (with_background_only, with_both) = long.await.unwrap().unwrap();
+        assert!(!with_background_only, "a background write is not waited on");
+        assert!(with_both, "a write someone waits on is");
+        background.await.unwrap().unwrap();
+        waited_on.await.unwrap().unwrap();
+        assert_eq!(db.writer_stats().queued, 0);
+    });
+}
+
+/// Under writes that never pause for long (a webhook drain), the WAL must start over from its
+/// beginning after checkpoints instead of growing: it grew past 1 GB in a drain before the
+/// writer copied the checkpoint's tail itself.
+#[test]
+fn the_wal_starts_over_under_sustained_writes() {
+    with_brand(|db| async move {
+        db.write(|c| {
+            c.execute_batch("CREATE TABLE relleno (v BLOB)")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let wal = db.path().with_extension("db-wal");
+        let writes = 6 * super::CHECKPOINT_EVERY_BATCHES as usize;
+        let mut largest = 0;
+        for _ in 0..writes {
+            db.write(|c| {
+                c.execute("INSERT INTO relleno VALUES (zeroblob(8000))", [])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+            largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+        }
+        // Each write appends at least its row's two overflow pages as frames.
+        let appended = (writes * 2 * (4096 + 24)) as u64;
+        assert!(
+            largest < appended / 2,
+            "the WAL reached {largest} bytes for {appended} bytes of frames"
+        );
     });
 }
 

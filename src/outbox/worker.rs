@@ -109,7 +109,7 @@ async fn drain_tenant(tenant: &Arc<Tenant>, deliveries: &Deliveries) -> Result<u
     let lease = LEASE.as_millis() as i64;
     let claimed = tenant
         .db()
-        .write_as("system:outbox", move |c| {
+        .write_in_background_as("system:outbox", move |c| {
             store::claim_due(c, now_ms(), lease, CLAIM_BATCH)
         })
         .await?;
@@ -132,7 +132,7 @@ async fn drain_tenant(tenant: &Arc<Tenant>, deliveries: &Deliveries) -> Result<u
     }
     tenant
         .db()
-        .write_as("system:outbox", move |c| {
+        .write_in_background_as("system:outbox", move |c| {
             let now = now_ms();
             for (id, attempts, outcome) in outcomes {
                 record(c, id, attempts, outcome, now)?;
