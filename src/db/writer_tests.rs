@@ -1,10 +1,65 @@
 //! The writer's signal to long jobs that others wait behind them, and its checkpoints.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use super::others_waiting;
+use crate::db::Database;
 use crate::db::test_support::with_brand;
+use crate::error::AppError;
+
+/// A write job that holds the writer thread until released, and reads `others_waiting()`
+/// from inside it on request.
+struct HeldWriter {
+    /// `true`: look once more; `false`: end the job.
+    go: mpsc::Sender<bool>,
+    seen: tokio::sync::mpsc::UnboundedReceiver<bool>,
+    job: tokio::task::JoinHandle<Result<(), AppError>>,
+}
+
+impl HeldWriter {
+    async fn hold(db: &Arc<Database>) -> HeldWriter {
+        let (started_tx, started_rx) = mpsc::channel::<()>();
+        let (go, go_rx) = mpsc::channel::<bool>();
+        let (seen_tx, seen) = tokio::sync::mpsc::unbounded_channel();
+        let job = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(move |_| {
+                    started_tx.send(()).unwrap();
+                    while go_rx.recv().unwrap() {
+                        seen_tx.send(others_waiting()).unwrap();
+                    }
+                    Ok(())
+                })
+                .await
+            })
+        };
+        tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
+            .await
+            .unwrap();
+        HeldWriter { go, seen, job }
+    }
+
+    async fn others_waiting(&mut self) -> bool {
+        self.go.send(true).unwrap();
+        self.seen.recv().await.unwrap()
+    }
+
+    async fn release(self) {
+        self.go.send(false).unwrap();
+        self.job.await.unwrap().unwrap();
+    }
+}
+
+/// Waits until `n` commands are queued behind the held job.
+async fn queued(db: &Database, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while db.writer_stats().queued < n {
+        assert!(Instant::now() < deadline, "the write never queued");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
 
 #[test]
 fn a_running_job_sees_writes_queued_behind_it_and_nothing_else() {
@@ -13,35 +68,16 @@ fn a_running_job_sees_writes_queued_behind_it_and_nothing_else() {
         let alone = db.write(|_| Ok(others_waiting())).await.unwrap();
         assert!(!alone, "nothing queued behind a lone write");
 
-        let (started_tx, started_rx) = mpsc::channel::<()>();
-        let (go_tx, go_rx) = mpsc::channel::<()>();
-        let long = {
-            let db = db.clone();
-            tokio::spawn(async move {
-                db.write(move |_| {
-                    started_tx.send(()).unwrap();
-                    go_rx.recv().unwrap();
-                    Ok(others_waiting())
-                })
-                .await
-            })
-        };
-        tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
-            .await
-            .unwrap();
-        // The long job runs; a second write now queues behind it.
-        let queued = {
+        let mut held = HeldWriter::hold(&db).await;
+        assert!(!held.others_waiting().await, "nothing queued yet");
+        let second = {
             let db = db.clone();
             tokio::spawn(async move { db.write(|_| Ok(())).await })
         };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while db.writer_stats().queued == 0 {
-            assert!(Instant::now() < deadline, "the second write never queued");
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        go_tx.send(()).unwrap();
-        assert!(long.await.unwrap().unwrap(), "the queued write is seen");
-        queued.await.unwrap().unwrap();
+        queued(&db, 1).await;
+        assert!(held.others_waiting().await, "the queued write is seen");
+        held.release().await;
+        second.await.unwrap().unwrap();
     });
 }
 
@@ -50,54 +86,23 @@ fn a_running_job_sees_writes_queued_behind_it_and_nothing_else() {
 #[test]
 fn a_running_job_does_not_stop_for_background_writes() {
     with_brand(|db| async move {
-        let (started_tx, started_rx) = mpsc::channel::<()>();
-        let (go_tx, go_rx) = mpsc::channel::<()>();
-        let (seen_tx, seen_rx) = mpsc::channel::<()>();
-        let long = {
-            let db = db.clone();
-            tokio::spawn(async move {
-                db.write(move |_| {
-                    started_tx.send(()).unwrap();
-                    go_rx.recv().unwrap();
-                    let with_background_only = others_waiting();
-                    seen_tx.send(()).unwrap();
-                    go_rx.recv().unwrap();
-                    Ok((with_background_only, others_waiting()))
-                })
-                .await
-            })
-        };
-        tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
-            .await
-            .unwrap();
-        let queued_until = |n: u64| {
-            let db = db.clone();
-            async move {
-                let deadline = Instant::now() + Duration::from_secs(10);
-                while db.writer_stats().queued < n {
-                    assert!(Instant::now() < deadline, "the write never queued");
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                }
-            }
-        };
+        let mut held = HeldWriter::hold(&db).await;
         let background = {
             let db = db.clone();
             tokio::spawn(async move { db.write_in_background_as("system:test", |_| Ok(())).await })
         };
-        queued_until(1).await;
-        go_tx.send(()).unwrap();
-        tokio::task::spawn_blocking(move || seen_rx.recv().unwrap())
-            .await
-            .unwrap();
+        queued(&db, 1).await;
+        assert!(
+            !held.others_waiting().await,
+            "a background write is not waited on"
+        );
         let waited_on = {
             let db = db.clone();
             tokio::spawn(async move { db.write(|_| Ok(())).await })
         };
-        queued_until(2).await;
-        go_tx.send(()).unwrap();
-        let (with_background_only, with_both) = long.await.unwrap().unwrap();
-        assert!(!with_background_only, "a background write is not waited on");
-        assert!(with_both, "a write someone waits on is");
+        queued(&db, 2).await;
+        assert!(held.others_waiting().await, "a write someone waits on is");
+        held.release().await;
         background.await.unwrap().unwrap();
         waited_on.await.unwrap().unwrap();
         assert_eq!(db.writer_stats().queued, 0);
