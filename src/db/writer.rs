@@ -186,6 +186,7 @@ impl Writer {
             batches_since_checkpoint: 0,
             last_checkpoint: std::time::Instant::now(),
             tail_to_copy: false,
+            last_batch_waited_on: 0,
             unshipped: false,
             last_ship: std::time::Instant::now(),
             last_work: std::time::Instant::now(),
@@ -329,6 +330,9 @@ struct WriterThread {
     /// A background checkpoint ended and the frames committed while it ran are not copied
     /// yet (see [`WriterThread::copy_tail`]).
     tail_to_copy: bool,
+    /// Writes someone waited on in the last batch: two or more mean callers write at once (a
+    /// burst of webhooks), and more are likely to arrive while the writer copies frames.
+    last_batch_waited_on: usize,
     /// Commits happened since the hook last saw the WAL.
     unshipped: bool,
     last_ship: std::time::Instant,
@@ -408,6 +412,7 @@ impl WriterThread {
 
     fn commit_batch(&mut self, mut batch: Vec<WriteJob>) {
         self.counters.batches.fetch_add(1, Ordering::Relaxed);
+        self.last_batch_waited_on = batch.iter().filter(|job| !job.in_background()).count();
         self.counters
             .writes
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -463,7 +468,7 @@ impl WriterThread {
             }
             None => {}
         }
-        if self.tail_to_copy && self.counters.waited_on() == 0 {
+        if self.tail_to_copy && self.counters.waited_on() == 0 && self.last_batch_waited_on <= 1 {
             self.copy_tail();
         } else if self.checkpoint_due() {
             self.start_checkpoint();
