@@ -486,8 +486,11 @@ impl WriterThread {
     /// with every frame copied, which under constant writes never happened by itself: the WAL
     /// grew past 1 GB during a webhook drain, and extending the file (ext4 allocating and
     /// zeroing blocks) took a fifth of the writer's time. Only the last moments' frames are
-    /// left to copy, and only when no write is waiting, so acks do not wait for it.
+    /// left to copy, and only when no write anyone waits on is queued and the last batch was
+    /// not a burst, so acks rarely wait for it. One try per background checkpoint: a backup
+    /// hook that refuses is not asked again after every batch.
     fn copy_tail(&mut self) {
+        self.tail_to_copy = false;
         self.checkpoint();
     }
 
@@ -596,10 +599,7 @@ impl WriterThread {
             .conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
         {
-            Ok(()) => {
-                self.batches_since_checkpoint = 0;
-                self.tail_to_copy = false;
-            }
+            Ok(()) => self.batches_since_checkpoint = 0,
             Err(e) => tracing::warn!(error = %e, db = %self.path.display(), "checkpoint failed"),
         }
     }
