@@ -125,6 +125,12 @@ enum Command {
     Close(oneshot::Sender<()>),
 }
 
+impl Command {
+    fn in_background(&self) -> bool {
+        matches!(self, Command::Write(job) if job.in_background())
+    }
+}
+
 #[derive(Default)]
 struct Counters {
     batches: AtomicU64,
@@ -142,19 +148,17 @@ impl Counters {
         queued.saturating_sub(self.queued_in_background.load(Ordering::Relaxed))
     }
 
-    /// The writer thread took `command` off the queue.
-    fn taken(&self, command: &Command) {
-        match command {
-            Command::Write(job) => self.write_taken(job.as_ref()),
-            _ => {
-                self.queued.fetch_sub(1, Ordering::Relaxed);
-            }
+    fn queued_one(&self, in_background: bool) {
+        if in_background {
+            self.queued_in_background.fetch_add(1, Ordering::Relaxed);
         }
+        self.queued.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn write_taken(&self, job: &dyn WriteRequest) {
+    /// A command left the queue: the writer thread took it, or it was never sent.
+    fn taken_one(&self, in_background: bool) {
         self.queued.fetch_sub(1, Ordering::Relaxed);
-        if job.in_background() {
+        if in_background {
             self.queued_in_background.fetch_sub(1, Ordering::Relaxed);
         }
     }
@@ -207,20 +211,10 @@ impl Writer {
     fn send(&self, command: Command) -> Result<(), AppError> {
         let guard = self.sender.lock().map_err(|_| closed())?;
         let sender = guard.as_ref().ok_or_else(closed)?;
-        let in_background = matches!(&command, Command::Write(job) if job.in_background());
-        if in_background {
-            self.counters
-                .queued_in_background
-                .fetch_add(1, Ordering::Relaxed);
-        }
-        self.counters.queued.fetch_add(1, Ordering::Relaxed);
+        let in_background = command.in_background();
+        self.counters.queued_one(in_background);
         sender.send(command).map_err(|_| {
-            self.counters.queued.fetch_sub(1, Ordering::Relaxed);
-            if in_background {
-                self.counters
-                    .queued_in_background
-                    .fetch_sub(1, Ordering::Relaxed);
-            }
+            self.counters.taken_one(in_background);
             closed()
         })
     }
@@ -361,7 +355,7 @@ impl WriterThread {
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 },
             };
-            self.counters.taken(&first);
+            self.counters.taken_one(first.in_background());
             self.last_work = std::time::Instant::now();
             self.shrunk = false;
             match first {
@@ -370,7 +364,7 @@ impl WriterThread {
                     while batch.len() < MAX_BATCH {
                         match receiver.try_recv() {
                             Ok(Command::Write(job)) => {
-                                self.counters.write_taken(job.as_ref());
+                                self.counters.taken_one(job.in_background());
                                 batch.push(job);
                             }
                             Ok(other) => {
