@@ -122,7 +122,7 @@ fn the_wal_starts_over_under_sustained_writes() {
         .await
         .unwrap();
         let wal = db.path().with_extension("db-wal");
-        let writes = 12 * super::CHECKPOINT_EVERY_BATCHES as usize;
+        let writes = 12 * super::checkpoints::CHECKPOINT_EVERY_BATCHES as usize;
         let mut largest = 0;
         for _ in 0..writes {
             db.write(|c| {
@@ -212,7 +212,7 @@ fn checkpoints_run_beside_the_writer_after_the_hook_ships() {
         .await
         .unwrap();
         let before = std::fs::metadata(db.path()).unwrap().len();
-        for _ in 0..super::CHECKPOINT_EVERY_BATCHES {
+        for _ in 0..super::checkpoints::CHECKPOINT_EVERY_BATCHES {
             db.write(|c| {
                 c.execute("INSERT INTO relleno VALUES (zeroblob(8000))", [])?;
                 Ok(())
@@ -235,6 +235,6 @@ fn checkpoints_run_beside_the_writer_after_the_hook_ships() {
             .write(|c| Ok(c.query_row("SELECT COUNT(*) FROM relleno", [], |r| r.get::<_, i64>(0))?))
             .await
             .unwrap();
-        assert_eq!(n, i64::from(super::CHECKPOINT_EVERY_BATCHES));
+        assert_eq!(n, i64::from(super::checkpoints::CHECKPOINT_EVERY_BATCHES));
     });
 }
