@@ -164,11 +164,26 @@ fn brand_files(data_dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// The key check value stored in a brand file, read without a trace.
 fn stored_control(path: &std::path::Path) -> Option<String> {
     // `immutable`: reads the main file only and creates no -wal/-shm, so the check leaves
-    // no trace. A value only in the WAL, or a file being written, reads as "unknown" here;
-    // opening the brand checks again ([`check_connection`], then `prepare`).
-    let uri = format!("file:{}?immutable=1", path.display());
+    // no trace. A file being written reads as "unknown" here; opening the brand checks again
+    // ([`check_connection`], then `prepare`).
+    let immutable = format!("file:{}?immutable=1", path.display());
+    read_control(&immutable).or_else(|| {
+        // A brand whose writes were never checkpointed (a server stopped without closing, a
+        // short life) holds the value in its WAL only: read it through the WAL, whose -wal
+        // and -shm files exist already, or a command that does not open brands (`tenant
+        // list`) would run with a wrong key file.
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        std::path::Path::new(&wal)
+            .exists()
+            .then(|| read_control(&format!("file:{}?mode=ro", path.display())))
+            .flatten()
+    })
+}
+
+fn read_control(uri: &str) -> Option<String> {
     let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
-    Connection::open_with_flags(&uri, flags)
+    Connection::open_with_flags(uri, flags)
         .and_then(|conn| {
             conn.query_row("SELECT control_indice FROM cifrado", [], |r| r.get(0))
                 .optional()
@@ -408,4 +423,35 @@ pub fn count_old(
         total += n as u64;
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A brand whose check value was never checkpointed into its main file: the key check
+    /// reads it through the WAL (a `tenant list` with a wrong key file once succeeded so).
+    #[test]
+    fn a_check_value_still_in_the_wal_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tenants")).unwrap();
+        let right = Keyring::from_key(&[7; 32]);
+        let brand = Connection::open(dir.path().join("tenants/b.db")).unwrap();
+        brand
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;
+                 CREATE TABLE cifrado (control_indice TEXT);",
+            )
+            .unwrap();
+        brand
+            .execute("INSERT INTO cifrado VALUES (?1)", [control(&right)])
+            .unwrap();
+        assert!(check_first(dir.path(), &right).is_ok());
+        let wrong = Keyring::from_key(&[8; 32]);
+        let err = check_first(dir.path(), &wrong).unwrap_err().to_string();
+        assert!(err.contains("does not belong"), "{err}");
+        assert!(check_all(dir.path(), &wrong).is_err());
+        // Kept open to the end: closing the last connection would checkpoint the WAL.
+        drop(brand);
+    }
 }
