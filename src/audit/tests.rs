@@ -187,3 +187,62 @@ fn every_table_in_the_change_feed_is_audited() {
         );
     }
 }
+
+/// The inbox's bookkeeping (unread count, last message, the 24-hour window) moves with every
+/// message, each already an audited interaction: it is not audited again (tenant V31). What
+/// staff decide about a conversation, and a contact's ids, still are.
+#[test]
+fn inbox_bookkeeping_is_not_audited_again_but_staff_decisions_are() {
+    let c = db();
+    let id = add_customer(&c, "Rosa");
+    c.execute(
+        "INSERT INTO conversaciones (cliente_id, no_leidos, ultimo_mensaje_en, ultimo_resumen, actualizado_en)
+         VALUES (?1, 1, 10, 'hola', 10)",
+        [id],
+    )
+    .unwrap();
+    c.execute(
+        "INSERT INTO wa_contactos (cliente_id, wa_id, ultimo_entrante_en) VALUES (?1, 'x', 10)",
+        [id],
+    )
+    .unwrap();
+    let before = list(&c, &Filter::default(), 50).unwrap().len();
+    assert_eq!(before, 3, "the inserts are audited");
+    c.execute_batch(&format!(
+        "UPDATE conversaciones SET no_leidos = no_leidos + 1, ultimo_mensaje_en = 20,
+             ultimo_resumen = 'otra vez', actualizado_en = 20 WHERE cliente_id = {id};
+         UPDATE conversaciones SET no_leidos = 0 WHERE cliente_id = {id};
+         UPDATE wa_contactos SET ultimo_entrante_en = 20 WHERE cliente_id = {id};"
+    ))
+    .unwrap();
+    assert_eq!(list(&c, &Filter::default(), 50).unwrap().len(), before);
+
+    c.execute(
+        "UPDATE conversaciones SET estado = 'cerrada', asignado_a = 'user:4', no_leidos = 3 WHERE cliente_id = ?1",
+        [id],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE wa_contactos SET nombre_perfil = 'Rosita', ultimo_entrante_en = 30 WHERE cliente_id = ?1",
+        [id],
+    )
+    .unwrap();
+    let rows = list(&c, &Filter::default(), 50).unwrap();
+    assert_eq!(rows.len(), before + 2);
+    let cambios = |r: &Entry| serde_json::from_str::<serde_json::Value>(&r.cambios).unwrap();
+    assert_eq!(
+        (rows[1].tabla.as_str(), cambios(&rows[1])),
+        (
+            "conversaciones",
+            serde_json::json!({"estado": ["abierta", "cerrada"], "asignado_a": [null, "user:4"]})
+        )
+    );
+    assert_eq!(
+        (rows[0].tabla.as_str(), cambios(&rows[0])),
+        (
+            "wa_contactos",
+            serde_json::json!({"nombre_perfil": [null, "***"]})
+        )
+    );
+    assert_eq!(verify(&c).unwrap().broken, None);
+}

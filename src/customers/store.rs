@@ -93,13 +93,27 @@ pub fn insert(
     f: &CustomerFields,
     now: i64,
 ) -> Result<Customer, AppError> {
+    let id = insert_returning_id(conn, slug, f, None, now)?;
+    get(conn, id)?.ok_or_else(|| AppError::internal("customer vanished after insert"))
+}
+
+/// Inserts a customer, with the WhatsApp id they wrote from when there is one (stored with the
+/// row: an update right after the insert would be a second audit row and change for nothing),
+/// and returns the new id without reading the row back.
+pub fn insert_returning_id(
+    conn: &Connection,
+    slug: &Slug,
+    f: &CustomerFields,
+    wa_id: Option<&str>,
+    now: i64,
+) -> Result<i64, AppError> {
     check_unique(conn, slug, f, None)?;
     let mut stmt = conn.prepare_cached(
         "INSERT INTO clientes (nombre, telefono, email, direccion, notas, etiquetas,
             consentimiento_marketing, canal_adquisicion, creado_en, actualizado_en,
-            telefono_bi, email_bi)
+            telefono_bi, email_bi, wa_id, wa_id_bi)
          VALUES (?1, pii_seal(?2), pii_seal(?3), pii_seal(?4), pii_seal(?5), ?6, ?7, ?8, ?9, ?9,
-            pii_bi('telefono', ?2), pii_bi('email', ?3))",
+            pii_bi('telefono', ?2), pii_bi('email', ?3), pii_seal(?10), pii_bi('wa_id', ?10))",
     )?;
     stmt.execute(params![
         f.name,
@@ -110,10 +124,10 @@ pub fn insert(
         serde_json::to_string(&f.tags).map_err(AppError::internal)?,
         f.marketing_consent,
         f.channel,
-        now
+        now,
+        wa_id
     ])?;
-    let id = conn.last_insert_rowid();
-    get(conn, id)?.ok_or_else(|| AppError::internal("customer vanished after insert"))
+    Ok(conn.last_insert_rowid())
 }
 
 pub fn update(

@@ -36,16 +36,24 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Interaction>, AppError> 
 /// Stores an interaction; with an external id already stored, returns the stored one and
 /// `false` (a replay), so callers can be idempotent without a second lookup.
 pub fn insert(conn: &Connection, new: &NewInteraction) -> Result<(Interaction, bool), AppError> {
+    let (id, fresh) = insert_returning_id(conn, new)?;
+    let stored = get(conn, id)?.ok_or_else(|| AppError::internal("interaction vanished"))?;
+    Ok((stored, fresh))
+}
+
+/// [`insert`] without reading the row back: the WhatsApp processor stores two interactions
+/// per message and needs only their ids (the read-back is a seek and a decrypt each).
+pub fn insert_returning_id(
+    conn: &Connection,
+    new: &NewInteraction,
+) -> Result<(i64, bool), AppError> {
     if let Some(ext) = &new.external_id {
         let existing: Option<i64> = conn
             .prepare_cached("SELECT id FROM interacciones WHERE external_id = ?1")?
             .query_row([ext], |r| r.get(0))
             .optional()?;
         if let Some(id) = existing {
-            return Ok((
-                get(conn, id)?.ok_or(AppError::NotFound("interaccion"))?,
-                false,
-            ));
+            return Ok((id, false));
         }
     }
     let customer_exists: bool = conn
@@ -70,11 +78,7 @@ pub fn insert(conn: &Connection, new: &NewInteraction) -> Result<(Interaction, b
         new.customer_id, new.channel, new.direction, new.kind, new.body, new.external_id,
         new.order_id, new.metadata.to_string(), new.at
     ])?;
-    let id = conn.last_insert_rowid();
-    Ok((
-        get(conn, id)?.ok_or_else(|| AppError::internal("interaction vanished"))?,
-        true,
-    ))
+    Ok((conn.last_insert_rowid(), true))
 }
 
 #[derive(Debug, Clone, Default)]

@@ -117,7 +117,7 @@ pub fn resolve(conn: &Connection, slug: &Slug, sender: &Sender, now: i64) -> Res
                 marketing_consent: false,
                 channel: "whatsapp".to_owned(),
             };
-            customers::store::insert(conn, slug, &fields, now)?.id
+            customers::store::insert_returning_id(conn, slug, &fields, sender.wa_id, now)?
         }
     };
     remember(conn, id, sender)?;

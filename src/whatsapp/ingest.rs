@@ -316,7 +316,7 @@ fn message(
         identity::touch_window(c, customer, sent_at)?;
     }
     let summary = msg.readable_summary();
-    let (stored, _) = interactions::store::insert(
+    let (interaction_id, _) = interactions::store::insert_returning_id(
         c,
         &NewInteraction {
             customer_id: customer,
@@ -336,7 +336,7 @@ fn message(
         && !crate::campaigns::optout::is_opt_out(&msg.kind)
     {
         // Matched at processing time: the message's own timestamp has only second precision.
-        crate::education::job::capture_reply(c, customer, stored.id, now)?;
+        crate::education::job::capture_reply(c, customer, interaction_id, now)?;
     }
     // Auto-replies run only here, after the dedup insert: a replayed message answers nothing.
     // An opt-out ("STOP", "baja") is answered by the campaigns domain instead of the bot.

@@ -54,7 +54,7 @@ pub fn enqueue(
         .execute(params![id, now])?
         > 0;
     if fresh {
-        interactions::store::insert(
+        interactions::store::insert_returning_id(
             conn,
             &NewInteraction {
                 customer_id,

@@ -1,5 +1,6 @@
 //! Integration tests for whatsapp, built as one test binary so CI links one executable per domain.
 
+mod audit;
 mod bench;
 mod bot;
 mod burst;
