@@ -90,12 +90,22 @@ pub fn find(conn: &Connection, sender: &Sender) -> Result<Option<i64>, AppError>
     Ok(None)
 }
 
-/// Finds or creates the customer and records the sender's ids on it.
-pub fn resolve(conn: &Connection, slug: &Slug, sender: &Sender, now: i64) -> Result<i64, AppError> {
+/// Finds or creates the customer of a message sent at `sent_at_ms`, records the sender's ids
+/// on it and moves their 24-hour window forward to that time (never back).
+pub fn resolve(
+    conn: &Connection,
+    slug: &Slug,
+    sender: &Sender,
+    sent_at_ms: i64,
+    now: i64,
+) -> Result<i64, AppError> {
     let id = match find(conn, sender)? {
         // Most messages come from a sender stored exactly so: then storing the ids again
         // would change no value, yet it would seal them again and rewrite the contact row.
-        Some(id) if already_remembered(conn, id, sender)? => return Ok(id),
+        Some(id) if already_remembered(conn, id, sender)? => {
+            touch_window(conn, id, sent_at_ms)?;
+            return Ok(id);
+        }
         Some(id) => id,
         None => {
             let phone = sender
@@ -120,11 +130,15 @@ pub fn resolve(conn: &Connection, slug: &Slug, sender: &Sender, now: i64) -> Res
             customers::store::insert_returning_id(conn, slug, &fields, sender.wa_id, now)?
         }
     };
-    remember(conn, id, sender)?;
+    remember(conn, id, sender, sent_at_ms)?;
     Ok(id)
 }
 
-fn remember(conn: &Connection, id: i64, sender: &Sender) -> Result<(), AppError> {
+/// Stores the sender's ids on the contact row, and the window with them: a separate update
+/// of the row just written would make SQLite journal its page once more for that statement
+/// alone, then walk the job's whole in-memory sub-journal to drop that copy (≈ 10 % of the
+/// writer's time in the webhook drain, docs/benchmarks.md session 15).
+fn remember(conn: &Connection, id: i64, sender: &Sender, sent_at_ms: i64) -> Result<(), AppError> {
     // Another customer holding the same id loses it: the newest message is the truth.
     if let Some(b) = sender.bsuid {
         conn.prepare_cached(
@@ -143,9 +157,11 @@ fn remember(conn: &Connection, id: i64, sender: &Sender) -> Result<(), AppError>
     // An id already stored (same blind index) is not re-sealed: each message would otherwise
     // rewrite the row with a fresh nonce for nothing.
     conn.prepare_cached(
-        "INSERT INTO wa_contactos (cliente_id, bsuid, bsuid_bi, wa_id, wa_id_bi, nombre_perfil, username)
-         VALUES (?1, pii_seal(?2), pii_bi('bsuid', ?2), pii_seal(?3), pii_bi('wa_id', ?3), pii_seal(?4), pii_seal(?5))
+        "INSERT INTO wa_contactos (cliente_id, bsuid, bsuid_bi, wa_id, wa_id_bi, nombre_perfil, username,
+            ultimo_entrante_en)
+         VALUES (?1, pii_seal(?2), pii_bi('bsuid', ?2), pii_seal(?3), pii_bi('wa_id', ?3), pii_seal(?4), pii_seal(?5), ?6)
          ON CONFLICT (cliente_id) DO UPDATE SET
+            ultimo_entrante_en = MAX(COALESCE(ultimo_entrante_en, 0), excluded.ultimo_entrante_en),
             bsuid = CASE WHEN excluded.bsuid_bi IS NULL OR excluded.bsuid_bi IS bsuid_bi THEN bsuid ELSE excluded.bsuid END,
             bsuid_bi = COALESCE(excluded.bsuid_bi, bsuid_bi),
             wa_id = CASE WHEN excluded.wa_id_bi IS NULL OR excluded.wa_id_bi IS wa_id_bi THEN wa_id ELSE excluded.wa_id END,
@@ -153,7 +169,7 @@ fn remember(conn: &Connection, id: i64, sender: &Sender) -> Result<(), AppError>
             nombre_perfil = CASE WHEN ?4 IS NULL OR ?4 IS pii_open(nombre_perfil) THEN nombre_perfil ELSE excluded.nombre_perfil END,
             username = CASE WHEN ?5 IS NULL OR ?5 IS pii_open(username) THEN username ELSE excluded.username END",
     )?
-    .execute(params![id, sender.bsuid, sender.wa_id, sender.name, sender.username])?;
+    .execute(params![id, sender.bsuid, sender.wa_id, sender.name, sender.username, sent_at_ms])?;
     if let Some(w) = sender.wa_id {
         conn.prepare_cached(
             "UPDATE clientes SET wa_id = pii_seal(?2), wa_id_bi = pii_bi('wa_id', ?2)
@@ -189,7 +205,7 @@ fn already_remembered(conn: &Connection, id: i64, sender: &Sender) -> Result<boo
 }
 
 /// Moves the 24-hour window forward to the user's message time (never back).
-pub fn touch_window(conn: &Connection, id: i64, sent_at_ms: i64) -> Result<(), AppError> {
+fn touch_window(conn: &Connection, id: i64, sent_at_ms: i64) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE wa_contactos SET ultimo_entrante_en = MAX(COALESCE(ultimo_entrante_en, 0), ?2) WHERE cliente_id = ?1",
     )?
@@ -254,7 +270,7 @@ mod tests {
     fn a_known_sender_is_left_as_stored_and_changes_still_land() {
         let slug = Slug::parse("t").unwrap();
         let (same, renamed, moved) = in_brand_write(move |c| {
-            let ana = resolve(c, &slug, &sender("51911111111", "Ana"), 1)?;
+            let ana = resolve(c, &slug, &sender("51911111111", "Ana"), 1_000, 1)?;
             let sealed = |c: &Connection| -> Result<String, AppError> {
                 Ok(c.query_row(
                     "SELECT wa_id || nombre_perfil FROM wa_contactos WHERE cliente_id = ?1",
@@ -262,25 +278,39 @@ mod tests {
                     |r| r.get(0),
                 )?)
             };
+            let window = |c: &Connection| -> Result<i64, AppError> {
+                Ok(c.query_row(
+                    "SELECT ultimo_entrante_en FROM wa_contactos WHERE cliente_id = ?1",
+                    [ana],
+                    |r| r.get(0),
+                )?)
+            };
+            assert_eq!(window(c)?, 1_000, "a new sender's window opens");
             let before = sealed(c)?;
             assert!(already_remembered(c, ana, &sender("51911111111", "Ana"))?);
-            assert_eq!(resolve(c, &slug, &sender("51911111111", "Ana"), 2)?, ana);
+            assert_eq!(
+                resolve(c, &slug, &sender("51911111111", "Ana"), 2_000, 2)?,
+                ana
+            );
             let same = sealed(c)? == before;
+            assert_eq!(window(c)?, 2_000, "a known sender's window moves on");
             // A new profile name is not "already remembered": it is stored.
             assert!(!already_remembered(
                 c,
                 ana,
                 &sender("51911111111", "Ana María")
             )?);
-            resolve(c, &slug, &sender("51911111111", "Ana María"), 3)?;
+            // A late delivery of an older message stores the name but moves no window back.
+            resolve(c, &slug, &sender("51911111111", "Ana María"), 1_500, 3)?;
+            assert_eq!(window(c)?, 2_000);
             let renamed: String = c.query_row(
                 "SELECT pii_open(nombre_perfil) FROM wa_contactos WHERE cliente_id = ?1",
                 [ana],
                 |r| r.get(0),
             )?;
             // Another customer that receives Ana's wa_id takes it from her.
-            let other = resolve(c, &slug, &sender("51922222222", "Beto"), 4)?;
-            remember(c, other, &sender("51911111111", "Beto"))?;
+            let other = resolve(c, &slug, &sender("51922222222", "Beto"), 4_000, 4)?;
+            remember(c, other, &sender("51911111111", "Beto"), 4_000)?;
             let moved: i64 = c.query_row(
                 "SELECT COUNT(*) FROM wa_contactos WHERE wa_id_bi = pii_bi('wa_id', '51911111111')
                  AND cliente_id = ?1",

@@ -302,7 +302,7 @@ fn message(
     let sent_at = msg.timestamp.saturating_mul(1000);
     let customer = match &msg.kind {
         MessageKind::System(notice) => identity::changed_number(c, &sender, notice)?,
-        _ => Some(identity::resolve(c, &brand.slug, &sender, now)?),
+        _ => Some(identity::resolve(c, &brand.slug, &sender, sent_at, now)?),
     };
     c.prepare_cached(
         "INSERT INTO wa_entrantes (wamid, cliente_id, enviado_en, procesado_en) VALUES (?1, ?2, ?3, ?4)",
@@ -312,9 +312,6 @@ fn message(
         tracing::info!(wamid = %msg.id, "mensaje de sistema sin cliente conocido");
         return Ok(());
     };
-    if !matches!(msg.kind, MessageKind::System(_)) {
-        identity::touch_window(c, customer, sent_at)?;
-    }
     let summary = msg.readable_summary();
     let (interaction_id, _) = interactions::store::insert_returning_id(
         c,
