@@ -266,25 +266,23 @@ mod tests {
         }
     }
 
+    /// `expr` over the customer's contact row.
+    fn contact<T: rusqlite::types::FromSql>(
+        c: &Connection,
+        id: i64,
+        expr: &str,
+    ) -> Result<T, AppError> {
+        let sql = format!("SELECT {expr} FROM wa_contactos WHERE cliente_id = ?1");
+        Ok(c.query_row(&sql, [id], |r| r.get(0))?)
+    }
+
     #[test]
     fn a_known_sender_is_left_as_stored_and_changes_still_land() {
         let slug = Slug::parse("t").unwrap();
         let (same, renamed, moved) = in_brand_write(move |c| {
             let ana = resolve(c, &slug, &sender("51911111111", "Ana"), 1_000, 1)?;
-            let sealed = |c: &Connection| -> Result<String, AppError> {
-                Ok(c.query_row(
-                    "SELECT wa_id || nombre_perfil FROM wa_contactos WHERE cliente_id = ?1",
-                    [ana],
-                    |r| r.get(0),
-                )?)
-            };
-            let window = |c: &Connection| -> Result<i64, AppError> {
-                Ok(c.query_row(
-                    "SELECT ultimo_entrante_en FROM wa_contactos WHERE cliente_id = ?1",
-                    [ana],
-                    |r| r.get(0),
-                )?)
-            };
+            let sealed = |c: &Connection| contact::<String>(c, ana, "wa_id || nombre_perfil");
+            let window = |c: &Connection| contact::<i64>(c, ana, "ultimo_entrante_en");
             assert_eq!(window(c)?, 1_000, "a new sender's window opens");
             let before = sealed(c)?;
             assert!(already_remembered(c, ana, &sender("51911111111", "Ana"))?);
@@ -303,11 +301,7 @@ mod tests {
             // A late delivery of an older message stores the name but moves no window back.
             resolve(c, &slug, &sender("51911111111", "Ana María"), 1_500, 3)?;
             assert_eq!(window(c)?, 2_000);
-            let renamed: String = c.query_row(
-                "SELECT pii_open(nombre_perfil) FROM wa_contactos WHERE cliente_id = ?1",
-                [ana],
-                |r| r.get(0),
-            )?;
+            let renamed: String = contact(c, ana, "pii_open(nombre_perfil)")?;
             // Another customer that receives Ana's wa_id takes it from her.
             let other = resolve(c, &slug, &sender("51922222222", "Beto"), 4_000, 4)?;
             remember(c, other, &sender("51911111111", "Beto"), 4_000)?;
