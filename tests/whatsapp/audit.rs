@@ -17,6 +17,14 @@ async fn processor_trail(s: &Server) -> Vec<serde_json::Value> {
     .await
 }
 
+/// Rosa writes "Hola"; returns the whole trail the processor has written so far.
+async fn rosa_says_hola(s: &Server, wamid: &str) -> Vec<serde_json::Value> {
+    s.post_signed(&inbound(NUMBER, "51911222333", "Rosa", wamid, text("Hola")))
+        .await;
+    s.settle().await;
+    processor_trail(s).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_is_audited_once_per_record_it_creates() {
     let dir = tempfile::tempdir().unwrap();
@@ -24,16 +32,7 @@ async fn a_message_is_audited_once_per_record_it_creates() {
     s.brand("gollos", NUMBER, "PEN").await;
     seed_gollos(&s, "gollos").await;
 
-    s.post_signed(&inbound(
-        NUMBER,
-        "51911222333",
-        "Rosa",
-        "wamid.a1",
-        text("Hola"),
-    ))
-    .await;
-    s.settle().await;
-    let first = processor_trail(&s).await;
+    let first = rosa_says_hola(&s, "wamid.a1").await;
     assert_eq!(
         first,
         vec![
@@ -66,16 +65,7 @@ async fn a_message_is_audited_once_per_record_it_creates() {
     );
 
     // The same sender again: the window, the unread count and the summary move, unaudited.
-    s.post_signed(&inbound(
-        NUMBER,
-        "51911222333",
-        "Rosa",
-        "wamid.a2",
-        text("Hola"),
-    ))
-    .await;
-    s.settle().await;
-    let second = processor_trail(&s).await;
+    let second = rosa_says_hola(&s, "wamid.a2").await;
     assert_eq!(
         second[first.len()..].to_vec(),
         vec![
