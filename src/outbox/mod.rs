@@ -29,6 +29,13 @@ pub enum Service {
 }
 
 impl Service {
+    pub const ALL: [Service; 4] = [
+        Service::Whatsapp,
+        Service::Telegram,
+        Service::Email,
+        Service::Webhook,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Service::Whatsapp => "whatsapp",
@@ -39,14 +46,7 @@ impl Service {
     }
 
     pub fn parse(s: &str) -> Option<Service> {
-        [
-            Service::Whatsapp,
-            Service::Telegram,
-            Service::Email,
-            Service::Webhook,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        Service::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
@@ -96,6 +96,17 @@ pub trait Delivery: Send + Sync {
         tenant: &'a crate::tenants::Slug,
         message: &'a Claimed,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + Send + 'a>>;
+
+    /// How many of `tenant`'s messages the service would accept right now (a provider's rate
+    /// limit). The worker claims no more than this: a message claimed only to be refused and
+    /// put back costs two writes and tells no one anything. `u32::MAX` when the adapter knows
+    /// of no limit.
+    fn capacity<'a>(
+        &'a self,
+        _tenant: &'a crate::tenants::Slug,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = u32> + Send + 'a>> {
+        Box::pin(std::future::ready(u32::MAX))
+    }
 }
 
 /// Most attempts before a retryable message is marked failed.

@@ -31,49 +31,54 @@ pub fn insert(conn: &Connection, m: &OutboundMessage, now: i64) -> Result<i64, A
     Ok(conn.last_insert_rowid())
 }
 
-/// Claims up to `limit` due messages: marks them `enviando` with a lease until
-/// `now + lease_ms` and counts the attempt. Expired leases are claimable again.
+/// Claims, for each `(service, limit)`, up to `limit` of that service's due messages: marks
+/// them `enviando` with a lease until `now + lease_ms` and counts the attempt. Expired leases
+/// are claimable again. Returned in id order.
 pub fn claim_due(
     conn: &Connection,
     now: i64,
     lease_ms: i64,
-    limit: u32,
+    limits: &[(Service, u32)],
 ) -> Result<Vec<Claimed>, AppError> {
     let mut stmt = conn.prepare_cached(
         "UPDATE outbox SET estado = 'enviando', intentos = intentos + 1, proximo_intento_en = ?2
-         WHERE id IN (SELECT id FROM outbox WHERE estado IN ('pendiente', 'enviando')
+         WHERE id IN (SELECT id FROM outbox WHERE servicio = ?4 AND estado IN ('pendiente', 'enviando')
                       AND proximo_intento_en <= ?1 ORDER BY proximo_intento_en, id LIMIT ?3)
-         RETURNING id, servicio, pii_open(destino), pii_open(cuerpo), intentos, cliente_id",
+         RETURNING id, pii_open(destino), pii_open(cuerpo), intentos, cliente_id",
     )?;
-    let rows = stmt.query_map(params![now, now + lease_ms, limit], |r| {
-        let service: String = r.get(1)?;
-        let payload: String = r.get(3)?;
-        Ok((
-            r.get::<_, i64>(0)?,
-            service,
-            r.get::<_, String>(2)?,
-            payload,
-            r.get::<_, i64>(4)?,
-            r.get::<_, Option<i64>>(5)?,
-        ))
-    })?;
     let mut claimed = Vec::new();
-    for row in rows {
-        let (id, service, destination, payload, attempts, customer_id) = row?;
-        let Some(service) = Service::parse(&service) else {
-            continue;
-        };
-        claimed.push(Claimed {
-            id,
-            service,
-            destination,
-            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-            attempts,
-            customer_id,
-        });
+    for &(service, limit) in limits.iter().filter(|(_, limit)| *limit > 0) {
+        let rows = stmt.query_map(params![now, now + lease_ms, limit, service.as_str()], |r| {
+            let payload: String = r.get(2)?;
+            Ok(Claimed {
+                id: r.get(0)?,
+                service,
+                destination: r.get(1)?,
+                payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                attempts: r.get(3)?,
+                customer_id: r.get(4)?,
+            })
+        })?;
+        for row in rows {
+            claimed.push(row?);
+        }
     }
     claimed.sort_by_key(|c| c.id);
     Ok(claimed)
+}
+
+/// The services with a message due at `now`.
+pub fn due_services(conn: &Connection, now: i64) -> Result<Vec<Service>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE servicio = ?1 AND estado IN ('pendiente', 'enviando') AND proximo_intento_en <= ?2)",
+    )?;
+    let mut due = Vec::new();
+    for service in Service::ALL {
+        if stmt.query_row(params![service.as_str(), now], |r| r.get::<_, bool>(0))? {
+            due.push(service);
+        }
+    }
+    Ok(due)
 }
 
 pub fn mark_sent(

@@ -1,5 +1,6 @@
 //! Outbox behaviour against a real brand database and a scripted delivery.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,9 +12,18 @@ use crate::tenants::{BrandInput, Registry, Slug};
 struct Scripted {
     answers: Mutex<Vec<Outcome>>,
     seen: Mutex<Vec<String>>,
+    /// What `capacity` answers (free sends now).
+    free: AtomicU32,
 }
 
 impl Delivery for Scripted {
+    fn capacity<'a>(
+        &'a self,
+        _tenant: &'a Slug,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = u32> + Send + 'a>> {
+        Box::pin(std::future::ready(self.free.load(Ordering::SeqCst)))
+    }
+
     fn deliver<'a>(
         &'a self,
         _tenant: &'a Slug,
@@ -52,6 +62,7 @@ async fn setup(
     let scripted = Arc::new(Scripted {
         answers: Mutex::new(answers),
         seen: Mutex::default(),
+        free: AtomicU32::new(u32::MAX),
     });
     let deliveries = Deliveries::default().with(Service::Whatsapp, scripted.clone());
     (dir, registry, scripted, deliveries)
@@ -157,6 +168,61 @@ async fn deferral_does_not_count_as_an_attempt() {
     assert_eq!(row(&registry, a).await.0, "enviado");
 }
 
+/// Outbox writes recorded in the change feed for message `id` (its insert included).
+async fn feed_rows(registry: &Registry, id: i64) -> i64 {
+    let t = registry
+        .tenant(&Slug::parse("gollos").unwrap())
+        .await
+        .unwrap();
+    t.db()
+        .read(move |c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM changes WHERE tabla = 'outbox' AND fila_id = ?1",
+                [id],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap()
+}
+
+/// A service at its rate limit is not claimed past what it can send: the rest wait untouched
+/// (no attempt, no lease, no write), while other services' messages still go.
+#[tokio::test]
+async fn only_what_a_service_can_send_now_is_claimed() {
+    let (_dir, registry, scripted, deliveries) = setup(vec![]).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(enqueue_one(&registry, message(&format!("m{i}"))).await);
+    }
+    let mut alert = message("alerta");
+    alert.service = Service::Telegram;
+    let alert = enqueue_one(&registry, alert).await;
+
+    scripted.free.store(2, Ordering::SeqCst);
+    let wake = wake_check();
+    // Two WhatsApp messages, and the Telegram one (no delivery configured: claimed to record why).
+    assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 3);
+    assert_eq!(scripted.seen.lock().unwrap().len(), 2);
+    let (state, attempts, _) = row(&registry, alert).await;
+    assert_eq!((state.as_str(), attempts), ("pendiente", 1));
+    for &id in &ids[2..] {
+        assert_eq!(row(&registry, id).await, ("pendiente".into(), 0, None));
+        assert_eq!(feed_rows(&registry, id).await, 1, "only its insert");
+    }
+
+    scripted.free.store(0, Ordering::SeqCst);
+    assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 0);
+    assert_eq!(feed_rows(&registry, ids[4]).await, 1, "still untouched");
+
+    scripted.free.store(u32::MAX, Ordering::SeqCst);
+    assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 3);
+    for &id in &ids {
+        assert_eq!(row(&registry, id).await.0, "enviado");
+    }
+    assert_eq!(scripted.seen.lock().unwrap().len(), 5, "each sent once");
+}
+
 #[tokio::test]
 async fn a_claim_whose_outcome_is_unknown_waits_for_its_lease() {
     let (_dir, registry, _s, deliveries) = setup(vec![]).await;
@@ -168,7 +234,7 @@ async fn a_claim_whose_outcome_is_unknown_waits_for_its_lease() {
         .unwrap();
     let claimed = t
         .db()
-        .write(|c| store::claim_due(c, crate::time::now_ms(), 60_000, 10))
+        .write(|c| store::claim_due(c, crate::time::now_ms(), 60_000, &[(Service::Whatsapp, 10)]))
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);

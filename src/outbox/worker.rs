@@ -5,7 +5,8 @@
 //! no writes. A closed brand is not opened to ask: its file answers when its next message is
 //! due, and is asked again only when it changes (a CLI command queued a message), see
 //! [`WakeCheck`]. Brands are served one after another and messages of a brand in order, which
-//! keeps per-recipient ordering; rate limits live in each service's [`Delivery`].
+//! keeps per-recipient ordering; rate limits live in each service's [`Delivery`], which also
+//! says how many messages it can take now, so the loop claims no more than that.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -93,24 +94,30 @@ pub async fn tick(
 
 async fn drain_tenant(tenant: &Arc<Tenant>, deliveries: &Deliveries) -> Result<usize, AppError> {
     let now = now_ms();
-    let due: bool = tenant
+    let due = tenant
         .db()
-        .read(move |c| {
-            Ok(c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM outbox WHERE estado IN ('pendiente', 'enviando') AND proximo_intento_en <= ?1)",
-                [now],
-                |r| r.get(0),
-            )?)
-        })
+        .read(move |c| store::due_services(c, now))
         .await?;
-    if !due {
+    // Each service is claimed up to what it can send now; one with no delivery configured is
+    // claimed in full so that each message records why it waits.
+    let mut limits = Vec::with_capacity(due.len());
+    for service in due {
+        let limit = match deliveries.get(service) {
+            Some(d) => d.capacity(tenant.slug()).await.min(CLAIM_BATCH),
+            None => CLAIM_BATCH,
+        };
+        if limit > 0 {
+            limits.push((service, limit));
+        }
+    }
+    if limits.is_empty() {
         return Ok(0);
     }
     let lease = LEASE.as_millis() as i64;
     let claimed = tenant
         .db()
         .write_in_background_as("system:outbox", move |c| {
-            store::claim_due(c, now_ms(), lease, CLAIM_BATCH)
+            store::claim_due(c, now_ms(), lease, &limits)
         })
         .await?;
     let count = claimed.len();

@@ -260,3 +260,14 @@ pub fn number_of_brand(conn: &Connection, slug: &Slug) -> Result<Option<String>,
         )
         .optional()?)
 }
+
+/// The brand's number and its messages per second, without opening any secret (the outbox
+/// asks before each claim how much the number can send).
+pub fn rate_of_brand(conn: &Connection, slug: &Slug) -> Result<Option<(String, u32)>, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT phone_number_id, mps FROM whatsapp_numeros WHERE marca = ?1")?
+        .query_row([slug.as_str()], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)?.clamp(1, 10_000) as u32))
+        })
+        .optional()?)
+}

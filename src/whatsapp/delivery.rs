@@ -5,6 +5,7 @@
 //! status webhook can confirm a send whose response was lost.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,10 +27,35 @@ pub const PAIR_INTERVAL: Duration = Duration::from_secs(6);
 
 #[derive(Default)]
 struct Limits {
-    /// phone_number_id → (tokens, last refill, blocked until).
-    numbers: HashMap<String, (f64, Instant, Option<Instant>)>,
+    numbers: HashMap<String, Bucket>,
     /// (phone_number_id, recipient) → earliest next send.
     pairs: HashMap<(String, String), Instant>,
+}
+
+/// A number's token bucket: `rate` sends per second, up to one second's worth at once.
+struct Bucket {
+    tokens: f64,
+    refilled: Instant,
+    /// Set after Meta throttles the number (130429): nothing is sent before it.
+    held_until: Option<Instant>,
+}
+
+impl Bucket {
+    fn full(rate: f64, now: Instant) -> Bucket {
+        Bucket {
+            tokens: rate,
+            refilled: now,
+            held_until: None,
+        }
+    }
+
+    fn tokens_at(&self, now: Instant, rate: f64) -> f64 {
+        (self.tokens + now.duration_since(self.refilled).as_secs_f64() * rate).min(rate)
+    }
+
+    fn held_for(&self, now: Instant) -> Option<Duration> {
+        self.held_until.filter(|u| *u > now).map(|u| u - now)
+    }
 }
 
 pub struct WhatsAppDelivery {
@@ -91,24 +117,34 @@ impl WhatsAppDelivery {
         let bucket = l
             .numbers
             .entry(number.to_owned())
-            .or_insert((rate, now, None));
-        if let Some(until) = bucket.2 {
-            if until > now {
-                return Err(until - now);
-            }
-            bucket.2 = None;
+            .or_insert_with(|| Bucket::full(rate, now));
+        if let Some(wait) = bucket.held_for(now) {
+            return Err(wait);
         }
-        bucket.0 = (bucket.0 + now.duration_since(bucket.1).as_secs_f64() * rate).min(rate);
-        bucket.1 = now;
-        if bucket.0 < 1.0 {
-            return Err(Duration::from_secs_f64((1.0 - bucket.0) / rate));
+        bucket.held_until = None;
+        bucket.tokens = bucket.tokens_at(now, rate);
+        bucket.refilled = now;
+        if bucket.tokens < 1.0 {
+            return Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate));
         }
-        bucket.0 -= 1.0;
+        bucket.tokens -= 1.0;
         l.pairs.insert(pair_key, now + self.pair_interval);
         if l.pairs.len() > 100_000 {
             l.pairs.retain(|_, t| *t > now);
         }
         Ok(())
+    }
+
+    /// How many sends the number has free now (none while it is held), without taking any.
+    fn available(&self, number: &str, mps: u32) -> u32 {
+        let now = Instant::now();
+        let rate = f64::from(mps.max(1));
+        let l = self.limits.lock().unwrap_or_else(|p| p.into_inner());
+        match l.numbers.get(number) {
+            None => mps.max(1),
+            Some(b) if b.held_for(now).is_some() => 0,
+            Some(b) => b.tokens_at(now, rate).floor() as u32,
+        }
     }
 
     /// After a throttling error: hold the whole number, or just the pair.
@@ -118,7 +154,7 @@ impl WhatsAppDelivery {
         match scope {
             RetryScope::Number => {
                 if let Some(b) = l.numbers.get_mut(number) {
-                    b.2 = Some(until);
+                    b.held_until = Some(until);
                 }
             }
             RetryScope::Recipient => {
@@ -267,11 +303,27 @@ impl WhatsAppDelivery {
 }
 
 impl Delivery for WhatsAppDelivery {
+    fn capacity<'a>(&'a self, tenant: &'a Slug) -> Pin<Box<dyn Future<Output = u32> + Send + 'a>> {
+        Box::pin(async move {
+            let slug = tenant.clone();
+            match self
+                .registry
+                .control()
+                .read(move |c| config::rate_of_brand(c, &slug))
+                .await
+            {
+                Ok(Some((number, mps))) => self.available(&number, mps),
+                // No number (or no answer): each message is claimed and told why it waits.
+                _ => u32::MAX,
+            }
+        })
+    }
+
     fn deliver<'a>(
         &'a self,
         tenant: &'a Slug,
         message: &'a Claimed,
-    ) -> Pin<Box<dyn std::future::Future<Output = Outcome> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Outcome> + Send + 'a>> {
         Box::pin(async move {
             match self.attempt(tenant, message).await {
                 Ok(o) => o,

@@ -171,6 +171,22 @@ async fn the_pair_limit_spaces_messages_to_one_user_and_throughput_is_capped() {
         "6 sends at 2 mps take ≥ 1.5 s: {:?}",
         start.elapsed()
     );
+    // Waiting for the number's rate leaves a message in the queue untouched: each of the six
+    // was claimed once and marked sent once, never claimed and put back.
+    assert_eq!(
+        s.count(
+            "gollos",
+            "SELECT COUNT(*) FROM changes WHERE tabla = 'outbox' AND op = 'update'
+             AND fila_id IN (SELECT id FROM outbox ORDER BY id DESC LIMIT 6)",
+        )
+        .await,
+        12
+    );
+    assert_eq!(
+        s.count("gollos", "SELECT COUNT(*) FROM outbox WHERE intentos <> 1")
+            .await,
+        0
+    );
     s.stop().await;
 }
 
