@@ -4,7 +4,12 @@
 #   docker build -t autonomo .
 #   docker run -d -p 8000:8000 -v autonomo-data:/data autonomo
 
-FROM rust:1.90-bookworm AS build
+# The base images can be swapped for mirrored or locally built ones (an install without Docker
+# Hub): --build-arg RUST_IMAGE=… --build-arg RUNTIME_IMAGE=… (docs/operations.md).
+ARG RUST_IMAGE=rust:1.90-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+FROM ${RUST_IMAGE} AS build
 WORKDIR /src
 # Dependencies first, so a source change does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
@@ -16,7 +21,7 @@ COPY migrations ./migrations
 COPY assets ./assets
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin autonomo
 
-FROM debian:bookworm-slim AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates tzdata curl \
     && rm -rf /var/lib/apt/lists/* \

@@ -256,9 +256,10 @@ struct RefuseCheckpoint;
 
 impl WalShipper for RefuseCheckpoint {
     fn before_checkpoint(&self, _: &rusqlite::Connection, _: &Path) -> Result<()> {
-        Err(anyhow!(
-            "checkpoint left to the server so its backup sees every change"
-        ))
+        Err(crate::db::CheckpointDeclined(
+            "checkpoint left to the server so its backup sees every change",
+        )
+        .into())
     }
 }
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use connection::{ConnectionRole, open_connection};
-pub use writer::{CheckpointHook, WriterStats, others_waiting};
+pub use writer::{CheckpointDeclined, CheckpointHook, WriterStats, others_waiting};
 
 use crate::error::AppError;
 use readers::ReadPool;

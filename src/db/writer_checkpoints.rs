@@ -78,7 +78,7 @@ impl WriterThread {
     fn start_checkpoint(&mut self) {
         let pin = match self.ship_now() {
             Err(e) => {
-                tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
+                self.postponed(&e);
                 return;
             }
             Ok(false) => None,
@@ -99,6 +99,14 @@ impl WriterThread {
                 tracing::warn!(error = %e, "no checkpoint thread; checkpointing on the writer");
                 self.checkpoint();
             }
+        }
+    }
+
+    fn postponed(&self, e: &anyhow::Error) {
+        if e.is::<super::CheckpointDeclined>() {
+            tracing::debug!(reason = %e, db = %self.path.display(), "checkpoint left to another process");
+        } else {
+            tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
         }
     }
 
@@ -145,7 +153,7 @@ impl WriterThread {
     /// Lets the hook ship what the WAL holds, then folds the WAL into the database.
     fn checkpoint(&mut self) {
         if let Err(e) = self.ship_now() {
-            tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
+            self.postponed(&e);
             return;
         }
         match self

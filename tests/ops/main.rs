@@ -2,6 +2,7 @@
 //! both through the real binary. One test binary for the domain.
 
 mod allocator;
+mod local_backup;
 mod metrics;
 mod status;
 #[path = "../api/support.rs"]
