@@ -24,7 +24,7 @@ RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin autonom
 FROM ${RUNTIME_IMAGE} AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates tzdata curl \
-    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/* \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin autonomo \
     && mkdir -p /data && chown autonomo:autonomo /data
 COPY --from=build /src/target/release/autonomo /usr/local/bin/autonomo
