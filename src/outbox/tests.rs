@@ -79,21 +79,27 @@ fn message(key: &str) -> OutboundMessage {
     }
 }
 
-async fn row(registry: &Registry, id: i64) -> (String, i64, Option<String>) {
+/// Reads gollos's database.
+async fn read<T: Send + 'static>(
+    registry: &Registry,
+    f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+) -> T {
     let t = registry
         .tenant(&Slug::parse("gollos").unwrap())
         .await
         .unwrap();
-    t.db()
-        .read(move |c| {
-            Ok(c.query_row(
-                "SELECT estado, intentos, external_id FROM outbox WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?)
-        })
-        .await
-        .unwrap()
+    t.db().read(move |c| Ok(f(c)?)).await.unwrap()
+}
+
+async fn row(registry: &Registry, id: i64) -> (String, i64, Option<String>) {
+    read(registry, move |c| {
+        c.query_row(
+            "SELECT estado, intentos, external_id FROM outbox WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+    })
+    .await
 }
 
 async fn enqueue_one(registry: &Registry, m: OutboundMessage) -> i64 {
@@ -170,20 +176,14 @@ async fn deferral_does_not_count_as_an_attempt() {
 
 /// Outbox writes recorded in the change feed for message `id` (its insert included).
 async fn feed_rows(registry: &Registry, id: i64) -> i64 {
-    let t = registry
-        .tenant(&Slug::parse("gollos").unwrap())
-        .await
-        .unwrap();
-    t.db()
-        .read(move |c| {
-            Ok(c.query_row(
-                "SELECT COUNT(*) FROM changes WHERE tabla = 'outbox' AND fila_id = ?1",
-                [id],
-                |r| r.get(0),
-            )?)
-        })
-        .await
-        .unwrap()
+    read(registry, move |c| {
+        c.query_row(
+            "SELECT COUNT(*) FROM changes WHERE tabla = 'outbox' AND fila_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+    })
+    .await
 }
 
 /// A service at its rate limit is not claimed past what it can send: the rest wait untouched
