@@ -32,20 +32,6 @@ pub trait CheckpointHook: Send + Sync {
     -> anyhow::Result<()>;
 }
 
-/// The error a [`CheckpointHook`] returns to decline checkpoints by design (a command-line
-/// process leaves them to the running server): the writer notes it at debug level, since
-/// nothing is wrong, where any other refusal is a warning.
-#[derive(Debug)]
-pub struct CheckpointDeclined(pub &'static str);
-
-impl std::fmt::Display for CheckpointDeclined {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for CheckpointDeclined {}
-
 thread_local! {
     /// On a writer thread, its counters: lets a long job see that others are waiting.
     static OWN_COUNTERS: std::cell::RefCell<Option<Arc<Counters>>> = const { std::cell::RefCell::new(None) };
@@ -478,6 +464,7 @@ mod beside;
 
 #[path = "writer_checkpoints.rs"]
 mod checkpoints;
+pub use checkpoints::CheckpointDeclined;
 
 #[cfg(test)]
 #[path = "writer_tests.rs"]

@@ -5,6 +5,13 @@ use super::beside;
 use super::{WriterThread, msg};
 use crate::error::AppError;
 
+/// The error a [`super::CheckpointHook`] returns to decline checkpoints by design (a
+/// command-line process leaves them to the running server): the writer notes it at debug
+/// level, since nothing is wrong, where any other refusal is a warning.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CheckpointDeclined(pub &'static str);
+
 /// Checkpoint after this many committed batches, which bounds the WAL (and what a crash
 /// must replay) without a checkpoint on every commit. The checkpoint runs on its own thread
 /// and connection (see [`WriterThread::start_checkpoint`]), so writes go on meanwhile.
@@ -103,7 +110,7 @@ impl WriterThread {
     }
 
     fn postponed(&self, e: &anyhow::Error) {
-        if e.is::<super::CheckpointDeclined>() {
+        if e.is::<CheckpointDeclined>() {
             tracing::debug!(reason = %e, db = %self.path.display(), "checkpoint left to another process");
         } else {
             tracing::warn!(error = %e, db = %self.path.display(), "checkpoint postponed by hook");
