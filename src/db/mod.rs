@@ -40,6 +40,8 @@ pub struct Database {
     readers: ReadPool,
     /// Opened on first use: only databases whose reads are cached need it.
     watch: std::sync::OnceLock<Option<versioned::ChangeWatch>>,
+    /// Answers of [`Database::read_unchanged`], by query, as of the current data version.
+    unchanged: versioned::VersionedCache<&'static str, Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Database {
@@ -66,6 +68,7 @@ impl Database {
             writer,
             readers,
             watch: std::sync::OnceLock::new(),
+            unchanged: versioned::VersionedCache::new(16),
         }))
     }
 
@@ -126,6 +129,29 @@ impl Database {
         self.readers.read(f).await
     }
 
+    /// Like [`Database::read`], but answers what `f` returned last time if nothing was
+    /// committed to the file since, by any connection or process (see [`versioned`]); `query`
+    /// names what `f` reads, arguments included. For what background loops ask every tick (the
+    /// list of brands, "is anything due?"): an idle server then runs no read at all, so it
+    /// wakes no blocking thread and tokio lets the start's threads (each with its stack and
+    /// allocator heap) expire.
+    pub async fn read_unchanged<T, F>(&self, query: &'static str, f: F) -> Result<T, AppError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let version = self.data_version();
+        if let Some(hit) = self.unchanged.get(version, &query)
+            && let Some(answer) = hit.downcast_ref::<T>()
+        {
+            return Ok(answer.clone());
+        }
+        let answer = self.readers.read(f).await?;
+        self.unchanged
+            .insert(version, query, Arc::new(answer.clone()));
+        Ok(answer)
+    }
+
     /// Ships the WAL to the backup, checkpoints it fully and truncates it (see the writer).
     pub async fn truncate_wal(&self) -> Result<(), AppError> {
         self.writer.truncate_wal().await
@@ -147,6 +173,11 @@ impl Database {
 
     pub fn writer_stats(&self) -> WriterStats {
         self.writer.stats()
+    }
+
+    /// How many reads have run on the reader pool (cached answers are not reads).
+    pub fn reads(&self) -> u64 {
+        self.readers.count()
     }
 
     /// Commits what is queued and stops the writer; later writes fail.

@@ -2,6 +2,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,8 @@ pub struct ReadPool {
     /// recent, so the others age and get closed).
     idle: Arc<Mutex<Vec<(Connection, Instant)>>>,
     permits: Arc<Semaphore>,
+    /// Reads run so far, each on a blocking thread (`/metrics`; tests of idle loops).
+    count: AtomicU64,
 }
 
 impl ReadPool {
@@ -31,7 +34,13 @@ impl ReadPool {
             path: path.to_path_buf(),
             idle: Arc::default(),
             permits: Arc::new(Semaphore::new(size.max(1))),
+            count: AtomicU64::new(0),
         })
+    }
+
+    /// How many reads have run.
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
     }
 
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
@@ -47,6 +56,7 @@ impl ReadPool {
             .map_err(AppError::internal)?;
         let idle = self.idle.clone();
         let path = self.path.clone();
+        self.count.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let conn = match idle.lock().ok().and_then(|mut v| v.pop()) {

@@ -108,4 +108,55 @@ mod tests {
         );
         assert_eq!(cache.get(None, &"a"), None, "unknown version never hits");
     }
+
+    /// `read_unchanged` runs its read again only after a commit, from this process's writer
+    /// or from another connection (the CLI), and a different query is never answered with
+    /// another's result.
+    #[test]
+    fn unchanged_files_are_answered_without_a_read() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        const COUNT: &str = "SELECT COUNT(*) FROM analitica_estado WHERE clave LIKE 'prueba%'";
+        crate::db::test_support::with_brand(|db| async move {
+            let runs = Arc::new(AtomicUsize::new(0));
+            let count = |db: Arc<crate::db::Database>, runs: Arc<AtomicUsize>| async move {
+                db.read_unchanged("customers", move |c| {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    Ok(c.query_row(COUNT, [], |r| r.get::<_, i64>(0))?)
+                })
+                .await
+                .unwrap()
+            };
+            assert_eq!(count(db.clone(), runs.clone()).await, 0);
+            let reads = db.reads();
+            assert_eq!(count(db.clone(), runs.clone()).await, 0);
+            assert_eq!(runs.load(Ordering::SeqCst), 1, "second answer kept");
+            assert_eq!(db.reads(), reads, "and no read ran for it");
+            let other: String = db
+                .read_unchanged("a text", |_| Ok("texto".to_owned()))
+                .await
+                .unwrap();
+            assert_eq!(other, "texto", "another query runs its own read");
+
+            db.write(|c| {
+                c.execute("INSERT INTO analitica_estado VALUES ('prueba1', 'x')", [])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+            assert_eq!(count(db.clone(), runs.clone()).await, 1, "our commit seen");
+
+            let elsewhere = open_connection(db.path(), ConnectionRole::Writer).unwrap();
+            elsewhere
+                .execute("INSERT INTO analitica_estado VALUES ('prueba2', 'x')", [])
+                .unwrap();
+            assert_eq!(
+                count(db.clone(), runs.clone()).await,
+                2,
+                "another's commit seen"
+            );
+            assert_eq!(runs.load(Ordering::SeqCst), 3);
+        });
+    }
 }

@@ -11,6 +11,7 @@ use crate::tenants::Registry;
 struct Brand {
     slug: String,
     writer: crate::db::WriterStats,
+    reads: u64,
     outbox_pending: i64,
     outbox_failed: i64,
     whatsapp_pending: i64,
@@ -48,18 +49,23 @@ pub async fn render_gauges(registry: &Registry) -> String {
         brands.push(Brand {
             slug: t.slug().to_string(),
             writer: t.db().writer_stats(),
+            reads: t.db().reads(),
             outbox_pending,
             outbox_failed,
             whatsapp_pending,
         });
     }
     brands.sort_by(|a, b| a.slug.cmp(&b.slug));
-    let control = registry.control().writer_stats();
-    let mut dbs = vec![("control".to_owned(), control)];
+    let control = registry.control();
+    let mut dbs = vec![(
+        "control".to_owned(),
+        control.writer_stats(),
+        control.reads(),
+    )];
     dbs.extend(
         brands
             .iter()
-            .map(|b| (format!("tenants/{}", b.slug), b.writer)),
+            .map(|b| (format!("tenants/{}", b.slug), b.writer, b.reads)),
     );
     let mut out = String::new();
     gauge(
@@ -75,7 +81,7 @@ pub async fn render_gauges(registry: &Registry) -> String {
         "gauge",
         "Writes waiting for the writer thread.",
     );
-    for (db, s) in &dbs {
+    for (db, s, _) in &dbs {
         let _ = writeln!(out, "autonomo_db_write_queue{{db=\"{db}\"}} {}", s.queued);
     }
     gauge(
@@ -84,7 +90,7 @@ pub async fn render_gauges(registry: &Registry) -> String {
         "counter",
         "Group commits (one transaction each).",
     );
-    for (db, s) in &dbs {
+    for (db, s, _) in &dbs {
         let _ = writeln!(
             out,
             "autonomo_db_write_batches_total{{db=\"{db}\"}} {}",
@@ -97,8 +103,17 @@ pub async fn render_gauges(registry: &Registry) -> String {
         "counter",
         "Writes committed; writes/batches is the average batch size.",
     );
-    for (db, s) in &dbs {
+    for (db, s, _) in &dbs {
         let _ = writeln!(out, "autonomo_db_writes_total{{db=\"{db}\"}} {}", s.writes);
+    }
+    gauge(
+        &mut out,
+        "autonomo_db_reads_total",
+        "counter",
+        "Reads run on a blocking thread (answers kept while the file is unchanged are not counted).",
+    );
+    for (db, _, reads) in &dbs {
+        let _ = writeln!(out, "autonomo_db_reads_total{{db=\"{db}\"}} {reads}");
     }
     gauge(
         &mut out,

@@ -291,9 +291,15 @@ impl Registry {
             .unwrap_or_default()
     }
 
+    /// The brands, archived ones too if asked. Every background loop asks each tick, so the
+    /// answer is kept until the control database changes (the CLI's edits included).
     pub async fn list(&self, include_archived: bool) -> Result<Vec<Brand>, AppError> {
+        let query = match include_archived {
+            true => "brands with archived",
+            false => "active brands",
+        };
         self.control
-            .read(move |c| store::list(c, include_archived))
+            .read_unchanged(query, move |c| store::list(c, include_archived))
             .await
     }
 
