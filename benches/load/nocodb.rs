@@ -67,7 +67,8 @@ pub async fn measure(
         .await
         .as_secs_f64()
         * 1000.0;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Idle as Autónomo's is read: the same time after the start.
+    tokio::time::sleep(crate::IDLE_SETTLED).await;
     peer.idle_rss_mib = tree_rss_mib(server.pid());
     eprintln!(
         "NocoDB ready in {:.0} ms, idle RSS {:.0} MiB",
