@@ -20,7 +20,10 @@ const BACKLOG: i64 = 5_000;
 /// Makes sure the brand's offset table and rollups match its zone (rebuilding if not).
 pub async fn ensure_zone(tenant: &Tenant) -> Result<(), AppError> {
     let tz = tenant.brand().tz();
-    let current = tenant.db().read(zone::stored_zone).await?;
+    let current = tenant
+        .db()
+        .read_unchanged("analytics zone", zone::stored_zone)
+        .await?;
     if current.as_deref() != Some(tz.name()) {
         tenant.db().write(move |c| zone::ensure(c, tz)).await?;
     }
@@ -72,7 +75,11 @@ where
     C: Fn() -> DateTime<Utc> + Copy + Send + 'static,
 {
     ensure_zone(tenant).await?;
-    let (cursor, last) = tenant.db().read(refresh::feed_position).await?;
+    // Asked every second of every open brand: kept until the brand's next commit.
+    let (cursor, last) = tenant
+        .db()
+        .read_unchanged("segment feed position", refresh::feed_position)
+        .await?;
     if last <= cursor {
         return Ok(0);
     }

@@ -47,7 +47,7 @@ pub async fn run(registry: Arc<Registry>, mut stop: watch::Receiver<bool>) {
 pub async fn tick(registry: &Registry, wake: &WakeCheck) -> Result<usize, AppError> {
     let mut handled = 0;
     for brand in registry.list(false).await? {
-        let Some(tenant) = wake.tenant(registry, &brand.slug, now_ms()).await? else {
+        let Some(tenant) = wake.due_tenant(registry, &brand.slug, now_ms()).await? else {
             continue;
         };
         match step(registry, &tenant, batch::SIZE).await {

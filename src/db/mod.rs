@@ -131,11 +131,11 @@ impl Database {
 
     /// Like [`Database::read`], but answers what `f` returned last time if nothing was
     /// committed to the file since, by any connection or process (see [`versioned`]); `query`
-    /// names what `f` reads, arguments included. For what background loops ask every tick of
-    /// the control database (the list of brands): an idle server then runs no read there, so
-    /// it wakes no blocking thread and tokio lets the start's threads (each with its stack and
-    /// allocator heap) expire. Not for brand databases: the version check needs one more
-    /// connection per database, measured at ≈ 1.9 MiB per open brand.
+    /// names what `f` reads, arguments included. For what background loops ask every tick (the
+    /// list of brands, "is anything due?"): an idle server then runs no read at all, so it
+    /// wakes no blocking thread and tokio lets the start's threads (each with its stack and
+    /// allocator heap) expire. The version check's connection never loads the schema (see
+    /// [`versioned::ChangeWatch::open`]), so it costs an open brand almost nothing.
     pub async fn read_unchanged<T, F>(&self, query: &'static str, f: F) -> Result<T, AppError>
     where
         T: Clone + Send + Sync + 'static,

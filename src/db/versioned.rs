@@ -12,9 +12,8 @@ use std::hash::Hash;
 use std::path::Path;
 use std::sync::Mutex;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
-use super::connection::{ConnectionRole, open_connection};
 use crate::error::AppError;
 
 /// A connection used only to ask whether the file changed.
@@ -23,9 +22,17 @@ pub struct ChangeWatch {
 }
 
 impl ChangeWatch {
+    /// A bare read-only connection: none of the usual pragmas, because `cache_size` (and any
+    /// statement naming a table) makes SQLite parse the whole schema into the connection, a
+    /// brand's triggers included, and `PRAGMA data_version` needs none of it.
     pub fn open(path: &Path) -> Result<ChangeWatch, AppError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(ChangeWatch {
-            conn: Mutex::new(open_connection(path, ConnectionRole::Reader)?),
+            conn: Mutex::new(conn),
         })
     }
 
@@ -83,6 +90,7 @@ impl<K: Eq + Hash, V: Clone> VersionedCache<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::connection::{ConnectionRole, open_connection};
 
     #[test]
     fn version_moves_on_commits_from_other_connections() {

@@ -347,3 +347,42 @@ async fn the_brand_list_is_read_again_only_after_a_change() {
     assert_eq!(scripted.seen.lock().unwrap().len(), 1);
     registry.close().await;
 }
+
+/// An open brand with nothing due is read once, not on every tick, and neither is the list of
+/// brands (an idle server then runs no reads at all, see `Database::read_unchanged`); a
+/// message another process queues meanwhile (a CLI command) still goes on the next tick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_open_brand_is_not_read_on_every_tick() {
+    let (dir, registry, scripted, deliveries) = setup(vec![]).await;
+    let gollos = Slug::parse("gollos").unwrap();
+    let t = registry.tenant(&gollos).await.unwrap();
+    let wake = wake_check();
+    assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 0);
+    let (reads, control_reads) = (t.db().reads(), registry.control().reads());
+    for _ in 0..5 {
+        assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 0);
+    }
+    assert_eq!(
+        t.db().reads(),
+        reads,
+        "nothing changed: the brand is not read"
+    );
+    assert_eq!(
+        registry.control().reads(),
+        control_reads,
+        "nor the list of brands"
+    );
+
+    let cli = Registry::open(dir.path(), 1).unwrap();
+    cli.tenant(&gollos)
+        .await
+        .unwrap()
+        .db()
+        .write(move |c| enqueue(c, &message("cli"), crate::time::now_ms()))
+        .await
+        .unwrap();
+    cli.close().await;
+    assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 1);
+    assert_eq!(scripted.seen.lock().unwrap().len(), 1);
+    registry.close().await;
+}

@@ -1,8 +1,8 @@
 //! The delivery loop: claims due messages of every active brand and delivers them.
 //!
-//! One loop serves all brands: each tick it asks every open brand's readers whether anything
-//! is due (a cheap indexed read) and claims only where something is, so an idle install costs
-//! no writes. A closed brand is not opened to ask: its file answers when its next message is
+//! One loop serves all brands: each tick it asks every open brand when its next message is
+//! due (a cheap indexed read, asked again only after the brand's next commit) and claims only
+//! where something is, so an idle install costs no writes and no reads. A closed brand is not opened to ask: its file answers when its next message is
 //! due, and is asked again only when it changes (a CLI command queued a message), see
 //! [`WakeCheck`]. Brands are served one after another and messages of a brand in order, which
 //! keeps per-recipient ordering; rate limits live in each service's [`Delivery`], which also
@@ -84,7 +84,7 @@ pub async fn tick(
 ) -> Result<usize, AppError> {
     let mut handled = 0;
     for brand in registry.list(false).await? {
-        let Some(tenant) = wake.tenant(registry, &brand.slug, now_ms()).await? else {
+        let Some(tenant) = wake.due_tenant(registry, &brand.slug, now_ms()).await? else {
             continue;
         };
         handled += drain_tenant(&tenant, deliveries).await?;

@@ -1,4 +1,5 @@
-//! Deciding whether a background loop must open a closed brand, without opening it.
+//! Deciding whether a background loop must open a closed brand, without opening it, and
+//! whether an open brand has anything due, without reading it again while nothing changed.
 //!
 //! The outbox and WhatsApp ingest loops visit every brand every tick. Opening a brand to ask
 //! "anything due?" would keep every brand open forever (see `idle.rs`), so for a brand that
@@ -114,6 +115,28 @@ impl WakeCheck {
             }
             _ => Ok(None),
         }
+    }
+
+    /// The brand if something is due at `now`, open or closed: an open brand's answer is
+    /// kept until its next commit (see [`crate::db::Database::read_unchanged`]), a closed
+    /// brand's as in [`WakeCheck::tenant`]. For loops that visit every brand every tick and
+    /// only act where something is due (the outbox, campaigns, WhatsApp events): an idle
+    /// install then reads nothing at all.
+    pub async fn due_tenant(
+        &self,
+        registry: &Registry,
+        slug: &Slug,
+        now: i64,
+    ) -> Result<Option<Arc<Tenant>>, AppError> {
+        let Some(tenant) = registry.if_open(slug) else {
+            return self.tenant(registry, slug, now).await;
+        };
+        let probe = self.probe;
+        let due_at: Option<i64> = tenant
+            .db()
+            .read_unchanged(probe, move |c| Ok(c.query_row(probe, [], |r| r.get(0))?))
+            .await?;
+        Ok(due_at.is_some_and(|at| at <= now).then_some(tenant))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Answer>> {

@@ -79,6 +79,9 @@ async fn broadcast_changes(
         return;
     };
     let db = tenant.db().clone();
+    // The feed is read only after a commit: a screen left open all day on a quiet brand
+    // costs one version check per poll, not a read on a blocking thread.
+    let mut seen_version = db.data_version();
     let mut cursor: i64 = match db
         .read(|c| {
             Ok(
@@ -103,6 +106,11 @@ async fn broadcast_changes(
         if tx.receiver_count() == 0 {
             return;
         }
+        let version = db.data_version();
+        if version.is_some() && version == seen_version {
+            continue;
+        }
+        seen_version = version;
         let after = cursor;
         let read = db
             .read(move |c| {

@@ -21,9 +21,10 @@ use crate::tenants::{Brand, Registry, Tenant, WakeCheck};
 use crate::time::now_ms;
 
 static WAKE: Notify = Notify::const_new();
-/// A closed brand is opened only when it has events left unprocessed (see [`WakeCheck`];
-/// the webhook stores events through an open brand, so this is for events a crash left).
-static CLOSED: std::sync::LazyLock<WakeCheck> = std::sync::LazyLock::new(|| {
+/// A brand is drained only when it has events left unprocessed (see [`WakeCheck`]): an open
+/// one is asked again only after a commit, a closed one (events a crash left: the webhook
+/// stores events through an open brand) is not opened otherwise.
+static PENDING: std::sync::LazyLock<WakeCheck> = std::sync::LazyLock::new(|| {
     WakeCheck::new(
         "SELECT CASE WHEN EXISTS (SELECT 1 FROM wa_eventos WHERE procesado_en IS NULL) THEN 0 END",
     )
@@ -75,7 +76,7 @@ pub async fn drain_all(registry: &Registry) -> Result<usize, AppError> {
         let Ok(slug) = crate::tenants::Slug::parse(&slug) else {
             continue;
         };
-        let Some(tenant) = CLOSED.tenant(registry, &slug, now_ms()).await? else {
+        let Some(tenant) = PENDING.due_tenant(registry, &slug, now_ms()).await? else {
             continue;
         };
         done += drain(&tenant, &number).await?;

@@ -107,3 +107,48 @@ async fn an_idle_server_reads_nothing() {
     // The scrape itself reads once (job runs).
     assert!(ran <= 1, "{ran} reads in 3 idle seconds");
 }
+
+/// A brand staff opened and then left alone is not read either: the outbox, campaign and
+/// segment loops ask it every second or faster, but their answers are kept until its next
+/// commit.
+#[tokio::test]
+async fn an_open_brand_left_alone_is_not_read() {
+    let env = TestEnv::new();
+    env.create_brand("gollos", "Gollos", "PE", "America/Lima", "PEN");
+    let admin = env.token(Some("gollos"), "admin");
+    let server = env.start_with(&[("AUTONOMO_METRICS_TOKEN", TOKEN)]);
+    // Open the brand, as staff using it would.
+    server
+        .api(Some(&admin))
+        .get("/api/marcas/gollos/clientes")
+        .await
+        .ok(200);
+    // Jobs run on minute boundaries (and read and write when they do): measure between them.
+    let second_of_minute = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            % 60
+    };
+    while !(3..=48).contains(&second_of_minute()) {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // The first passes after the start and after the brand opened read once each.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let metrics = server.api(Some(TOKEN));
+    let scrape = || async {
+        let r = metrics.get("/metrics").await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.text
+    };
+    let before = scrape().await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let after = scrape().await;
+    for db in ["control", "tenants/gollos"] {
+        let series = format!("autonomo_db_reads_total{{db=\"{db}\"}}");
+        let ran = sample(&after, &series) - sample(&before, &series);
+        // The scrape itself reads once from each (job runs; the brand's queues).
+        assert!(ran <= 1, "{db}: {ran} reads in 3 idle seconds");
+    }
+}
