@@ -307,6 +307,20 @@ async fn closed_brands_are_opened_only_when_a_message_is_due() {
     registry.close().await;
 }
 
+/// Queues one message in `slug` as a CLI command does: through another registry's
+/// connections to the same data directory, then closed.
+async fn enqueue_as_the_cli(dir: &std::path::Path, slug: &Slug) {
+    let cli = Registry::open(dir, 1).unwrap();
+    cli.tenant(slug)
+        .await
+        .unwrap()
+        .db()
+        .write(move |c| enqueue(c, &message("cli"), crate::time::now_ms()))
+        .await
+        .unwrap();
+    cli.close().await;
+}
+
 /// The list of brands is not read again on every tick while the control database is
 /// unchanged (an idle server then runs no reads there, see `Database::read_unchanged`); a
 /// brand another process creates meanwhile (the CLI) is served on the next tick.
@@ -335,14 +349,8 @@ async fn the_brand_list_is_read_again_only_after_a_change() {
         idioma: "es".into(),
     };
     let created = cli.create(goio).await.unwrap();
-    cli.tenant(&created.slug)
-        .await
-        .unwrap()
-        .db()
-        .write(move |c| enqueue(c, &message("cli"), crate::time::now_ms()))
-        .await
-        .unwrap();
     cli.close().await;
+    enqueue_as_the_cli(dir.path(), &created.slug).await;
     assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 1);
     assert_eq!(scripted.seen.lock().unwrap().len(), 1);
     registry.close().await;
@@ -373,15 +381,7 @@ async fn an_idle_open_brand_is_not_read_on_every_tick() {
         "nor the list of brands"
     );
 
-    let cli = Registry::open(dir.path(), 1).unwrap();
-    cli.tenant(&gollos)
-        .await
-        .unwrap()
-        .db()
-        .write(move |c| enqueue(c, &message("cli"), crate::time::now_ms()))
-        .await
-        .unwrap();
-    cli.close().await;
+    enqueue_as_the_cli(dir.path(), &gollos).await;
     assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 1);
     assert_eq!(scripted.seen.lock().unwrap().len(), 1);
     registry.close().await;

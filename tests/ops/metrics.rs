@@ -1,7 +1,9 @@
 //! `/metrics`: disabled without a token, 401 with a wrong one, Prometheus text with the right
 //! one, including per-route histograms, writer, outbox and WhatsApp gauges.
 
-use crate::support::TestEnv;
+use std::time::Duration;
+
+use crate::support::{Server, TestEnv};
 
 const TOKEN: &str = "metrics-secret-for-tests";
 
@@ -69,6 +71,38 @@ fn sample(text: &str, series: &str) -> u64 {
         .unwrap_or_else(|| panic!("no `{series}` in:\n{text}"))
 }
 
+/// Reads run on `db` while the server sat idle for 3 s, measured between two scrapes away
+/// from the minute's scheduled jobs (they start at second 0 and read and write), `settle`
+/// after the first passes of the loops. The second scrape's own read is included.
+async fn idle_reads(server: &Server, settle: Duration, dbs: &[&str]) -> Vec<u64> {
+    let second_of_minute = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            % 60
+    };
+    while !(3..=50 - settle.as_secs()).contains(&second_of_minute()) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(settle).await;
+    let metrics = server.api(Some(TOKEN));
+    let scrape = || async {
+        let r = metrics.get("/metrics").await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.text
+    };
+    let before = scrape().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = scrape().await;
+    dbs.iter()
+        .map(|db| {
+            let series = format!("autonomo_db_reads_total{{db=\"{db}\"}}");
+            sample(&after, &series) - sample(&before, &series)
+        })
+        .collect()
+}
+
 /// An idle server runs no reads on the control database: the background loops (outbox,
 /// campaigns, WhatsApp events, scheduler) ask it for the list of brands every second or
 /// faster, but the answer is kept until the file changes. Each read wakes one of tokio's
@@ -80,32 +114,11 @@ async fn an_idle_server_reads_nothing() {
     let env = TestEnv::new();
     env.create_brand("gollos", "Gollos", "PE", "America/Lima", "PEN");
     let server = env.start_with(&[("AUTONOMO_METRICS_TOKEN", TOKEN)]);
-    // Jobs run on minute boundaries (and read and write when they do): measure between them.
-    let second_of_minute = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            % 60
-    };
-    while !(3..=50).contains(&second_of_minute()) {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let metrics = server.api(Some(TOKEN));
-    let scrape = || async {
-        let r = metrics.get("/metrics").await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.text
-    };
-    let before = scrape().await;
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let after = scrape().await;
-    assert!(after.contains("autonomo_brands_open 0"), "{after}");
-    let series = "autonomo_db_reads_total{db=\"control\"}";
-    let ran = sample(&after, series) - sample(&before, series);
+    let ran = idle_reads(&server, Duration::from_secs(2), &["control"]).await;
     // The scrape itself reads once (job runs).
-    assert!(ran <= 1, "{ran} reads in 3 idle seconds");
+    assert!(ran[0] <= 1, "{} reads in 3 idle seconds", ran[0]);
+    let r = server.api(Some(TOKEN)).get("/metrics").await;
+    assert!(r.text.contains("autonomo_brands_open 0"), "{}", r.text);
 }
 
 /// A brand staff opened and then left alone is not read either: the outbox, campaign and
@@ -123,31 +136,10 @@ async fn an_open_brand_left_alone_is_not_read() {
         .get("/api/marcas/gollos/clientes")
         .await
         .ok(200);
-    // Jobs run on minute boundaries (and read and write when they do): measure between them.
-    let second_of_minute = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            % 60
-    };
-    while !(3..=48).contains(&second_of_minute()) {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
     // The first passes after the start and after the brand opened read once each.
-    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
-    let metrics = server.api(Some(TOKEN));
-    let scrape = || async {
-        let r = metrics.get("/metrics").await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.text
-    };
-    let before = scrape().await;
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let after = scrape().await;
-    for db in ["control", "tenants/gollos"] {
-        let series = format!("autonomo_db_reads_total{{db=\"{db}\"}}");
-        let ran = sample(&after, &series) - sample(&before, &series);
+    let dbs = ["control", "tenants/gollos"];
+    let ran = idle_reads(&server, Duration::from_secs(4), &dbs).await;
+    for (db, ran) in dbs.iter().zip(ran) {
         // The scrape itself reads once from each (job runs; the brand's queues).
         assert!(ran <= 1, "{db}: {ran} reads in 3 idle seconds");
     }
