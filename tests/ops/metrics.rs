@@ -114,9 +114,11 @@ async fn an_idle_server_reads_nothing() {
     let env = TestEnv::new();
     env.create_brand("gollos", "Gollos", "PE", "America/Lima", "PEN");
     let server = env.start_with(&[("AUTONOMO_METRICS_TOKEN", TOKEN)]);
-    let ran = idle_reads(&server, Duration::from_secs(2), &["control"]).await;
-    // The scrape itself reads once (job runs).
-    assert!(ran[0] <= 1, "{} reads in 3 idle seconds", ran[0]);
+    // Past the start's first passes (the scheduler registers its jobs: one commit).
+    let ran = idle_reads(&server, Duration::from_secs(4), &["control"]).await;
+    // The scrape itself reads once (job runs); one more is tolerated for a loop's pass that
+    // a loaded machine delayed. Without the cache: 22 in 3 s.
+    assert!(ran[0] <= 2, "{} reads in 3 idle seconds", ran[0]);
     let r = server.api(Some(TOKEN)).get("/metrics").await;
     assert!(r.text.contains("autonomo_brands_open 0"), "{}", r.text);
 }
@@ -140,7 +142,8 @@ async fn an_open_brand_left_alone_is_not_read() {
     let dbs = ["control", "tenants/gollos"];
     let ran = idle_reads(&server, Duration::from_secs(4), &dbs).await;
     for (db, ran) in dbs.iter().zip(ran) {
-        // The scrape itself reads once from each (job runs; the brand's queues).
-        assert!(ran <= 1, "{db}: {ran} reads in 3 idle seconds");
+        // The scrape itself reads once from each (job runs; the brand's queues), and one
+        // more is tolerated for a pass a loaded machine delayed. Without the cache: 20-30.
+        assert!(ran <= 2, "{db}: {ran} reads in 3 idle seconds");
     }
 }
