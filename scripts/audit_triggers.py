@@ -8,7 +8,13 @@ NO_AUDIT17, its audit triggers.
 
 For a table added later, add it to T (key column, columns with * = personal/masked, and
 optionally the columns whose update is worth a record) and paste the triggers printed for
-it into a NEW migration; never edit V11 once landed. Header: /tmp/head.sql in the original run."""
+it into a NEW migration; never edit V11 once landed. Header: /tmp/head.sql in the original run.
+
+What it prints is history, not the current schema: later migrations replaced some triggers by
+hand. V31 (migrations/tenant/V31__auditoria_sin_contadores.sql) rewrote the update triggers of
+`conversaciones` and `wa_contactos` so the inbox's bookkeeping columns (unread count, last
+message and summary, the 24-hour window) are no longer audited; read the migrations for what
+runs today."""
 import os
 CONTROL = {
  'marcas': (None, ['slug','nombre','moneda','zona_horaria','pais','idioma','configuracion','archivada_en','creado_en','actualizado_en'], None),
