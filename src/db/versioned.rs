@@ -24,13 +24,15 @@ pub struct ChangeWatch {
 impl ChangeWatch {
     /// A bare read-only connection: none of the usual pragmas, because `cache_size` (and any
     /// statement naming a table) makes SQLite parse the whole schema into the connection, a
-    /// brand's triggers included, and `PRAGMA data_version` needs none of it.
+    /// brand's triggers included, and `PRAGMA data_version` needs none of it. No busy
+    /// timeout either: the check runs on an async worker, and a file that is busy (a WAL
+    /// being recovered) answers "unknown", which callers treat as changed.
     pub fn open(path: &Path) -> Result<ChangeWatch, AppError> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(std::time::Duration::ZERO)?;
         Ok(ChangeWatch {
             conn: Mutex::new(conn),
         })
