@@ -12,19 +12,50 @@ use autonomo::backup::{Replica, ReplicaOptions, S3Client};
 use common::*;
 use tokio::net::{TcpListener, TcpStream};
 
-/// A TCP forwarder: stopping it makes S3 unreachable without losing the store's data.
-async fn proxy(listen: u16, target: u16) -> tokio::task::JoinHandle<()> {
-    let l = TcpListener::bind(("127.0.0.1", listen)).await.unwrap();
-    tokio::spawn(async move {
-        let mut conns = tokio::task::JoinSet::new();
-        while let Ok((mut a, _)) = l.accept().await {
-            conns.spawn(async move {
-                if let Ok(mut b) = TcpStream::connect(("127.0.0.1", target)).await {
-                    let _ = tokio::io::copy_bidirectional(&mut a, &mut b).await;
+/// A TCP forwarder to the store: switching it off cuts every connection and refuses new
+/// ones, so S3 is unreachable without losing its data. It keeps its port all along: a port
+/// released mid-test can be taken by a parallel test's server, and the replica would then
+/// upload to another store.
+struct Proxy {
+    up: tokio::sync::watch::Sender<bool>,
+}
+
+impl Proxy {
+    async fn start(listen: u16, target: u16) -> Proxy {
+        let l = TcpListener::bind(("127.0.0.1", listen)).await.unwrap();
+        let (up, mut on) = tokio::sync::watch::channel(true);
+        tokio::spawn(async move {
+            let mut conns = tokio::task::JoinSet::new();
+            loop {
+                tokio::select! {
+                    accepted = l.accept() => {
+                        let Ok((mut a, _)) = accepted else { return };
+                        if !*on.borrow() {
+                            continue; // dropped: the client sees the connection closed
+                        }
+                        conns.spawn(async move {
+                            if let Ok(mut b) = TcpStream::connect(("127.0.0.1", target)).await {
+                                let _ = tokio::io::copy_bidirectional(&mut a, &mut b).await;
+                            }
+                        });
+                    }
+                    changed = on.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        if !*on.borrow() {
+                            conns.abort_all();
+                        }
+                    }
                 }
-            });
-        }
-    })
+            }
+        });
+        Proxy { up }
+    }
+
+    fn set_up(&self, up: bool) {
+        self.up.send_replace(up);
+    }
 }
 
 fn fast_options() -> ReplicaOptions {
@@ -61,7 +92,7 @@ async fn outage_is_caught_up_in_order() {
     let tools = Tools::from_env();
     let moto = Moto::start(&tools, free_port());
     let pport = free_port();
-    let mut px = proxy(pport, moto.port).await;
+    let px = Proxy::start(pport, moto.port).await;
     let cfg = s3_config(pport);
     let client = S3Client::new(cfg.clone()).unwrap();
     common::create_bucket(&client).await;
@@ -83,8 +114,7 @@ async fn outage_is_caught_up_in_order() {
     }
     wait_shipped(&replica, Duration::from_secs(30)).await;
 
-    px.abort();
-    let _ = (&mut px).await;
+    px.set_up(false);
     for round in 3..10 {
         let t = Instant::now();
         workload_round(&conn, round);
@@ -101,7 +131,7 @@ async fn outage_is_caught_up_in_order() {
     assert!(s.last_error.is_some() && !s.healthy(), "{s:?}");
     assert!(s.lag_seconds > 0.0, "{s:?}");
 
-    let _px = proxy(pport, moto.port).await;
+    px.set_up(true);
     wait_shipped(&replica, Duration::from_secs(60)).await;
     let files = autonomo::backup::retention::list_replica(&client, &path)
         .await
