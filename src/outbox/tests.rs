@@ -43,22 +43,24 @@ impl Delivery for Scripted {
     }
 }
 
+/// A brand in Lima, in soles.
+fn brand(slug: &str, name: &str) -> BrandInput {
+    BrandInput {
+        slug: slug.into(),
+        nombre: name.into(),
+        moneda: "PEN".into(),
+        zona_horaria: "America/Lima".into(),
+        pais: "PE".into(),
+        idioma: "es".into(),
+    }
+}
+
 async fn setup(
     answers: Vec<Outcome>,
 ) -> (tempfile::TempDir, Arc<Registry>, Arc<Scripted>, Deliveries) {
     let dir = tempfile::tempdir().unwrap();
     let registry = Arc::new(Registry::open(dir.path(), 2).unwrap());
-    registry
-        .create(BrandInput {
-            slug: "gollos".into(),
-            nombre: "Gollos".into(),
-            moneda: "PEN".into(),
-            zona_horaria: "America/Lima".into(),
-            pais: "PE".into(),
-            idioma: "es".into(),
-        })
-        .await
-        .unwrap();
+    registry.create(brand("gollos", "Gollos")).await.unwrap();
     let scripted = Arc::new(Scripted {
         answers: Mutex::new(answers),
         seen: Mutex::default(),
@@ -340,15 +342,7 @@ async fn the_brand_list_is_read_again_only_after_a_change() {
     );
 
     let cli = Registry::open(dir.path(), 1).unwrap();
-    let goio = BrandInput {
-        slug: "goio".into(),
-        nombre: "Goio".into(),
-        moneda: "PEN".into(),
-        zona_horaria: "America/Lima".into(),
-        pais: "PE".into(),
-        idioma: "es".into(),
-    };
-    let created = cli.create(goio).await.unwrap();
+    let created = cli.create(brand("goio", "Goio")).await.unwrap();
     cli.close().await;
     enqueue_as_the_cli(dir.path(), &created.slug).await;
     assert_eq!(tick(&registry, &deliveries, &wake).await.unwrap(), 1);

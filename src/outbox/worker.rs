@@ -2,9 +2,9 @@
 //!
 //! One loop serves all brands: each tick it asks every open brand when its next message is
 //! due (a cheap indexed read, asked again only after the brand's next commit) and claims only
-//! where something is, so an idle install costs no writes and no reads. A closed brand is not opened to ask: its file answers when its next message is
-//! due, and is asked again only when it changes (a CLI command queued a message), see
-//! [`WakeCheck`]. Brands are served one after another and messages of a brand in order, which
+//! where something is, so an idle install costs no writes and no reads. A closed brand is not
+//! opened to ask: its file answers when its next message is due, and is asked again only when
+//! it changes (a CLI command queued a message), see [`WakeCheck`]. Brands are served one after another and messages of a brand in order, which
 //! keeps per-recipient ordering; rate limits live in each service's [`Delivery`], which also
 //! says how many messages it can take now, so the loop claims no more than that.
 
